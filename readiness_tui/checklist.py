@@ -1,0 +1,344 @@
+"""The checklist model and its loader (the embedded default or a team's own TOML file)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from readiness_tui.errors import UsageError
+
+KINDS = ("auto", "assisted", "manual")
+OPS = ("<", "<=", ">", ">=", "==")
+EMBEDDED_NAME = "embedded default"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One checklist item (`"1.1"` .. `"10.10"` in the default)."""
+
+    id: str
+    section_id: int
+    text: str
+    kind: str
+    critical: bool
+    checks: tuple[str, ...]
+    hint: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered section with its items."""
+
+    id: int
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    """A score band: a score at or above `min` falls in it (bands are ordered highest first)."""
+
+    id: str
+    min: float
+    label: str
+
+
+@dataclass(frozen=True)
+class CriteriaRow:
+    """One row of a success-criteria table, judged from a measurement a check reports."""
+
+    metric: str
+    target: str
+    measurement: str
+    op: str | None
+    threshold: float | None
+
+
+@dataclass(frozen=True)
+class CriteriaTable:
+    """A success-criteria table of the seed (performance, data integrity, availability)."""
+
+    id: str
+    title: str
+    rows: tuple[CriteriaRow, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A validated checklist."""
+
+    name: str
+    version: str
+    sections: tuple[Section, ...]
+    bands: tuple[Band, ...]
+    roles: tuple[str, ...]
+    deployment_fields: tuple[str, ...]
+    criteria: tuple[CriteriaTable, ...]
+    source: str
+    digest: str
+    raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def items(self) -> list[Item]:
+        """All items in order."""
+        return [item for section in self.sections for item in section.items]
+
+    def item(self, item_id: str) -> Item:
+        """The item with this id; KeyError when there is none."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def section(self, section_id: int) -> Section:
+        """The section with this number; KeyError when there is none."""
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    def band_for(self, percent: float) -> Band:
+        """The band a score falls in."""
+        for band in self.bands:
+            if percent >= band.min:
+                return band
+        return self.bands[-1]
+
+
+class _Locator:
+    """Finds the line of a TOML table or key, so a mistake can be reported as FILE:LINE."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def find(self, pattern: str, start: int = 1) -> int:
+        rx = re.compile(pattern)
+        for number in range(max(start, 1), len(self.lines) + 1):
+            if rx.search(self.lines[number - 1]):
+                return number
+        return start if start > 1 else 1
+
+    def item_line(self, item_id: str) -> int:
+        return self.find(rf'^\s*id\s*=\s*"{re.escape(item_id)}"')
+
+    def key_after(self, key: str, start: int) -> int:
+        return self.find(rf"^\s*{re.escape(key)}\s*=", start)
+
+
+def load_checklist(path: str | Path | None = None) -> Checklist:
+    """Load and validate a checklist; `None` loads the embedded default.
+
+    Raises UsageError("FILE:LINE: what is wrong") for any mistake.
+    """
+    if path is None:
+        data = resources.files("readiness_tui").joinpath("data/checklist.toml").read_bytes()
+        source = EMBEDDED_NAME
+    else:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            raise UsageError(f"{p}: checklist file not found") from None
+        except OSError as exc:
+            raise UsageError(f"{p}: cannot read checklist ({exc.strerror})") from None
+        source = str(p)
+    return parse_checklist(data, source)
+
+
+def parse_checklist(data: bytes, source: str) -> Checklist:
+    """Parse and validate checklist bytes; `source` names the file in messages."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{source}:{line}: not valid UTF-8") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = match.group(1) if match else "1"
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
+        raise UsageError(f"{source}:{line}: invalid TOML: {reason}") from None
+    return _validate(raw, text, source, hashlib.sha256(data).hexdigest())
+
+
+def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Checklist:
+    loc = _Locator(text)
+
+    def fail(line: int, message: str) -> UsageError:
+        return UsageError(f"{source}:{line}: {message}")
+
+    if raw.get("schema") != 1:
+        raise fail(loc.find(r"^\s*schema\s*="), "`schema` must be 1")
+    for key in ("name", "version"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise fail(loc.find(rf"^\s*{key}\s*="), f"`{key}` must be a non-empty string")
+
+    bands = _bands(raw.get("bands"), loc, fail)
+    roles, fields_ = _signoff(raw.get("signoff"), loc, fail)
+
+    sections_raw = raw.get("sections")
+    if not isinstance(sections_raw, list) or not sections_raw:
+        raise fail(1, "no [[sections]]: a checklist needs at least one section")
+    sections: list[Section] = []
+    seen: set[str] = set()
+    line = 1
+    for s_index, sec in enumerate(sections_raw, start=1):
+        line = loc.find(r"^\s*\[\[sections\]\]", line + 1 if s_index > 1 else 1)
+        if sec.get("id") != s_index:
+            raise fail(line, f"section {s_index}: `id` must be {s_index} (sections are numbered in order)")
+        title = sec.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise fail(line, f"section {s_index}: `title` must be a non-empty string")
+        items_raw = sec.get("items")
+        if not isinstance(items_raw, list) or not items_raw:
+            raise fail(line, f"section {s_index}: has no [[sections.items]]")
+        items = []
+        for i_index, it in enumerate(items_raw, start=1):
+            expected = f"{s_index}.{i_index}"
+            item_id = it.get("id")
+            iline = loc.item_line(str(item_id)) if isinstance(item_id, str) else line
+            if item_id != expected:
+                where = f"item {item_id!r}" if item_id is not None else "an item without `id`"
+                raise fail(iline, f"{where}: expected id \"{expected}\" (ids are <section>.<n> in order)")
+            if item_id in seen:
+                raise fail(iline, f"item {item_id}: duplicate id")
+            seen.add(item_id)
+            items.append(_item(it, s_index, iline, loc, fail))
+        sections.append(Section(s_index, title.strip(), tuple(items)))
+
+    criteria = _criteria(raw.get("criteria", []), loc, fail)
+    name = raw["name"].strip()
+    return Checklist(
+        name=name,
+        version=raw["version"].strip(),
+        sections=tuple(sections),
+        bands=bands,
+        roles=roles,
+        deployment_fields=fields_,
+        criteria=criteria,
+        source=source,
+        digest=digest,
+        raw=raw,
+    )
+
+
+def _item(it: dict[str, Any], section_id: int, line: int, loc: _Locator, fail: Any) -> Item:
+    item_id = it["id"]
+    text = it.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise fail(loc.key_after("text", line), f"item {item_id}: `text` must be a non-empty string")
+    kind = it.get("kind")
+    if kind not in KINDS:
+        raise fail(loc.key_after("kind", line), f"item {item_id}: `kind` must be one of {', '.join(KINDS)}, not {kind!r}")
+    critical = it.get("critical", False)
+    if not isinstance(critical, bool):
+        raise fail(loc.key_after("critical", line), f"item {item_id}: `critical` must be true or false")
+    checks = it.get("checks", [])
+    if not isinstance(checks, list) or not all(isinstance(c, str) and c for c in checks):
+        raise fail(loc.key_after("checks", line), f"item {item_id}: `checks` must be a list of check names")
+    hint = it.get("hint", "")
+    if not isinstance(hint, str):
+        raise fail(loc.key_after("hint", line), f"item {item_id}: `hint` must be a string")
+    params = it.get("params", {})
+    if not isinstance(params, dict):
+        raise fail(loc.key_after("params", line), f"item {item_id}: `params` must be a table")
+    unknown = set(it) - {"id", "text", "kind", "critical", "checks", "hint", "params"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise fail(loc.key_after(key, line), f"item {item_id}: unknown key `{key}`")
+    return Item(item_id, section_id, text.strip(), kind, critical, tuple(checks), hint.strip(), params)
+
+
+def _bands(raw: Any, loc: _Locator, fail: Any) -> tuple[Band, ...]:
+    line = loc.find(r"^\s*\[\[bands\]\]")
+    if not isinstance(raw, list) or not raw:
+        raise fail(1, "no [[bands]]: a checklist needs score bands")
+    bands = []
+    for band in raw:
+        if not isinstance(band.get("id"), str) or not isinstance(band.get("min"), int | float):
+            raise fail(line, "each [[bands]] needs a string `id` and a number `min`")
+        bands.append(Band(band["id"], float(band["min"]), str(band.get("label", band["id"]))))
+    mins = [b.min for b in bands]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+        raise fail(line, "[[bands]] must be ordered from the highest `min` down, without repeats")
+    if bands[-1].min != 0:
+        raise fail(line, "the last band must have `min = 0` so every score has a band")
+    return tuple(bands)
+
+
+def _signoff(raw: Any, loc: _Locator, fail: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    line = loc.find(r"^\s*\[signoff\]")
+    if not isinstance(raw, dict):
+        raise fail(1, "no [signoff] table with `roles`")
+    roles = raw.get("roles")
+    if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r for r in roles):
+        raise fail(line, "[signoff] `roles` must be a non-empty list of names")
+    fields_ = raw.get("deployment_fields", [])
+    if not isinstance(fields_, list) or not all(isinstance(f, str) for f in fields_):
+        raise fail(line, "[signoff] `deployment_fields` must be a list of names")
+    return tuple(roles), tuple(fields_)
+
+
+def _criteria(raw: Any, loc: _Locator, fail: Any) -> tuple[CriteriaTable, ...]:
+    if not isinstance(raw, list):
+        raise fail(loc.find(r"criteria"), "`criteria` must be an array of tables ([[criteria]])")
+    tables = []
+    line = 1
+    for table in raw:
+        line = loc.find(r"^\s*\[\[criteria\]\]", line + 1)
+        if not isinstance(table.get("id"), str) or not isinstance(table.get("title"), str):
+            raise fail(line, "each [[criteria]] needs a string `id` and `title`")
+        rows = []
+        for row in table.get("rows", []):
+            for key in ("metric", "target", "measurement"):
+                if not isinstance(row.get(key), str):
+                    raise fail(line, f"criteria {table['id']}: each row needs a string `{key}`")
+            op = row.get("op")
+            if op is not None and op not in OPS:
+                raise fail(loc.key_after("op", line), f"criteria {table['id']}: `op` must be one of {' '.join(OPS)}")
+            threshold = row.get("threshold")
+            if threshold is not None and not isinstance(threshold, int | float):
+                raise fail(loc.key_after("threshold", line), f"criteria {table['id']}: `threshold` must be a number")
+            rows.append(
+                CriteriaRow(row["metric"], row["target"], row["measurement"], op,
+                            float(threshold) if threshold is not None else None)
+            )
+        tables.append(CriteriaTable(table["id"], table["title"], tuple(rows)))
+    return tuple(tables)
+
+
+def select_items(checklist: Checklist, only: str | None, skip: str | None) -> list[Item]:
+    """Items chosen by `--only` / `--skip` (comma-separated item ids or section numbers)."""
+
+    def parse(spec: str, flag: str) -> set[str]:
+        chosen: set[str] = set()
+        for token in (t.strip() for t in spec.split(",")):
+            if not token:
+                continue
+            if re.fullmatch(r"\d+", token):
+                try:
+                    chosen.update(i.id for i in checklist.section(int(token)).items)
+                except KeyError:
+                    raise UsageError(f"{flag}: there is no section {token}") from None
+            else:
+                try:
+                    chosen.add(checklist.item(token).id)
+                except KeyError:
+                    raise UsageError(f"{flag}: there is no item {token!r}") from None
+        return chosen
+
+    items = checklist.items
+    if only:
+        keep = parse(only, "--only")
+        items = [i for i in items if i.id in keep]
+    if skip:
+        drop = parse(skip, "--skip")
+        items = [i for i in items if i.id not in drop]
+    return items

@@ -1,0 +1,1 @@
+"""Subcommands of `readiness`, one module each (see `readiness_tui.cli`)."""

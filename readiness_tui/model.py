@@ -1,0 +1,186 @@
+"""Result types shared by the checks, the runner, the store and the reports (no I/O here)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    """Status of one checklist item (PRODUCT.md, "Statuses and the score")."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+
+
+#: Order used to combine the results of several checks of one item: the worst wins.
+_SEVERITY = {
+    Status.FAIL: 6,
+    Status.ERROR: 5,
+    Status.PENDING: 4,
+    Status.WARN: 3,
+    Status.PASS: 2,
+    Status.CONFIRMED: 1,
+    Status.WAIVED: 1,
+    Status.NOT_APPLICABLE: 0,
+}
+
+
+def worst(statuses: list[Status]) -> Status:
+    """The most severe of several statuses (fail > error > pending > warn > pass > n/a)."""
+    if not statuses:
+        return Status.PENDING
+    return max(statuses, key=lambda s: _SEVERITY[s])
+
+
+@dataclass
+class Measurement:
+    """A measured value a success-criteria table can show (e.g. health p95 in ms)."""
+
+    value: float | None
+    display: str
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Measurement:
+        return cls(value=data.get("value"), display=str(data.get("display", "")), unit=str(data.get("unit", "")))
+
+
+@dataclass
+class CheckResult:
+    """What one check found: a status, a one-line summary, evidence and measured values.
+
+    `evidence` is JSON-serialisable and must never contain a secret value: name the key, the file
+    and the line, give a redacted preview (`redact.preview`) if anything.
+    """
+
+    status: Status
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+    duration_ms: int = 0
+    check: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "status": self.status.value,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "measurements": {k: m.to_dict() for k, m in self.measurements.items()},
+            "duration_ms": self.duration_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            status=Status(data["status"]),
+            summary=str(data.get("summary", "")),
+            evidence=dict(data.get("evidence") or {}),
+            measurements={k: Measurement.from_dict(v) for k, v in (data.get("measurements") or {}).items()},
+            duration_ms=int(data.get("duration_ms") or 0),
+            check=str(data.get("check", "")),
+        )
+
+
+def passed(summary: str, **evidence: Any) -> CheckResult:
+    """Shorthand for a passing result."""
+    return CheckResult(Status.PASS, summary, dict(evidence))
+
+
+def warned(summary: str, **evidence: Any) -> CheckResult:
+    """Shorthand for a result that passes with a caveat."""
+    return CheckResult(Status.WARN, summary, dict(evidence))
+
+
+def failed(summary: str, **evidence: Any) -> CheckResult:
+    """Shorthand for a failing result."""
+    return CheckResult(Status.FAIL, summary, dict(evidence))
+
+
+def errored(summary: str, **evidence: Any) -> CheckResult:
+    """Shorthand for a check that could not run (unreachable, timed out, bad input)."""
+    return CheckResult(Status.ERROR, summary, dict(evidence))
+
+
+def pending(summary: str, **evidence: Any) -> CheckResult:
+    """Shorthand for evidence gathered that a person must now confirm."""
+    return CheckResult(Status.PENDING, summary, dict(evidence))
+
+
+def not_applicable(summary: str, **evidence: Any) -> CheckResult:
+    """Shorthand for an item that does not apply to this target (e.g. Pusher not configured)."""
+    return CheckResult(Status.NOT_APPLICABLE, summary, dict(evidence))
+
+
+@dataclass
+class ItemResult:
+    """The combined machine result of an item: the worst of its checks' results."""
+
+    status: Status
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+    duration_ms: int = 0
+    checks: list[CheckResult] = field(default_factory=list)
+    finished_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "measurements": {k: m.to_dict() for k, m in self.measurements.items()},
+            "duration_ms": self.duration_ms,
+            "checks": [c.to_dict() for c in self.checks],
+            "finished_at": self.finished_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ItemResult:
+        return cls(
+            status=Status(data["status"]),
+            summary=str(data.get("summary", "")),
+            evidence=dict(data.get("evidence") or {}),
+            measurements={k: Measurement.from_dict(v) for k, v in (data.get("measurements") or {}).items()},
+            duration_ms=int(data.get("duration_ms") or 0),
+            checks=[CheckResult.from_dict(c) for c in data.get("checks") or []],
+            finished_at=str(data.get("finished_at", "")),
+        )
+
+
+def combine(results: list[CheckResult]) -> ItemResult:
+    """Combine the results of an item's checks: worst status, its summary first, evidence merged.
+
+    Evidence of several checks is merged key by key (checks of one item use distinct keys); the
+    per-check statuses and summaries stay available under `checks`.
+    """
+    if not results:
+        return ItemResult(Status.PENDING, "no automated check yet")
+    status = worst([r.status for r in results])
+    lead = next(r for r in results if r.status == status)
+    others = [r.summary for r in results if r is not lead and r.status not in (Status.PASS, Status.NOT_APPLICABLE)]
+    summary = lead.summary if not others else f"{lead.summary}; {'; '.join(others)}"
+    evidence: dict[str, Any] = {}
+    measurements: dict[str, Measurement] = {}
+    for r in results:
+        evidence.update(r.evidence)
+        measurements.update(r.measurements)
+    return ItemResult(
+        status=status,
+        summary=summary,
+        evidence=evidence,
+        measurements=measurements,
+        duration_ms=max(r.duration_ms for r in results),
+        checks=list(results),
+    )

@@ -1,0 +1,75 @@
+"""Redaction: no secret value ever reaches disk, a report or the terminal.
+
+Two layers: checks name keys and give `preview()`s instead of values, and everything written or
+printed passes through a `Redactor` that knows every secret value of the target (from the
+environment, the keyring and `.env`) and removes any that slipped into evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+#: Names whose values are secrets (or may embed one, like a database URL with a password).
+SECRET_NAME = re.compile(
+    r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|DSN|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION|DATABASE_URL|REDIS_URL|_URI)",
+    re.IGNORECASE,
+)
+URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/?#@\s]*):(?P<pw>[^@/?#\s]+)@")
+_MIN_SECRET_LEN = 6
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a variable of this name holds (or may hold) a secret."""
+    return bool(SECRET_NAME.search(name))
+
+
+def preview(value: str) -> str:
+    """A safe preview of a secret: at most the first 4 characters and the length."""
+    head = value[:4] if len(value) >= 12 else ""
+    return f"{head}…({len(value)} chars)" if head else f"({len(value)} chars)"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any embedded password replaced."""
+    return URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", url)
+
+
+class Redactor:
+    """Removes known secret values (and URL passwords) from strings and JSON-like data."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Learn more secret values (short values are ignored: they would redact ordinary words)."""
+        for s in secrets:
+            if s and len(s) >= _MIN_SECRET_LEN:
+                self._secrets.add(s)
+                pw = URL_PASSWORD.search(s)
+                if pw and len(pw["pw"]) >= 4:
+                    self._secrets.add(pw["pw"])
+        if self._secrets:
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def text(self, value: str) -> str:
+        """Redact one string."""
+        if self._pattern is not None:
+            value = self._pattern.sub(REDACTED, value)
+        return redact_url(value)
+
+    def data(self, value: Any) -> Any:
+        """Redact every string inside JSON-like data (dict keys included)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        return value

@@ -1,0 +1,336 @@
+"""Reports of a run: text (a terminal table), JSON (the contract), Markdown (the seed's shape), JUnit.
+
+Every report is built from the same `Report` and passes through the redactor before it is
+returned: no secret value leaves in a report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from readiness_tui import __version__
+from readiness_tui.checklist import Checklist
+from readiness_tui.model import Status
+from readiness_tui.redact import Redactor
+from readiness_tui.runner import now_iso
+from readiness_tui.scoring import ItemView, Score, blockers, build_views, compute_score, criteria_tables
+from readiness_tui.store import RunRecord
+
+FORMATS = ("text", "json", "markdown", "junit")
+
+GLYPHS = {
+    Status.PASS: "✓",
+    Status.WARN: "!",
+    Status.FAIL: "✗",
+    Status.ERROR: "E",
+    Status.PENDING: "?",
+    Status.CONFIRMED: "✓",
+    Status.NOT_APPLICABLE: "-",
+    Status.WAIVED: "W",
+}
+ASCII_GLYPHS = {Status.PASS: "+", Status.CONFIRMED: "+", Status.FAIL: "x"}
+COLOURS = {
+    Status.PASS: "32", Status.CONFIRMED: "32", Status.WARN: "33", Status.FAIL: "31", Status.ERROR: "35",
+    Status.PENDING: "36", Status.NOT_APPLICABLE: "2", Status.WAIVED: "34",
+}
+
+
+@dataclass
+class Report:
+    """Everything a report shows."""
+
+    checklist: Checklist
+    record: RunRecord
+    views: list[ItemView]
+    score: Score
+    project: str
+    scope: list[str] | None = None
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    generated_at: str = field(default_factory=now_iso)
+
+
+def build_report(checklist: Checklist, record: RunRecord, project: str, item_ids: list[str] | None = None,
+                 contacts: list[dict[str, Any]] | None = None) -> Report:
+    """Build the report of a run (all items, or only `item_ids`)."""
+    items = checklist.items if item_ids is None else [i for i in checklist.items if i.id in set(item_ids)]
+    views = build_views(checklist, record, items)
+    return Report(checklist, record, views, compute_score(checklist, views), project, item_ids, contacts or [])
+
+
+def to_json_data(report: Report) -> dict[str, Any]:
+    """The JSON contract (PRODUCT.md) plus extra fields."""
+    by_section: dict[int, list[ItemView]] = {}
+    for view in report.views:
+        by_section.setdefault(view.item.section_id, []).append(view)
+    sections = []
+    for section in report.checklist.sections:
+        views = by_section.get(section.id)
+        if not views:
+            continue
+        items = []
+        for v in views:
+            entry: dict[str, Any] = {
+                "id": v.item.id,
+                "text": v.item.text,
+                "kind": v.item.kind,
+                "critical": v.item.critical,
+                "status": v.status.value,
+                "summary": v.summary,
+                "evidence": v.evidence,
+                "duration_ms": v.duration_ms,
+                "hint": v.item.hint,
+            }
+            if v.result is not None:
+                entry["machine_status"] = v.result.status.value
+                entry["checks"] = [
+                    {"check": c.check, "status": c.status.value, "summary": c.summary, "duration_ms": c.duration_ms}
+                    for c in v.result.checks
+                ]
+                entry["measurements"] = {k: m.to_dict() for k, m in v.result.measurements.items()}
+                entry["finished_at"] = v.result.finished_at
+            if v.decision is not None:
+                entry["decision"] = v.decision.to_dict()
+            if v.waiver_expired:
+                entry["waiver_expired"] = True
+            items.append(entry)
+        sections.append({"id": section.id, "title": section.title, "items": items})
+    return {
+        "tool": {"name": "readiness-tui", "version": __version__},
+        "generated_at": report.generated_at,
+        "project": report.project,
+        "run_id": report.record.run_id,
+        "checklist": {
+            "name": report.checklist.name,
+            "version": report.checklist.version,
+            "source": report.checklist.source,
+            "digest": report.checklist.digest,
+        },
+        "scope": report.scope,
+        "score": report.score.to_dict(),
+        "sections": sections,
+        "criteria": [
+            {"id": tid, "title": title, "rows": [c.to_dict() for c in cells]}
+            for tid, title, cells in criteria_tables(report.checklist, report.views)
+        ],
+        "blockers": [v.item.id for v in blockers(report.views)],
+        "signoffs": report.record.signoffs,
+        "deployment": report.record.deployment,
+        "deploy_steps": report.record.deploy_steps,
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(to_json_data(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _use_colour(stream: Any) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _glyph(status: Status, ascii_only: bool) -> str:
+    return ASCII_GLYPHS.get(status, GLYPHS[status]) if ascii_only else GLYPHS[status]
+
+
+def render_text(report: Report, colour: bool | None = None, width: int | None = None) -> str:
+    """A compact table a person reads in a terminal."""
+    colour = _use_colour(sys.stdout) if colour is None else colour
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    ascii_only = "utf" not in encoding
+    width = width or max(80, min(140, _terminal_width()))
+    text_width = max(30, width - 32)
+
+    def paint(status: Status, text: str) -> str:
+        return f"\x1b[{COLOURS[status]}m{text}\x1b[0m" if colour else text
+
+    lines = [
+        f"readiness-tui {__version__} · {report.checklist.name} v{report.checklist.version}",
+        f"project: {report.project}",
+        "",
+    ]
+    by_section: dict[int, list[ItemView]] = {}
+    for v in report.views:
+        by_section.setdefault(v.item.section_id, []).append(v)
+    for section in report.checklist.sections:
+        views = by_section.get(section.id)
+        if not views:
+            continue
+        done = sum(1 for v in views if v.completed)
+        applicable = sum(1 for v in views if v.status != Status.NOT_APPLICABLE)
+        lines.append(f"{section.id}. {section.title}  ({done}/{applicable})")
+        for v in views:
+            label = v.item.text if len(v.item.text) <= 44 else v.item.text[:43] + "…"
+            status = v.status.value if not v.waiver_expired else "waived!"
+            summary = v.summary if len(v.summary) <= text_width - 46 else v.summary[: max(10, text_width - 47)] + "…"
+            crit = "*" if v.item.critical else " "
+            lines.append(
+                f"  {paint(v.status, _glyph(v.status, ascii_only))} {v.item.id:<5}{crit}{label:<44} "
+                f"{paint(v.status, f'{status:<14}')} {summary}"
+            )
+        lines.append("")
+    for _tid, title, cells in criteria_tables(report.checklist, report.views):
+        if not any(c.measurement for c in cells):
+            continue
+        lines.append(f"{title}:")
+        for c in cells:
+            measured = c.measurement.display if c.measurement else "not measured"
+            lines.append(f"  {c.row.metric:<28} target {c.row.target:<10} measured {measured:<24} {c.verdict}")
+        lines.append("")
+    s = report.score
+    scope = f" (of the {s.total} selected items)" if report.scope else ""
+    lines.append(
+        f"Score: {s.percent:.1f}% — {s.band} ({s.band_label}); {s.completed}/{s.applicable} applicable items "
+        f"completed{scope}"
+    )
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(s.by_status.items()))
+    lines.append(f"Items: {counts}. * = critical")
+    top = [v for v in blockers(report.views) if v.item.critical and v.status in (Status.FAIL, Status.ERROR)]
+    if top:
+        lines.append("Critical: " + ", ".join(f"{v.item.id} {v.status.value}" for v in top[:12]))
+    return "\n".join(lines) + "\n"
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 120
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report) -> str:
+    """The seed's layout with boxes ticked, one-line results and the tables filled."""
+    s = report.score
+    rec = report.record
+    out = [
+        "# Production Deployment Checklist",
+        "",
+        f"**{report.checklist.name}**",
+        f"**Version**: {report.checklist.version}",
+        f"**Date**: {report.generated_at[:10]}",
+        f"**Project**: `{report.project}`",
+        f"**Generated by**: readiness-tui {__version__} at {report.generated_at}",
+        "",
+        "---",
+        "",
+        "## ✅ Production Readiness Score",
+        "",
+        f"**Score: {s.percent:.1f}%** — `{s.band}`: {s.band_label}",
+        "",
+        f"{s.completed} of {s.applicable} applicable items completed ({s.total} items, "
+        f"{s.total - s.applicable} not applicable).",
+        "",
+    ]
+    for band in report.checklist.bands:
+        mark = "**→**" if band.id == s.band else "-"
+        out.append(f"{mark} {band.min:g}%+: `{band.id}` — {band.label}")
+    out += ["", "## 📋 Pre-Deployment Requirements", ""]
+    by_section: dict[int, list[ItemView]] = {}
+    for v in report.views:
+        by_section.setdefault(v.item.section_id, []).append(v)
+    for section in report.checklist.sections:
+        views = by_section.get(section.id)
+        if not views:
+            continue
+        out += [f"### {section.id}. {section.title}", ""]
+        for v in views:
+            box = "x" if v.completed else " "
+            crit = " (critical)" if v.item.critical else ""
+            status = "waived (expired)" if v.waiver_expired else v.status.value
+            out.append(f"- [{box}] **{v.item.id}** {v.item.text}{crit} — *{status}*: {v.summary}")
+        out.append("")
+    out += ["---", "", "## 📊 Success Criteria", ""]
+    for _tid, title, cells in criteria_tables(report.checklist, report.views):
+        out += [f"### {title}", "", "| Metric | Target | Measured | Status |", "|--------|--------|----------|--------|"]
+        for c in cells:
+            measured = c.measurement.display if c.measurement else "TBD"
+            out.append(f"| {_md_escape(c.row.metric)} | {_md_escape(c.row.target)} | {_md_escape(measured)} | {c.verdict} |")
+        out.append("")
+    known = [v for v in report.views if v.decision and v.decision.type in ("waived", "not_applicable")]
+    out += ["## 🔧 Known Issues & Limitations", ""]
+    if known:
+        for v in known:
+            d = v.decision
+            assert d is not None
+            if d.type == "waived":
+                state = "EXPIRED" if v.waiver_expired else "until"
+                out.append(f"- **{v.item.id}** {v.item.text}: waived ({state} {d.expires}) — {d.reason} "
+                           f"(requested by {d.by}, approved by {d.approver})")
+            else:
+                out.append(f"- **{v.item.id}** {v.item.text}: not applicable — {d.reason} ({d.by})")
+    else:
+        out.append("None recorded (no waivers, nothing marked not applicable).")
+    out += ["", "## 📞 Support & Escalation", ""]
+    if report.contacts:
+        for c in report.contacts:
+            parts = [str(c.get(k)) for k in ("name", "email", "phone") if c.get(k)]
+            out.append(f"- **{c.get('role', 'Contact')}**: {', '.join(parts)}")
+    else:
+        out.append("No escalation contacts configured (`[[contacts]]` in readiness.toml).")
+    out += ["", "## 📝 Sign-Off", "", "**Deployment Authorized By**:", ""]
+    signed = {str(so.get("role")): so for so in rec.signoffs}
+    for role in report.checklist.roles:
+        so = signed.get(role)
+        if so:
+            state = so.get("state", "")
+            state_text = f" — {state}" if state else ""
+            out.append(f"- [x] {role}: {so.get('name')} Date: {str(so.get('at', ''))[:10]}{state_text}")
+        else:
+            out.append(f"- [ ] {role}: _________________ Date: _________")
+    out += ["", "**Production Deployment**:", ""]
+    for name in report.checklist.deployment_fields:
+        value = rec.deployment.get(name)
+        shown = value.get("value") if isinstance(value, dict) else value
+        box = "x" if shown else " "
+        out.append(f"- [{box}] {name}: {shown or '_________________'}")
+    out += ["", "---", "", f"**Checklist Version**: {report.checklist.version}", ""]
+    return "\n".join(out)
+
+
+def render_junit(report: Report) -> str:
+    """One testcase per item: fail → failure, error → error, pending / not_applicable → skipped."""
+    suites = ET.Element("testsuites", name="readiness", tests=str(len(report.views)))
+    by_section: dict[int, list[ItemView]] = {}
+    for v in report.views:
+        by_section.setdefault(v.item.section_id, []).append(v)
+    for section in report.checklist.sections:
+        views = by_section.get(section.id)
+        if not views:
+            continue
+        suite = ET.SubElement(suites, "testsuite", name=f"{section.id}. {section.title}", tests=str(len(views)))
+        counts = {"failures": 0, "errors": 0, "skipped": 0}
+        for v in views:
+            case = ET.SubElement(
+                suite, "testcase", classname=f"readiness.section{section.id}", name=f"{v.item.id} {v.item.text}",
+                time=f"{v.duration_ms / 1000:.3f}",
+            )
+            if v.status == Status.FAIL or v.waiver_expired:
+                ET.SubElement(case, "failure", message=v.summary).text = v.item.hint
+                counts["failures"] += 1
+            elif v.status == Status.ERROR:
+                ET.SubElement(case, "error", message=v.summary)
+                counts["errors"] += 1
+            elif v.status in (Status.PENDING, Status.NOT_APPLICABLE):
+                ET.SubElement(case, "skipped", message=f"{v.status.value}: {v.summary}")
+                counts["skipped"] += 1
+            else:
+                ET.SubElement(case, "system-out").text = f"{v.status.value}: {v.summary}"
+        for key, value in counts.items():
+            suite.set(key, str(value))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def render(report: Report, fmt: str, redactor: Redactor, colour: bool | None = None) -> str:
+    """Render a report in one of FORMATS, redacted."""
+    if fmt == "json":
+        return json.dumps(redactor.data(to_json_data(report)), indent=2, ensure_ascii=False) + "\n"
+    renderers = {"text": lambda r: render_text(r, colour), "markdown": render_markdown, "junit": render_junit}
+    return redactor.text(renderers[fmt](report))

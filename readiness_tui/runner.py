@@ -1,0 +1,221 @@
+"""The asyncio runner: every check of the selected items at once, each under its own timeout.
+
+An exception or a timeout becomes `error` with a one-line reason; a missing check makes its item
+`pending` ("no automated check yet"), never `pass`. Identical checks (same name and parameters)
+shared by several items run once (the load test serves 4.7 and 8.5). Progress is reported through
+a callback the wizard subscribes to. Cancelling the coroutine cancels every check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from checks.base import CheckContext, CheckSpec, RunOptions, get_check, load_all
+from readiness_tui.checklist import Checklist, Item
+from readiness_tui.model import CheckResult, ItemResult, Status, combine
+from readiness_tui.settings import Settings
+
+NO_CHECK = "no automated check yet"
+MANUAL = "waits for a person: confirm it, mark it not applicable, or waive it"
+
+
+@dataclass
+class ItemStarted:
+    """An item's checks started."""
+
+    item_id: str
+    started: float
+
+
+@dataclass
+class ItemProgress:
+    """A running check reported progress."""
+
+    item_id: str
+    fraction: float | None
+    message: str
+
+
+@dataclass
+class ItemFinished:
+    """An item's checks all finished."""
+
+    item_id: str
+    result: ItemResult
+
+
+RunEvent = ItemStarted | ItemProgress | ItemFinished
+EventFn = Callable[[RunEvent], None]
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 with seconds."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """The first line of a message, shortened."""
+    first = (text.strip().splitlines() or [""])[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _in_daemon_thread(fn: Callable[[], CheckResult]) -> asyncio.Future[CheckResult]:
+    """Run a blocking check in a daemon thread, so a hung one never blocks the process's exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[CheckResult] = loop.create_future()
+
+    def target() -> None:
+        def settle(result: Any, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        value: Any = None
+        error: BaseException | None = None
+        try:
+            value = fn()
+        except BaseException as exc:  # noqa: BLE001 - reported as the check's error
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: the run was over (timed out)
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=target, name="readiness-check", daemon=True).start()
+    return future
+
+
+class Runner:
+    """Runs checklist items against one target."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        settings: Settings,
+        options: RunOptions | None = None,
+        on_event: EventFn | None = None,
+    ) -> None:
+        self.checklist = checklist
+        self.settings = settings
+        self.options = options or RunOptions()
+        self.on_event = on_event or (lambda event: None)
+        self.shared: dict[str, Any] = {}
+        self._memo: dict[str, asyncio.Task[CheckResult]] = {}
+        load_all()
+
+    def timeout_for(self, spec: CheckSpec, item: Item) -> float:
+        """The timeout of one check of one item."""
+        if "timeout" in item.params:
+            return float(item.params["timeout"])
+        if spec.timeout is not None:
+            return max(spec.timeout, self.options.timeout or self.settings.check_timeout)
+        return float(self.options.timeout or self.settings.check_timeout)
+
+    async def run(self, items: Iterable[Item]) -> dict[str, ItemResult]:
+        """Run the items concurrently; results by item id, in the order given."""
+        items = list(items)
+        tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
+        try:
+            results = await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            for task in self._memo.values():
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return {item.id: result for item, result in zip(items, results, strict=True)}
+
+    async def run_item(self, item: Item) -> ItemResult:
+        """Run all checks of one item and combine their results."""
+        started = time.monotonic()
+        self.on_event(ItemStarted(item.id, started))
+        if not item.checks:
+            result = ItemResult(Status.PENDING, MANUAL)
+        else:
+            specs = [(name, get_check(name)) for name in item.checks]
+            known = [(name, spec) for name, spec in specs if spec is not None]
+            missing = [name for name, spec in specs if spec is None]
+            if not known:
+                result = ItemResult(Status.PENDING, NO_CHECK, {"checks_missing": missing})
+            else:
+                outcomes = await asyncio.gather(*(self._run_shared(spec, item) for _, spec in known))
+                result = combine(list(outcomes))
+                if missing:
+                    result.evidence["checks_missing"] = missing
+                if item.kind == "manual" and result.status == Status.PASS:
+                    result.status = Status.PENDING
+        result.finished_at = now_iso()
+        if not result.duration_ms:
+            result.duration_ms = int((time.monotonic() - started) * 1000)
+        self.on_event(ItemFinished(item.id, result))
+        return result
+
+    def _run_shared(self, spec: CheckSpec, item: Item) -> asyncio.Task[CheckResult]:
+        key = spec.name + json.dumps(item.params, sort_keys=True, default=str)
+        task = self._memo.get(key)
+        if task is None or task.cancelled():
+            task = asyncio.ensure_future(self._run_one(spec, item))
+            self._memo[key] = task
+        return task
+
+    async def _run_one(self, spec: CheckSpec, item: Item) -> CheckResult:
+        loop = asyncio.get_running_loop()
+
+        def progress(fraction: float | None, message: str) -> None:
+            event = ItemProgress(item.id, fraction, one_line(message, 120))
+            if threading.current_thread() is threading.main_thread():
+                self.on_event(event)
+            else:
+                loop.call_soon_threadsafe(self.on_event, event)
+
+        ctx = CheckContext(
+            settings=self.settings,
+            params=item.params,
+            item=item,
+            checklist=self.checklist,
+            options=self.options,
+            shared=self.shared,
+            progress=progress,
+        )
+        timeout = self.timeout_for(spec, item)
+        started = time.monotonic()
+        try:
+            if spec.is_async:
+                awaitable = spec.func(ctx)
+            else:
+                awaitable = _in_daemon_thread(lambda: spec.func(ctx))  # type: ignore[arg-type,return-value]
+            result = await asyncio.wait_for(awaitable, timeout)  # type: ignore[arg-type]
+            if not isinstance(result, CheckResult):
+                raise TypeError(f"check {spec.name} returned {type(result).__name__}, not CheckResult")
+        except TimeoutError:
+            result = CheckResult(Status.ERROR, f"{spec.name}: timed out after {timeout:g} s", {"timeout_s": timeout})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a check's failure is its result, never a crash
+            reason = one_line(str(exc)) or "no message"
+            result = CheckResult(Status.ERROR, f"{spec.name}: {type(exc).__name__}: {reason}")
+        result.check = spec.name
+        result.duration_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+
+def run_sync(
+    checklist: Checklist,
+    settings: Settings,
+    items: Iterable[Item],
+    options: RunOptions | None = None,
+    on_event: EventFn | None = None,
+) -> dict[str, ItemResult]:
+    """Run items from synchronous code (the headless CLI)."""
+    runner = Runner(checklist, settings, options, on_event)
+    return asyncio.run(runner.run(items))

@@ -1,0 +1,179 @@
+"""Effective item statuses (machine result + a person's decision), the score and its band.
+
+PRODUCT.md: completed = pass, warn, confirmed, or waived not yet expired; score = completed /
+(total − not_applicable) × 100, rounded to one decimal; bands from the checklist (the seed's:
+90 ready, 80 nearly, 70 not-ready, below do-not-deploy).
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from readiness_tui.checklist import Checklist, CriteriaRow, Item
+from readiness_tui.model import ItemResult, Measurement, Status
+from readiness_tui.runner import MANUAL, NO_CHECK
+from readiness_tui.store import Decision, RunRecord
+
+COMPLETED = {Status.PASS, Status.WARN, Status.CONFIRMED, Status.WAIVED}
+
+
+@dataclass
+class ItemView:
+    """What a report or screen shows for one item."""
+
+    item: Item
+    status: Status
+    summary: str
+    result: ItemResult | None
+    decision: Decision | None
+    waiver_expired: bool = False
+
+    @property
+    def completed(self) -> bool:
+        """True when the item counts towards the score."""
+        return self.status in COMPLETED and not self.waiver_expired
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return self.result.evidence if self.result else {}
+
+    @property
+    def duration_ms(self) -> int:
+        return self.result.duration_ms if self.result else 0
+
+
+@dataclass
+class Score:
+    """The readiness score."""
+
+    percent: float
+    completed: int
+    applicable: int
+    total: int
+    band: str
+    band_label: str
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "percent": self.percent,
+            "completed": self.completed,
+            "applicable": self.applicable,
+            "total": self.total,
+            "band": self.band,
+            "band_label": self.band_label,
+            "by_status": self.by_status,
+        }
+
+
+def waiver_expired(decision: Decision, today: date | None = None) -> bool:
+    """True when a waiver's expiry date has passed (it expires at the end of that day)."""
+    if decision.type != "waived" or not decision.expires:
+        return False
+    try:
+        return date.fromisoformat(decision.expires) < (today or date.today())
+    except ValueError:
+        return True
+
+
+def view_item(item: Item, result: ItemResult | None, decision: Decision | None, today: date | None = None) -> ItemView:
+    """The effective status of one item."""
+    if decision is not None:
+        if decision.type == "confirmed":
+            note = f": {decision.note}" if decision.note else ""
+            return ItemView(item, Status.CONFIRMED, f"confirmed by {decision.by}{note}", result, decision)
+        if decision.type == "not_applicable":
+            return ItemView(item, Status.NOT_APPLICABLE, f"not applicable: {decision.reason}", result, decision)
+        if decision.type == "waived":
+            expired = waiver_expired(decision, today)
+            text = (
+                f"waiver EXPIRED {decision.expires} ({decision.reason})"
+                if expired
+                else f"waived until {decision.expires} by {decision.approver}: {decision.reason}"
+            )
+            return ItemView(item, Status.WAIVED, text, result, decision, waiver_expired=expired)
+    if result is None:
+        summary = MANUAL if not item.checks else "not run yet"
+        return ItemView(item, Status.PENDING, summary, None, None)
+    return ItemView(item, result.status, result.summary, result, None)
+
+
+def build_views(checklist: Checklist, record: RunRecord, items: list[Item] | None = None,
+                today: date | None = None) -> list[ItemView]:
+    """Views of the given items (default: all), in checklist order."""
+    chosen = items if items is not None else checklist.items
+    return [view_item(i, record.results.get(i.id), record.decisions.get(i.id), today) for i in chosen]
+
+
+def compute_score(checklist: Checklist, views: list[ItemView]) -> Score:
+    """The score over these views."""
+    total = len(views)
+    na = sum(1 for v in views if v.status == Status.NOT_APPLICABLE)
+    completed = sum(1 for v in views if v.completed)
+    applicable = total - na
+    percent = round(completed / applicable * 100, 1) if applicable else 0.0
+    band = checklist.band_for(percent)
+    counts: dict[str, int] = {}
+    for v in views:
+        key = "waived_expired" if v.waiver_expired else v.status.value
+        counts[key] = counts.get(key, 0) + 1
+    return Score(percent, completed, applicable, total, band.id, band.label, counts)
+
+
+def blockers(views: list[ItemView]) -> list[ItemView]:
+    """What stands between this run and `ready`: not completed, applicable items, critical first."""
+    open_ = [v for v in views if not v.completed and v.status != Status.NOT_APPLICABLE]
+    rank = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PENDING: 3}
+    return sorted(open_, key=lambda v: (not v.item.critical, rank.get(v.status, 4)))
+
+
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+
+
+@dataclass
+class CriteriaCell:
+    """One row of a success-criteria table with its measured value."""
+
+    row: CriteriaRow
+    measurement: Measurement | None
+    verdict: str  # PASS | FAIL | TBD
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.row.metric,
+            "target": self.row.target,
+            "measured": self.measurement.display if self.measurement else None,
+            "value": self.measurement.value if self.measurement else None,
+            "status": self.verdict,
+        }
+
+
+def criteria_tables(checklist: Checklist, views: list[ItemView]) -> list[tuple[str, str, list[CriteriaCell]]]:
+    """The success-criteria tables filled with the measurements the checks reported."""
+    found: dict[str, Measurement] = {}
+    for v in views:
+        if v.result:
+            found.update(v.result.measurements)
+    tables = []
+    for table in checklist.criteria:
+        cells = []
+        for row in table.rows:
+            m = found.get(row.measurement)
+            if m is None or m.value is None:
+                verdict = "TBD"
+            elif row.op and row.threshold is not None:
+                verdict = "PASS" if _OPS[row.op](m.value, row.threshold) else "FAIL"
+            else:
+                verdict = "INFO"
+            cells.append(CriteriaCell(row, m, verdict))
+        tables.append((table.id, table.title, cells))
+    return tables
+
+
+__all__ = [
+    "COMPLETED", "ItemView", "Score", "build_views", "compute_score", "blockers", "criteria_tables",
+    "view_item", "waiver_expired", "NO_CHECK",
+]

@@ -1,0 +1,334 @@
+"""Where the target is described: the project's `.env`, `readiness.toml` and the environment.
+
+Precedence, highest first: the process environment, the OS keyring (secrets only, see
+`credentials`), `readiness.toml` `[target]`, the project's `.env`, the defaults below. `.env` is
+read with python-dotenv's parser and never exported into `os.environ`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from readiness_tui import gitutil
+from readiness_tui.errors import UsageError
+from readiness_tui.redact import Redactor, is_secret_name
+
+CONFIG_FILE = "readiness.toml"
+
+#: Names looked up in the keyring (between the environment and `.env`).
+SECRET_NAMES = (
+    "SUPABASE_KEY",
+    "SUPABASE_SERVICE_KEY",
+    "DATABASE_URL",
+    "FRONTEND_DATABASE_URL",
+    "REDIS_URL",
+    "PUSHER_APP_SECRET",
+    "SENTRY_DSN",
+)
+
+
+@dataclass
+class EnvEntry:
+    """One assignment of the project's `.env` (value kept in memory only)."""
+
+    key: str
+    value: str
+    line: int
+
+
+@dataclass
+class Settings:
+    """Everything the checks need to know about the target. One instance per run."""
+
+    project_dir: Path
+    """The project directory given on the command line (absolute)."""
+    repo_root: Path | None = None
+    """The git top-level containing the project directory, or None outside a repository."""
+    env_file: Path = Path(".env")
+    """The project's `.env` file (it may not exist: item 1.1 says so)."""
+    env_entries: list[EnvEntry] = field(default_factory=list)
+    """The `.env` assignments in file order, with line numbers (values never written anywhere)."""
+    config_file: Path | None = None
+    """`readiness.toml` when the project has one."""
+    config: dict[str, Any] = field(default_factory=dict)
+    """The whole parsed `readiness.toml` (tables `[target]`, `[commands]`, `[deploy]`, `[[contacts]]`)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Where each value came from: environment, keyring, readiness.toml, .env or default."""
+    keyring_note: str = ""
+    """Why the keyring was not consulted, when it was not (shown once, plainly)."""
+
+    backend_url: str | None = None
+    """The backend API's base URL (`BACKEND_API_URL`)."""
+    frontend_url: str = "http://localhost:8501"
+    """The Streamlit frontend's base URL (`FRONTEND_URL`, default from `STREAMLIT_SERVER_PORT`)."""
+    database_url: str | None = None
+    """PostgreSQL URL for the data checks (`DATABASE_URL`); Supabase pooler URLs work."""
+    frontend_database_url: str | None = None
+    """The URL the frontend connects with, checked to be read-only (`FRONTEND_DATABASE_URL`)."""
+    redis_url: str | None = None
+    """Redis URL (`REDIS_URL`), password allowed (never shown)."""
+    supabase_url: str | None = None
+    """Supabase project URL (`SUPABASE_URL`)."""
+    supabase_key: str | None = None
+    """Supabase key the frontend uses (`SUPABASE_KEY`): must be the public one."""
+    supabase_service_key: str | None = None
+    """Supabase service key, if the checks may use one (`SUPABASE_SERVICE_KEY`)."""
+    supabase_table: str = "leads"
+    """Table queried by the Supabase reachability check (`count="exact"`)."""
+    pusher_app_id: str | None = None
+    """Pusher app id (`PUSHER_APP_ID`)."""
+    pusher_app_key: str | None = None
+    """Pusher app key (`PUSHER_APP_KEY`)."""
+    pusher_app_secret: str | None = None
+    """Pusher app secret (`PUSHER_APP_SECRET`), for the signed channels call."""
+    pusher_cluster: str | None = None
+    """Pusher cluster (`PUSHER_CLUSTER` or `PUSHER_APP_CLUSTER`)."""
+    pusher_host: str | None = None
+    """Override of the Pusher WebSocket host (tests point it at loopback)."""
+    container: str = "iswitch-crm-frontend"
+    """Name of the frontend container."""
+    image: str = "iswitch-streamlit:latest"
+    """The frontend image (seed's backup script)."""
+    docker_host: str | None = None
+    """Docker daemon address (`DOCKER_HOST`); default: the SDK's own default."""
+    migrations_dir: str = "backend/migrations"
+    """Directory of SQL migrations, relative to the project or repository root."""
+    backup_dir: str | None = None
+    """Where database backups land (item 6.1)."""
+    config_backup_dir: str | None = None
+    """Where configuration backups land (item 6.2); default: `backup_dir`."""
+    log_dir: str | None = None
+    """The application's log directory (item 5.7)."""
+    ca_bundle: str | None = None
+    """A CA bundle to trust besides the system CAs (private PKI, tests)."""
+    check_timeout: float = 10.0
+    """Seconds each check may take before it is reported as `error` (timed out)."""
+    connect_timeout: float = 3.0
+    """Seconds to wait for a TCP/TLS connection."""
+    read_timeout: float = 5.0
+    """Seconds to wait for an answer once connected."""
+    health_samples: int = 5
+    """How many health requests measure latency (p50/p95)."""
+    load_url: str | None = None
+    """URL the load test targets (default: the backend health endpoint)."""
+    load_requests: int = 1000
+    """Requests the load test sends (seed: `ab -n 1000`)."""
+    load_concurrency: int = 10
+    """Concurrent requests in the load test (seed: `ab -c 10`)."""
+    rate_limit_burst: int = 60
+    """Requests in the bounded burst that must meet a rate limit (item 3.7)."""
+    api_call: str = "GET /api/leads?limit=1"
+    """The API call item 10.7 makes against the backend."""
+    api_docs_path: str | None = None
+    """Where the backend serves its API docs, if not `/docs`, `/openapi.json` or `/apidocs`."""
+    keyring_service: str = ""
+    """Keyring service name for this project's credentials (default: derived from the project path)."""
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The `.env` values by name (last assignment wins, as in python-dotenv)."""
+        return {e.key: e.value for e in self.env_entries}
+
+    def path(self, relative: str | Path) -> Path:
+        """Resolve a path: absolute as is; else the project dir if it exists there, else the repo root."""
+        p = Path(relative).expanduser()
+        if p.is_absolute():
+            return p
+        candidate = self.project_dir / p
+        if candidate.exists() or self.repo_root is None:
+            return candidate
+        in_repo = self.repo_root / p
+        return in_repo if in_repo.exists() else candidate
+
+    def find(self, *relatives: str) -> Path | None:
+        """The first of these paths that exists (project dir first, then the repo root)."""
+        for rel in relatives:
+            for base in (self.project_dir, self.repo_root):
+                if base is not None and (base / rel).exists():
+                    return base / rel
+        return None
+
+    def table(self, name: str) -> dict[str, Any]:
+        """A top-level table of `readiness.toml` (`commands`, `deploy`, ...), empty when absent."""
+        value = self.config.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    def secret_values(self) -> list[str]:
+        """Every secret value known to this run, for the redactor."""
+        values = [e.value for e in self.env_entries if is_secret_name(e.key)]
+        values += [
+            v for f in fields(self)
+            if isinstance(v := getattr(self, f.name), str) and is_secret_name(f.name) and f.name != "keyring_service"
+        ]
+        values += [v for k, v in os.environ.items() if is_secret_name(k) and k.upper() in _ENV_SECRET_WATCH]
+        return [v for v in values if v]
+
+    def redactor(self) -> Redactor:
+        """A redactor that knows this target's secrets."""
+        return Redactor(self.secret_values())
+
+
+#: Environment variables whose values the redactor learns even if the target does not use them.
+_ENV_SECRET_WATCH = {n for n in SECRET_NAMES} | {"PUSHER_APP_KEY", "SUPABASE_ANON_KEY"}
+
+#: field name -> (.env / environment name(s), readiness.toml key)
+_SOURCES: dict[str, tuple[tuple[str, ...], str]] = {
+    "backend_url": (("BACKEND_API_URL",), "backend_url"),
+    "frontend_url": (("FRONTEND_URL",), "frontend_url"),
+    "database_url": (("DATABASE_URL",), "database_url"),
+    "frontend_database_url": (("FRONTEND_DATABASE_URL",), "frontend_database_url"),
+    "redis_url": (("REDIS_URL",), "redis_url"),
+    "supabase_url": (("SUPABASE_URL",), "supabase_url"),
+    "supabase_key": (("SUPABASE_KEY",), "supabase_key"),
+    "supabase_service_key": (("SUPABASE_SERVICE_KEY",), "supabase_service_key"),
+    "pusher_app_id": (("PUSHER_APP_ID",), "pusher_app_id"),
+    "pusher_app_key": (("PUSHER_APP_KEY",), "pusher_app_key"),
+    "pusher_app_secret": (("PUSHER_APP_SECRET",), "pusher_app_secret"),
+    "pusher_cluster": (("PUSHER_CLUSTER", "PUSHER_APP_CLUSTER"), "pusher_cluster"),
+    "docker_host": (("DOCKER_HOST",), "docker_host"),
+}
+
+_SKIP = {"project_dir", "repo_root", "env_file", "env_entries", "config_file", "config", "sources", "keyring_note"}
+
+KeyringLookup = Callable[[str], str | None]
+
+
+def parse_env_file(path: Path) -> list[EnvEntry]:
+    """Parse a `.env` file; UsageError("FILE:LINE: ...") on a line python-dotenv cannot parse."""
+    from dotenv.parser import parse_stream
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
+    entries: list[EnvEntry] = []
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            snippet = binding.original.string.strip().split("=", 1)[0][:40]
+            raise UsageError(
+                f"{path}:{binding.original.line}: cannot parse {snippet!r} (expected NAME=value)"
+            )
+        if binding.key is not None:
+            entries.append(EnvEntry(binding.key, binding.value or "", binding.original.line))
+    return entries
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise UsageError(f"{path}:{match.group(1) if match else 1}: invalid TOML: {reason}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _coerce(name: str, value: Any, default: Any, where: str) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
+            return value.lower() in ("1", "true", "yes")
+    elif isinstance(default, int) and not isinstance(default, bool):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"{where}: `{name}` must be an integer, not {value!r}") from None
+        if number <= 0:
+            raise UsageError(f"{where}: `{name}` must be positive")
+        return number
+    elif isinstance(default, float):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"{where}: `{name}` must be a number, not {value!r}") from None
+        if number <= 0:
+            raise UsageError(f"{where}: `{name}` must be positive")
+        return number
+    if not isinstance(value, str):
+        raise UsageError(f"{where}: `{name}` must be a string, not {value!r}")
+    return value
+
+
+def load_settings(
+    project_dir: str | Path,
+    environ: Mapping[str, str] | None = None,
+    keyring_lookup: KeyringLookup | None = None,
+) -> Settings:
+    """Build the settings of a project directory.
+
+    Raises UsageError for a missing directory, a malformed `.env` or `readiness.toml`.
+    `keyring_lookup(name)` returns a secret from the OS keyring or None.
+    """
+    environ = os.environ if environ is None else environ
+    root = Path(project_dir).expanduser()
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    root = root.resolve()
+    settings = Settings(project_dir=root, repo_root=gitutil.repo_root(root))
+    settings.env_file = root / ".env"
+    if settings.env_file.is_file():
+        settings.env_entries = parse_env_file(settings.env_file)
+    config_path = root / CONFIG_FILE
+    target: dict[str, Any] = {}
+    if config_path.is_file():
+        settings.config_file = config_path
+        settings.config = _read_config(config_path)
+        target = settings.config.get("target", {})
+        if not isinstance(target, dict):
+            raise UsageError(f"{config_path}: `target` must be a table ([target])")
+    known = {f.name for f in fields(Settings)} - _SKIP
+    for key in target:
+        if key not in known:
+            raise UsageError(
+                f"{config_path}: unknown key `{key}` in [target] (known: {', '.join(sorted(known))})"
+            )
+    dotenv = settings.env
+    defaults = {f.name: getattr(settings, f.name) for f in fields(Settings) if f.name in known}
+    port = dotenv.get("STREAMLIT_SERVER_PORT") or environ.get("STREAMLIT_SERVER_PORT") or "8501"
+    defaults["frontend_url"] = f"http://localhost:{port}"
+    for name in sorted(known):
+        env_names, toml_key = _SOURCES.get(name, ((f"READINESS_{name.upper()}",), name))
+        value: Any = None
+        source = "default"
+        for env_name in env_names:
+            if environ.get(env_name):
+                value, source = environ[env_name], "environment"
+                break
+        if value is None and keyring_lookup is not None and env_names[0] in SECRET_NAMES:
+            found = keyring_lookup(env_names[0])
+            if found:
+                value, source = found, "keyring"
+        if value is None and toml_key in target:
+            value, source = target[toml_key], CONFIG_FILE
+        if value is None:
+            for env_name in env_names:
+                if dotenv.get(env_name):
+                    value, source = dotenv[env_name], ".env"
+                    break
+        if value is None:
+            value = defaults[name]
+        elif defaults[name] is not None and not isinstance(defaults[name], str):
+            value = _coerce(name, value, defaults[name], f"{config_path if source == CONFIG_FILE else source}")
+        elif not isinstance(value, str):
+            raise UsageError(f"{config_path}: `{name}` must be a string, not {value!r}")
+        setattr(settings, name, value)
+        settings.sources[name] = source
+    if not settings.keyring_service:
+        settings.keyring_service = f"readiness-tui:{root}"
+    return settings

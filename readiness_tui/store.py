@@ -1,0 +1,245 @@
+"""The run record in `<project>/.readiness/`: atomic, locked, versioned, resumable.
+
+`run.json` holds the latest results, people's decisions, sign-offs and deployment steps. Every
+change is a read-modify-write under a file lock (`Store.update`), written to a temporary file,
+fsynced and renamed over the old one, so a killed process leaves either the old or the new
+record, and two processes never lose each other's changes. Each finished full run is also kept
+in `history/`. Everything written passes through the redactor: no secret value reaches disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from readiness_tui.errors import UsageError
+from readiness_tui.model import ItemResult
+from readiness_tui.redact import Redactor
+
+SCHEMA = 1
+STATE_DIR = ".readiness"
+RECORD = "run.json"
+LOCK_TIMEOUT = 30.0
+T = TypeVar("T")
+
+_GITIGNORE = "# readiness-tui run records: results and decisions, never secrets.\n*.lock\n*.tmp\n"
+
+
+def user_host() -> str:
+    """`user@host` of whoever runs this process."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass
+class Decision:
+    """A person's decision on an item: confirmed, not applicable, or waived."""
+
+    type: str
+    by: str
+    at: str
+    user_host: str
+    note: str = ""
+    reason: str = ""
+    approver: str = ""
+    expires: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if v != "" or k in ("type", "by", "at", "user_host")}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        keys = {"type", "by", "at", "user_host", "note", "reason", "approver", "expires"}
+        return cls(**{k: str(v) for k, v in data.items() if k in keys})
+
+
+@dataclass
+class RunRecord:
+    """The state of a project's run."""
+
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    project: str = ""
+    checklist: dict[str, str] = field(default_factory=dict)
+    started_at: str = ""
+    updated_at: str = ""
+    finished_at: str = ""
+    revision: int = 0
+    results: dict[str, ItemResult] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    signoffs: list[dict[str, Any]] = field(default_factory=list)
+    deployment: dict[str, Any] = field(default_factory=dict)
+    deploy_steps: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Top-level fields this version does not know, kept as they were."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update(
+            schema=SCHEMA,
+            run_id=self.run_id,
+            project=self.project,
+            checklist=self.checklist,
+            started_at=self.started_at,
+            updated_at=self.updated_at,
+            finished_at=self.finished_at,
+            revision=self.revision,
+            results={k: v.to_dict() for k, v in self.results.items()},
+            decisions={k: v.to_dict() for k, v in self.decisions.items()},
+            signoffs=self.signoffs,
+            deployment=self.deployment,
+            deploy_steps=self.deploy_steps,
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        known = {"schema", "run_id", "project", "checklist", "started_at", "updated_at", "finished_at",
+                 "revision", "results", "decisions", "signoffs", "deployment", "deploy_steps"}
+        return cls(
+            run_id=str(data.get("run_id") or uuid.uuid4().hex[:12]),
+            project=str(data.get("project", "")),
+            checklist=dict(data.get("checklist") or {}),
+            started_at=str(data.get("started_at", "")),
+            updated_at=str(data.get("updated_at", "")),
+            finished_at=str(data.get("finished_at", "")),
+            revision=int(data.get("revision") or 0),
+            results={k: ItemResult.from_dict(v) for k, v in (data.get("results") or {}).items()},
+            decisions={k: Decision.from_dict(v) for k, v in (data.get("decisions") or {}).items()},
+            signoffs=list(data.get("signoffs") or []),
+            deployment=dict(data.get("deployment") or {}),
+            deploy_steps=list(data.get("deploy_steps") or []),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write a file atomically: temp file in the same directory, fsync, rename, fsync the directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+class Store:
+    """Reads and writes a project's run record."""
+
+    def __init__(self, project_dir: Path, redactor: Redactor | None = None) -> None:
+        self.project_dir = Path(project_dir)
+        self.dir = self.project_dir / STATE_DIR
+        self.path = self.dir / RECORD
+        self.history_dir = self.dir / "history"
+        self.redactor = redactor or Redactor()
+        self.notices: list[str] = []
+        """Things the user must be told (a corrupt record kept aside)."""
+
+    def _lock(self) -> Any:
+        from filelock import FileLock
+
+        self.dir.mkdir(parents=True, exist_ok=True)
+        ignore = self.dir / ".gitignore"
+        if not ignore.exists():
+            with contextlib.suppress(OSError):
+                ignore.write_text(_GITIGNORE)
+        return FileLock(str(self.dir / "run.lock"), timeout=LOCK_TIMEOUT)
+
+    def _read(self) -> RunRecord:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return RunRecord(project=str(self.project_dir))
+        except OSError as exc:
+            raise UsageError(f"{self.path}: cannot read the run record ({exc.strerror})") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            schema = data.get("schema")
+            if isinstance(schema, int) and schema > SCHEMA:
+                raise UsageError(
+                    f"{self.path}: written by a newer readiness-tui (schema {schema}, this one reads {SCHEMA}); upgrade"
+                )
+            if schema != SCHEMA:
+                raise ValueError(f"unknown schema {schema!r}")
+            return RunRecord.from_dict(data)
+        except UsageError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            aside = self.path.with_name(f"{RECORD}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+            os.replace(self.path, aside)
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.notices.append(
+                f"{self.path} was unreadable ({reason}); kept aside as {aside.name}, starting a new run record"
+            )
+            return RunRecord(project=str(self.project_dir))
+
+    def _write(self, record: RunRecord) -> None:
+        from readiness_tui.runner import now_iso
+
+        record.revision += 1
+        record.updated_at = now_iso()
+        data = self.redactor.data(record.to_dict())
+        atomic_write(self.path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def load(self) -> RunRecord:
+        """The current record (a new empty one when there is none)."""
+        with self._lock():
+            return self._read()
+
+    def exists(self) -> bool:
+        """True when the project has a run record."""
+        return self.path.is_file()
+
+    def update(self, change: Callable[[RunRecord], T]) -> tuple[T, RunRecord]:
+        """Apply `change` to the freshest record under the lock and save it atomically."""
+        with self._lock():
+            record = self._read()
+            value = change(record)
+            self._write(record)
+            return value, record
+
+    def archive_current(self, record: RunRecord) -> Path | None:
+        """Keep a finished run in `history/` (called before a new full run replaces its results)."""
+        if not record.finished_at or not record.results:
+            return None
+        stamp = record.finished_at.replace(":", "").replace("-", "").replace("+0000", "Z")
+        target = self.history_dir / f"{stamp}-{record.run_id}.json"
+        if target.exists():
+            return target
+        data = self.redactor.data(record.to_dict())
+        atomic_write(target, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        return target
+
+    def history(self) -> list[Path]:
+        """Archived runs, oldest first."""
+        if not self.history_dir.is_dir():
+            return []
+        return sorted(self.history_dir.glob("*.json"))

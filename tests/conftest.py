@@ -1,0 +1,64 @@
+"""Shared test set-up: the CLI runner, project fixtures, and the fixture modules in tests/fixtures/.
+
+Real services (PostgreSQL, Redis, dockerd, Streamlit, Flask, TLS servers, gnome-keyring, tmux)
+are started by fixtures in `tests/fixtures/*.py`, loaded here automatically. A fixture that
+cannot find its service calls `need()`: with CI=true that is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+pytest_plugins = sorted(
+    f"fixtures.{p.stem}" for p in (REPO / "tests" / "fixtures").glob("*.py") if not p.stem.startswith("_")
+)
+
+
+def need(condition: bool, what: str) -> None:
+    """Require a service or tool: skip locally when missing, fail when CI=true."""
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is required in CI but missing", pytrace=False)
+    pytest.skip(f"{what} not available")
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment for running the CLI in a subprocess: this checkout first on the path, no colour."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("READINESS_", "SUPABASE", "PUSHER", "BACKEND_API"))}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["NO_COLOR"] = "1"
+    env.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m readiness_tui ARGS` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "readiness_tui", *args],
+        cwd=cwd or REPO,
+        env=cli_env(env),
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli():
+    """The `run_cli` function."""
+    return run_cli
