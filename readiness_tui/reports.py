@@ -141,7 +141,8 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
     colour = _use_colour(sys.stdout) if colour is None else colour
     encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
     ascii_only = "utf" not in encoding
-    width = width or max(80, min(140, _terminal_width()))
+    if width is None:
+        width = max(80, min(160, _terminal_width())) if sys.stdout.isatty() else 400
     text_width = max(30, width - 32)
 
     def paint(status: Status, text: str) -> str:

@@ -1,0 +1,222 @@
+"""Section 1 (environment configuration) and 4.1 (cache TTL): what the project's `.env` says.
+
+Values are inspected in memory only; evidence names keys, never values (URLs are shown with any
+password removed, since a URL without its password is not a secret).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from checks._common import decode_jwt, dev_flag, is_local_host, is_placeholder, split_url
+from checks.base import CheckContext, check
+from readiness_tui.model import CheckResult, failed, not_applicable, passed, warned
+from readiness_tui.redact import preview, redact_url
+
+PUSHER_CLUSTERS = ("mt1", "us2", "us3", "eu", "ap1", "ap2", "ap3", "ap4", "sa1")
+SUPABASE_HOSTED = re.compile(r"^(?P<ref>[a-z0-9]{20})\.supabase\.(co|in)$")
+DEMO_ISSUER = "supabase-demo"
+
+
+def _source(ctx: CheckContext, field: str) -> str:
+    return ctx.settings.sources.get(field, "default")
+
+
+@check("env.dotenv", "The project's .env exists, parses, has every template key, and holds no placeholder or dev value")
+def dotenv_file(ctx: CheckContext) -> CheckResult:
+    settings = ctx.settings
+    path = settings.env_file
+    rel = os.path.relpath(path, settings.project_dir)
+    if not path.is_file():
+        example = settings.find(".env.example")
+        how = f"copy {example.name} to .env" if example else "create .env from the checklist's template"
+        return failed(f"no .env in {settings.project_dir}: {how} and fill in production values", file=rel)
+    env = settings.env
+    template = list(ctx.param("template_keys", []))
+    optional = set(ctx.param("optional_keys", []))
+    missing = [k for k in template if k not in optional and not env.get(k, "").strip()]
+    placeholders = [e.key for e in settings.env_entries if e.value.strip() and is_placeholder(e.value)]
+    empty = [e.key for e in settings.env_entries if not e.value.strip() and e.key not in optional]
+    dev = [f"{e.key}={e.value.strip()}" for e in settings.env_entries if dev_flag(e.key, e.value)]
+    mode = stat.S_IMODE(path.stat().st_mode)
+    evidence = {
+        "file": rel,
+        "keys": [e.key for e in settings.env_entries],
+        "missing_keys": missing,
+        "placeholder_keys": placeholders,
+        "empty_keys": empty,
+        "dev_settings": dev,
+        "mode": oct(mode),
+    }
+    problems = []
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    if placeholders:
+        problems.append(f"placeholder values in {', '.join(placeholders)}")
+    if dev:
+        problems.append(f"development settings {', '.join(dev)}")
+    if problems:
+        return failed(f".env: {'; '.join(problems)}", **evidence)
+    notes = []
+    if empty:
+        notes.append(f"empty values: {', '.join(empty)}")
+    if mode & stat.S_IROTH:
+        notes.append(f"readable by every user (mode {oct(mode)}; chmod 600 .env)")
+    if notes:
+        return warned(f".env complete, but {'; '.join(notes)}", **evidence)
+    return passed(f".env has all {len(template) or len(env)} expected keys, no placeholders or dev settings", **evidence)
+
+
+@check("env.backend_url", "BACKEND_API_URL is an https URL of a real host (not localhost, not the template's)")
+def backend_url(ctx: CheckContext) -> CheckResult:
+    url = ctx.settings.backend_url
+    source = _source(ctx, "backend_url")
+    if not url:
+        return failed("BACKEND_API_URL is not set (.env, readiness.toml backend_url, or the environment)")
+    shown = redact_url(url)
+    evidence = {"url": shown, "source": source}
+    if is_placeholder(url) or "yourdomain" in url.lower() or "example.com" in url.lower():
+        return failed(f"BACKEND_API_URL is the template placeholder ({shown})", **evidence)
+    parts = split_url(url)
+    if parts is None:
+        return failed(f"BACKEND_API_URL is not an http(s) URL: {shown}", **evidence)
+    scheme, host, _port = parts
+    if is_local_host(host):
+        return failed(f"BACKEND_API_URL points at {host}, not a production host", **evidence)
+    if scheme != "https":
+        return failed(f"BACKEND_API_URL uses http: traffic and tokens would travel unencrypted ({shown})", **evidence)
+    return passed(f"BACKEND_API_URL = {shown} (from {source})", **evidence)
+
+
+@check("env.supabase_url", "SUPABASE_URL is https://<project-ref>.supabase.co or an https custom domain")
+def supabase_url(ctx: CheckContext) -> CheckResult:
+    url = ctx.settings.supabase_url
+    if not url:
+        return failed("SUPABASE_URL is not set")
+    shown = redact_url(url)
+    evidence = {"url": shown, "source": _source(ctx, "supabase_url")}
+    if is_placeholder(url) or "your-project" in url:
+        return failed(f"SUPABASE_URL is the template placeholder ({shown})", **evidence)
+    parts = split_url(url)
+    if parts is None:
+        return failed(f"SUPABASE_URL is not an http(s) URL: {shown}", **evidence)
+    scheme, host, _ = parts
+    path = urlsplit(url).path.strip("/")
+    if scheme != "https":
+        return failed(f"SUPABASE_URL uses {scheme}, not https", **evidence)
+    if is_local_host(host):
+        return failed(f"SUPABASE_URL points at {host} (a local instance), not the production project", **evidence)
+    if path:
+        return warned(f"SUPABASE_URL has a path (/{path}); the client expects the project's base URL", **evidence)
+    match = SUPABASE_HOSTED.match(host)
+    if match:
+        evidence["project_ref"] = match["ref"]
+        return passed(f"SUPABASE_URL is hosted project {match['ref']}", **evidence)
+    if host.endswith((".supabase.co", ".supabase.in")):
+        return failed(f"SUPABASE_URL host {host} is not <20-character project ref>.supabase.co", **evidence)
+    return passed(f"SUPABASE_URL is a custom domain ({host})", **evidence)
+
+
+def _url_ref(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = split_url(url)
+    if parts is None:
+        return None
+    match = SUPABASE_HOSTED.match(parts[1])
+    return match["ref"] if match else None
+
+
+def analyse_supabase_key(key: str, url: str | None, now: float | None = None) -> CheckResult:
+    """Classify a Supabase key: public or secret, demo, project mismatch, expiry (never shows the key)."""
+    key = key.strip()
+    evidence: dict[str, object] = {"preview": preview(key)}
+    if is_placeholder(key):
+        return failed("SUPABASE_KEY is the template placeholder", **evidence)
+    if key.startswith("sb_secret_"):
+        evidence["kind"] = "sb_secret"
+        return failed("SUPABASE_KEY is a secret key (sb_secret_…): it bypasses row-level security; "
+                      "use the publishable key in the frontend", **evidence)
+    if key.startswith("sb_publishable_"):
+        evidence["kind"] = "sb_publishable"
+        return passed("SUPABASE_KEY is a publishable key (sb_publishable_…)", **evidence)
+    decoded = decode_jwt(key)
+    if decoded is None:
+        evidence["kind"] = "unknown"
+        return warned("SUPABASE_KEY is neither a JWT nor an sb_publishable_/sb_secret_ key: cannot tell if it is public",
+                      **evidence)
+    _header, claims = decoded
+    role = claims.get("role")
+    evidence.update(kind="jwt", role=role, iss=claims.get("iss"), ref=claims.get("ref"))
+    exp = claims.get("exp")
+    if isinstance(exp, int | float):
+        evidence["expires"] = datetime.fromtimestamp(exp, UTC).date().isoformat()
+    if role == "service_role":
+        return failed("SUPABASE_KEY is the service_role key: it bypasses row-level security and must never reach "
+                      "a frontend; use the anon key and rotate this one", **evidence)
+    if role != "anon":
+        return failed(f"SUPABASE_KEY has role {role!r}, expected 'anon'", **evidence)
+    if claims.get("iss") == DEMO_ISSUER:
+        return failed("SUPABASE_KEY is the public self-hosted demo key (iss supabase-demo): anyone can forge tokens; "
+                      "generate your own JWT secret and keys", **evidence)
+    url_ref = _url_ref(url)
+    if url_ref and claims.get("ref") and claims["ref"] != url_ref:
+        evidence["url_ref"] = url_ref
+        return failed(f"SUPABASE_KEY belongs to project {claims['ref']}, but SUPABASE_URL is project {url_ref}",
+                      **evidence)
+    if isinstance(exp, int | float) and exp < (now or time.time()):
+        return failed(f"SUPABASE_KEY expired on {evidence['expires']}", **evidence)
+    return passed("SUPABASE_KEY is the public anon key"
+                  + (f" of project {claims.get('ref')}" if claims.get("ref") else ""), **evidence)
+
+
+@check("env.supabase_key", "SUPABASE_KEY is the public key: anon JWT or sb_publishable_, not service_role, not a demo key")
+def supabase_key(ctx: CheckContext) -> CheckResult:
+    key = ctx.settings.supabase_key
+    if not key:
+        return failed("SUPABASE_KEY is not set")
+    result = analyse_supabase_key(key, ctx.settings.supabase_url)
+    result.evidence["source"] = _source(ctx, "supabase_key")
+    return result
+
+
+@check("env.pusher", "PUSHER_APP_KEY and PUSHER_CLUSTER both set (cluster a known one) or both absent")
+def pusher_config(ctx: CheckContext) -> CheckResult:
+    key, cluster = ctx.settings.pusher_app_key, ctx.settings.pusher_cluster
+    if not key and not cluster:
+        return not_applicable("Pusher not configured (PUSHER_APP_KEY and PUSHER_CLUSTER absent): real-time is optional")
+    evidence = {"cluster": cluster, "key_set": bool(key)}
+    if not key:
+        return failed("PUSHER_CLUSTER is set but PUSHER_APP_KEY is missing", **evidence)
+    if not cluster:
+        return failed("PUSHER_APP_KEY is set but PUSHER_CLUSTER is missing", **evidence)
+    if is_placeholder(key):
+        return failed("PUSHER_APP_KEY is the template placeholder", **evidence)
+    if cluster not in PUSHER_CLUSTERS:
+        return failed(f"PUSHER_CLUSTER {cluster!r} is not a Pusher cluster ({' '.join(PUSHER_CLUSTERS)})", **evidence)
+    return passed(f"Pusher configured for cluster {cluster}", **evidence)
+
+
+@check("env.cache_ttl", "CACHE_TTL_SECONDS is an integer within a sane range")
+def cache_ttl(ctx: CheckContext) -> CheckResult:
+    raw = os.environ.get("CACHE_TTL_SECONDS") or ctx.settings.env.get("CACHE_TTL_SECONDS")
+    low, high = int(ctx.param("min", 30)), int(ctx.param("max", 3600))
+    if raw is None or not raw.strip():
+        return warned("CACHE_TTL_SECONDS is not set: the application's default applies, unpinned")
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return failed(f"CACHE_TTL_SECONDS is not an integer ({raw.strip()[:20]!r})")
+    evidence = {"value": value, "min": low, "max": high}
+    if value <= 0:
+        return failed("CACHE_TTL_SECONDS disables caching (≤ 0)", **evidence)
+    if value < low:
+        return warned(f"CACHE_TTL_SECONDS={value} is below {low} s: the cache barely helps", **evidence)
+    if value > high:
+        return warned(f"CACHE_TTL_SECONDS={value} is above {high} s: data may look stale", **evidence)
+    return passed(f"CACHE_TTL_SECONDS={value}", **evidence)

@@ -1,0 +1,180 @@
+"""Section 1 and 9 checks on fixture projects: each planted problem on the right item, fixed → pass."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+from fixtures.projects import GOOD_REF, anon_key, git, make_jwt, service_key, write_env
+
+from checks.env import analyse_supabase_key
+from readiness_tui.model import Status
+
+URL = f"https://{GOOD_REF}.supabase.co"
+
+
+def statuses(cli, project, only="1,9") -> dict[str, dict]:
+    proc = cli("check", str(project), "--format", "json", "--only", only, "--fail-under", "0")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    return {i["id"]: i for s in data["sections"] for i in s["items"]}
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "words"),
+    [
+        (anon_key(), Status.PASS, "public anon key"),
+        (service_key(), Status.FAIL, "service_role"),
+        ("sb_secret_" + "a1B2" * 8, Status.FAIL, "secret key"),
+        ("sb_publishable_" + "a1B2" * 8, Status.PASS, "publishable"),
+        ("your-anon-public-key", Status.FAIL, "placeholder"),
+        (make_jwt({"iss": "supabase-demo", "role": "anon", "exp": 1983812996, "iat": 1641769200}), Status.FAIL, "demo"),
+        (anon_key(ref="zyxwvutsrqponmlkjihg"), Status.FAIL, "belongs to project zyxwvutsrqponmlkjihg"),
+        (anon_key(exp=int(time.time()) - 86400), Status.FAIL, "expired"),
+        (make_jwt({"iss": "supabase", "role": "authenticated"}), Status.FAIL, "expected 'anon'"),
+        ("plainstringthatisnotakey123", Status.WARN, "neither a JWT"),
+    ],
+)
+def test_supabase_key_analysis(key, status, words):
+    result = analyse_supabase_key(key, URL)
+    assert result.status == status, result.summary
+    assert words in result.summary
+    assert key not in json.dumps(result.evidence)
+
+
+def test_good_project_passes_sections_1_and_9(cli, good_project):
+    items = statuses(cli, good_project)
+    for item_id in ["1.1", "1.2", "1.3", "1.4", "1.5", "1.7", "9.1", "9.2", "9.3", "9.4", "9.5", "9.6", "9.7", "9.8"]:
+        assert items[item_id]["status"] == "pass", (item_id, items[item_id]["summary"])
+
+
+def test_planted_problems_reported_on_the_right_items_then_fixed(cli, good_project):
+    front = good_project
+    repo = front.parent
+    env = (front / ".env").read_text()
+    leaked = service_key()
+    # 1.4: a service_role key; 1.2: the template's BACKEND_API_URL
+    write_env(front / ".env", {"BACKEND_API_URL": "https://api.yourdomain.com", "SUPABASE_URL": URL,
+                               "SUPABASE_KEY": leaked, "CACHE_TTL_SECONDS": "300", "STREAMLIT_SERVER_PORT": "8501"})
+    # 1.6/1.7: a tracked backup env file with real values
+    backup_secret = "Zq8" + "xP2vL9" * 5
+    (front / ".env.backup-2025").write_text(f"SUPABASE_KEY={leaked}\nAPI_SECRET={backup_secret}\nPORT=8501\n")
+    git(repo, "add", "-f", "frontend-streamlit/.env.backup-2025")
+    # 9.2: missing user guide; 9.1: README link to a missing file
+    (repo / "docs" / "USER_GUIDE.md").unlink()
+    readme = (repo / "README.md").read_text()
+    (repo / "README.md").write_text(readme + "\nSee [the runbook](docs/OPERATIONS.md).\n")
+    git(repo, "commit", "-qam", "problems")
+    proc = cli("check", str(front), "--format", "json", "--only", "1,9")
+    assert proc.returncode == 1
+    items = {i["id"]: i for s in json.loads(proc.stdout)["sections"] for i in s["items"]}
+    assert items["1.4"]["status"] == "fail" and "service_role" in items["1.4"]["summary"]
+    assert items["1.2"]["status"] == "fail" and "placeholder" in items["1.2"]["summary"]
+    assert items["1.6"]["status"] == "fail"
+    assert ".env.backup-2025" in items["1.6"]["summary"] and "API_SECRET" in items["1.6"]["summary"]
+    assert "PORT" not in items["1.6"]["summary"]
+    assert items["1.7"]["status"] == "fail" and ".env.backup-2025" in items["1.7"]["summary"]
+    assert items["9.2"]["status"] == "fail" and "USER_GUIDE" in items["9.2"]["summary"]
+    assert items["9.1"]["status"] == "fail" and "docs/OPERATIONS.md" in items["9.1"]["summary"]
+    everything = proc.stdout + proc.stderr + (front / ".readiness" / "run.json").read_text()
+    assert leaked not in everything and backup_secret not in everything
+
+    # fixed: each item passes again
+    (front / ".env").write_text(env)
+    git(repo, "rm", "-q", "--cached", "frontend-streamlit/.env.backup-2025")
+    (front / ".env.backup-2025").unlink()
+    (repo / "docs" / "USER_GUIDE.md").write_text("# Guide\n\n" + "How to use the dashboard well. " * 20)
+    (repo / "docs" / "OPERATIONS.md").write_text("# Operations\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "fixed")
+    items = statuses(cli, front)
+    for item_id in ("1.2", "1.4", "1.6", "9.1", "9.2"):
+        assert items[item_id]["status"] == "pass", (item_id, items[item_id]["summary"])
+    # .env.backup-2025 is still in history, but 1.7 is about .env: it must pass
+    assert items["1.7"]["status"] == "pass", items["1.7"]["summary"]
+
+
+def test_env_tracked_by_git_fails_1_7(cli, good_project):
+    repo = good_project.parent
+    git(repo, "add", "-f", "frontend-streamlit/.env")
+    git(repo, "commit", "-qm", "oops")
+    items = statuses(cli, good_project, "1.7")
+    assert items["1.7"]["status"] == "fail"
+    assert "tracked by git" in items["1.7"]["summary"] and "git rm --cached" in items["1.7"]["summary"]
+
+
+def test_env_not_ignored_fails_and_history_warns(cli, good_project):
+    repo = good_project.parent
+    (repo / ".gitignore").write_text("node_modules/\n")
+    items = statuses(cli, good_project, "1.7")
+    assert items["1.7"]["status"] == "fail" and "not ignored" in items["1.7"]["summary"]
+    (repo / ".gitignore").write_text(".env\n")
+    git(repo, "add", "-f", "frontend-streamlit/.env")
+    git(repo, "commit", "-qm", "leak")
+    git(repo, "rm", "-q", "--cached", "frontend-streamlit/.env")
+    git(repo, "commit", "-qm", "unleak")
+    items = statuses(cli, good_project, "1.7")
+    assert items["1.7"]["status"] == "warn" and "committed before" in items["1.7"]["summary"]
+
+
+def test_not_a_git_repository_warns(cli, tmp_path):
+    write_env(tmp_path / ".env", {"BACKEND_API_URL": "http://localhost:8000"})
+    items = statuses(cli, tmp_path, "1.2,1.6,1.7")
+    assert items["1.7"]["status"] == "warn" and "not a git repository" in items["1.7"]["summary"]
+    assert items["1.2"]["status"] == "fail" and "localhost" in items["1.2"]["summary"]
+
+
+def test_dotenv_missing_keys_placeholders_and_dev_flags(cli, tmp_path):
+    write_env(tmp_path / ".env", {"BACKEND_API_URL": "https://api.yourdomain.com", "SUPABASE_KEY": "your-anon-public-key",
+                                  "DEBUG": "True", "FLASK_ENV": "development"})
+    item = statuses(cli, tmp_path, "1.1")["1.1"]
+    assert item["status"] == "fail"
+    for word in ("SUPABASE_URL", "placeholder", "BACKEND_API_URL", "DEBUG=True", "FLASK_ENV=development"):
+        assert word in item["summary"]
+    assert item["evidence"]["missing_keys"] == ["SUPABASE_URL", "CACHE_TTL_SECONDS", "STREAMLIT_SERVER_PORT"]
+
+
+def test_no_dotenv_fails_with_how(cli, tmp_path):
+    (tmp_path / ".env.example").write_text("A=1\n")
+    item = statuses(cli, tmp_path, "1.1")["1.1"]
+    assert item["status"] == "fail" and "copy .env.example to .env" in item["summary"]
+
+
+def test_pusher_both_absent_not_applicable_one_missing_fails(cli, tmp_path):
+    write_env(tmp_path / ".env", {"X": "1"})
+    assert statuses(cli, tmp_path, "1.5")["1.5"]["status"] == "not_applicable"
+    write_env(tmp_path / ".env", {"PUSHER_APP_KEY": "0f1e2d3c4b5a69788796"})
+    item = statuses(cli, tmp_path, "1.5")["1.5"]
+    assert item["status"] == "fail" and "PUSHER_CLUSTER" in item["summary"]
+    write_env(tmp_path / ".env", {"PUSHER_APP_KEY": "0f1e2d3c4b5a69788796", "PUSHER_CLUSTER": "moon1"})
+    assert "not a Pusher cluster" in statuses(cli, tmp_path, "1.5")["1.5"]["summary"]
+
+
+def test_docs_architecture_phases_and_readme_parts(cli, good_project):
+    repo = good_project.parent
+    (repo / "docs" / "ARCHITECTURE.md").write_text("# Architecture\n\nNo picture yet.\n")
+    (repo / "PHASE_C_COMPLETE.md").unlink()
+    (repo / "README.md").write_text("# Project\n\n## Usage\n\nRun it.\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "less docs")
+    items = statuses(cli, good_project, "9")
+    assert items["9.7"]["status"] == "fail"
+    assert items["9.8"]["status"] == "fail" and "C" in items["9.8"]["evidence"]["missing"]
+    assert items["9.1"]["status"] == "warn" and "configuration" in items["9.1"]["summary"]
+    assert items["9.6"]["status"] == "fail"
+    (repo / "docs" / "ARCHITECTURE.md").write_text(
+        "# Architecture\n\n```\n+----------+     +-----+\n| Frontend | --> | API |\n+----------+     +-----+\n```\n")
+    git(repo, "commit", "-qam", "ascii")
+    assert statuses(cli, good_project, "9.7")["9.7"]["status"] == "pass"
+
+
+def test_git_missing_is_not_a_crash(cli, tmp_path):
+    # a directory whose .git is garbage: git fails, the checks still answer
+    (tmp_path / ".git").write_text("gitdir: /nonexistent\n")
+    write_env(tmp_path / ".env", {"X": "1"})
+    proc = cli("check", str(tmp_path), "--only", "1.6,1.7", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert subprocess.run(["git", "status"], cwd=tmp_path, capture_output=True).returncode != 0
