@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
@@ -157,5 +156,5 @@ def env_ignored(ctx: CheckContext) -> CheckResult:
         evidence["in_history"] = past
         return warned(f"{rel} is ignored and untracked, but was committed before ({past}): rotate the keys it held",
                       **evidence)
-    where = re.sub(r":\d+:", " line ", rule, count=1) if rule else ""
-    return passed(f"{rel} is ignored ({where}) and not tracked", **evidence)
+    source, _, pattern = rule.rpartition(":")
+    return passed(f"{rel} is ignored ({source} `{pattern}`) and not tracked", **evidence)

@@ -143,7 +143,12 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
     ascii_only = "utf" not in encoding
     if width is None:
         width = max(80, min(160, _terminal_width())) if sys.stdout.isatty() else 400
-    text_width = max(30, width - 32)
+    label_width = 40
+    prefix = 2 + 2 + 6 + label_width + 1 + 15
+    one_line = width - prefix >= 40
+
+    def cut(text: str, room: int) -> str:
+        return text if len(text) <= room else text[: max(1, room - 1)] + "…"
 
     def paint(status: Status, text: str) -> str:
         return f"\x1b[{COLOURS[status]}m{text}\x1b[0m" if colour else text
@@ -164,14 +169,16 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
         applicable = sum(1 for v in views if v.status != Status.NOT_APPLICABLE)
         lines.append(f"{section.id}. {section.title}  ({done}/{applicable})")
         for v in views:
-            label = v.item.text if len(v.item.text) <= 44 else v.item.text[:43] + "…"
+            label = cut(v.item.text, label_width)
             status = v.status.value if not v.waiver_expired else "waived!"
-            summary = v.summary if len(v.summary) <= text_width - 46 else v.summary[: max(10, text_width - 47)] + "…"
-            crit = "*" if v.item.critical else " "
-            lines.append(
-                f"  {paint(v.status, _glyph(v.status, ascii_only))} {v.item.id:<5}{crit}{label:<44} "
-                f"{paint(v.status, f'{status:<14}')} {summary}"
-            )
+            item_id = v.item.id + ("*" if v.item.critical else "")
+            head = (f"  {paint(v.status, _glyph(v.status, ascii_only))} {item_id:<6}{label:<{label_width}} "
+                    f"{paint(v.status, f'{status:<14}')}")
+            if one_line:
+                lines.append(f"{head} {cut(v.summary, width - prefix)}")
+            else:
+                lines.append(head.rstrip())
+                lines.append(f"{'':10}{cut(v.summary, width - 11)}")
         lines.append("")
     for _tid, title, cells in criteria_tables(report.checklist, report.views):
         if not any(c.measurement for c in cells):
