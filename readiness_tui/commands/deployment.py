@@ -20,10 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from readiness_tui.commands._util import open_target_noted
     from readiness_tui.errors import UsageError
     from readiness_tui.signoff import deployment_states, set_deployment_field
 
+    if args.field is not None and args.value is None and args.dir == "." and Path(args.field).is_dir():
+        args.dir, args.field = args.field, None  # `readiness deployment DIR` lists the fields of DIR
     target = open_target_noted(args)
     if args.field is not None and args.value is None:
         raise UsageError("give FIELD and VALUE (or neither, to list the fields)")
