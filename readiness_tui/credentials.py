@@ -90,15 +90,15 @@ class Keyring:
             raise _Unavailable(unavailable_note())
         try:
             return getattr(module, op)(self.service, *args)
-        except Exception as exc:  # noqa: BLE001
-            from keyring.errors import NoKeyringError, PasswordDeleteError
+        except Exception as exc:  # noqa: BLE001 - locked collection, D-Bus failure, broken backend
+            from keyring.errors import PasswordDeleteError
 
             if isinstance(exc, PasswordDeleteError):
                 raise
-            if isinstance(exc, NoKeyringError) or type(exc).__module__.startswith(("secretstorage", "jeepney", "dbus")):
-                _unavailable = _reason(exc)
-                raise _Unavailable(unavailable_note()) from None
-            raise UsageError(f"the OS keyring failed ({_reason(exc)})") from None
+            # Whatever failed (locked collection, D-Bus gone), treat the keyring as unusable for
+            # this process and say why, rather than silently using .env instead.
+            _unavailable = _reason(exc)
+            raise _Unavailable(unavailable_note()) from None
 
     def available(self) -> bool:
         """True when a usable backend exists (imports keyring on the first call)."""
@@ -108,7 +108,7 @@ class Keyring:
         """The stored value, or None (also when the keyring is unusable: see `note`)."""
         try:
             return self._call("get_password", name)
-        except (_Unavailable, UsageError):
+        except _Unavailable:
             return None
 
     def set(self, name: str, value: str) -> None:
@@ -125,8 +125,6 @@ class Keyring:
             return True
         except _Unavailable as exc:
             raise UsageError(f"cannot delete {name}: {exc}") from None
-        except UsageError:
-            raise
         except Exception as exc:
             from keyring.errors import PasswordDeleteError
 

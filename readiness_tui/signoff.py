@@ -301,6 +301,10 @@ def verify_report(report_data: dict[str, Any], allowed_signers: str | Path | Non
     """
     if not isinstance(report_data, dict) or not isinstance(report_data.get("sections"), list):
         raise UsageError("not a readiness JSON report (no `sections`)")
+    sections = report_data["sections"]
+    if not all(isinstance(s, dict) and isinstance(s.get("items", []), list)
+               and all(isinstance(i, dict) for i in s.get("items", [])) for s in sections):
+        raise UsageError("malformed report: every section needs a list of `items` objects")
     current = digest(report_data)
     recorded_info = report_data.get("digest")
     recorded = recorded_info.get("value") if isinstance(recorded_info, dict) else None

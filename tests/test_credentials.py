@@ -181,3 +181,37 @@ def test_planted_secrets_never_reach_a_file_or_output(secret_service: SecretServ
         else:
             assert files == [], files
     assert os.environ.get("SUPABASE_SERVICE_KEY") != env_secret
+
+
+def test_a_failing_backend_is_explained_not_silently_skipped(monkeypatch: pytest.MonkeyPatch):
+    import keyring
+    from keyring.backends import fail
+
+    class Locked(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            raise RuntimeError("Collection is locked")
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise RuntimeError("Collection is locked")
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise RuntimeError("Collection is locked")
+
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setattr(credentials, "_unavailable", None)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Locked())
+    try:
+        kr = credentials.Keyring("svc")
+        assert kr.get("SUPABASE_KEY") is None
+        assert kr.note.startswith("no OS keyring (RuntimeError: Collection is locked)")
+        with pytest.raises(UsageError, match="cannot store SUPABASE_KEY: no OS keyring"):
+            kr.set("SUPABASE_KEY", "value-123456")
+    finally:
+        keyring.set_keyring(previous if not isinstance(previous, fail.Keyring) else fail.Keyring())
+    monkeypatch.setattr(credentials, "_unavailable", None)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", credentials.FAIL_BACKEND)
+    assert credentials.Keyring("svc").get("X") is None
+    assert "PYTHON_KEYRING_BACKEND selects the fail backend" in credentials.unavailable_note()

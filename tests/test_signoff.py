@@ -179,6 +179,11 @@ def test_verify_rejects_bad_input_with_a_message(tmp_path: Path):
     (tmp_path / "other.json").write_text('{"hello": 1}')
     proc = run_cli("verify", str(tmp_path / "other.json"))
     assert proc.returncode == 2 and "no `sections`" in proc.stderr
+    (tmp_path / "items.json").write_text('{"sections": [{"items": [1, 2]}]}')
+    proc = run_cli("verify", str(tmp_path / "items.json"))
+    assert proc.returncode == 2 and "malformed report" in proc.stderr
+    proc = run_cli("sign", "--role", ROLE, "--name", "ada", str(tmp_path))
+    assert proc.returncode == 2 and "no run recorded" in proc.stderr
     proc = run_cli("verify", str(tmp_path / "missing.json"))
     assert proc.returncode == 2 and "cannot read" in proc.stderr
 
