@@ -52,6 +52,10 @@ class Report:
     scope: list[str] | None = None
     contacts: list[dict[str, Any]] = field(default_factory=list)
     generated_at: str = field(default_factory=now_iso)
+    signoffs: list[dict[str, Any]] | None = None
+    """Sign-offs with their `state` and `reason`, once `render` has checked them."""
+    deployment: dict[str, Any] | None = None
+    """Deployment fields with their `state`, once `render` has checked them."""
 
 
 def build_report(checklist: Checklist, record: RunRecord, project: str, item_ids: list[str] | None = None,
@@ -199,6 +203,15 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
     top = [v for v in blockers(report.views) if v.item.critical and v.status in (Status.FAIL, Status.ERROR)]
     if top:
         lines.append("Critical: " + ", ".join(f"{v.item.id} {v.status.value}" for v in top[:12]))
+    expired = [v for v in report.views if v.waiver_expired and v.decision is not None]
+    if expired:
+        lines.append("Expired waivers (not completed): " + ", ".join(
+            f"{v.item.id} (expired {v.decision.expires})" for v in expired if v.decision is not None))
+    for so in report.signoffs if report.signoffs is not None else report.record.signoffs:
+        if isinstance(so, dict):
+            state = f" — {so['state']}" if so.get("state") else ""
+            override = f" (override: {so['override']})" if so.get("override") else ""
+            lines.append(f"Signed: {so.get('role')}: {so.get('name')} at {so.get('at')}{state}{override}")
     return "\n".join(lines) + "\n"
 
 
@@ -283,21 +296,37 @@ def render_markdown(report: Report) -> str:
     else:
         out.append("No escalation contacts configured (`[[contacts]]` in readiness.toml).")
     out += ["", "## 📝 Sign-Off", "", "**Deployment Authorized By**:", ""]
-    signed = {str(so.get("role")): so for so in rec.signoffs}
+    signoffs = report.signoffs if report.signoffs is not None else rec.signoffs
     for role in report.checklist.roles:
-        so = signed.get(role)
-        if so:
-            state = so.get("state", "")
-            state_text = f" — {state}" if state else ""
-            out.append(f"- [x] {role}: {so.get('name')} Date: {str(so.get('at', ''))[:10]}{state_text}")
-        else:
+        entries = [so for so in signoffs if isinstance(so, dict) and so.get("role") == role]
+        if not entries:
             out.append(f"- [ ] {role}: _________________ Date: _________")
+        for so in entries:
+            state = str(so.get("state", ""))
+            box = "x" if state in ("valid", "") else " "
+            line = f"- [{box}] {role}: {so.get('name')} Date: {str(so.get('at', ''))[:10]}"
+            if state:
+                line += f" — **{state}**"
+                if state != "valid" and so.get("reason"):
+                    line += f" ({so['reason']})"
+            details = [f"{so.get('user_host')}", f"score {so.get('score')}% ({so.get('band')})"]
+            if isinstance(so.get("signature") or so.get("ssh"), dict):
+                sig = so.get("ssh") or so.get("signature") or {}
+                details.append(f"SSH-signed {sig.get('fingerprint', '')}".rstrip())
+            if so.get("override"):
+                details.append(f"override: {so['override']}")
+            out.append(f"{line}; {'; '.join(details)}")
     out += ["", "**Production Deployment**:", ""]
+    deployment = report.deployment if report.deployment is not None else rec.deployment
     for name in report.checklist.deployment_fields:
-        value = rec.deployment.get(name)
+        value = deployment.get(name)
         shown = value.get("value") if isinstance(value, dict) else value
         box = "x" if shown else " "
-        out.append(f"- [{box}] {name}: {shown or '_________________'}")
+        line = f"- [{box}] {name}: {shown or '_________________'}"
+        if isinstance(value, dict) and value.get("by"):
+            line += f" (recorded by {value['by']}, {value.get('at', '')}, {value.get('user_host', '')}"
+            line += f" — **{value['state']}**)" if value.get("state") else ")"
+        out.append(line)
     out += ["", "---", "", f"**Checklist Version**: {report.checklist.version}", ""]
     return "\n".join(out)
 
@@ -332,13 +361,35 @@ def render_junit(report: Report) -> str:
                 ET.SubElement(case, "system-out").text = f"{v.status.value}: {v.summary}"
         for key, value in counts.items():
             suite.set(key, str(value))
+    if report.signoffs is not None:
+        suite = ET.SubElement(suites, "testsuite", name="Sign-off", tests=str(len(report.checklist.roles)))
+        failures = skipped = 0
+        for role in report.checklist.roles:
+            entries = [so for so in report.signoffs if isinstance(so, dict) and so.get("role") == role]
+            case = ET.SubElement(suite, "testcase", classname="readiness.signoff", name=role, time="0")
+            if not entries:
+                ET.SubElement(case, "skipped", message="not signed")
+                skipped += 1
+            elif entries[-1].get("state") != "valid":
+                last = entries[-1]
+                ET.SubElement(case, "failure", message=f"{last.get('name')}: {last.get('state')}: {last.get('reason')}")
+                failures += 1
+            else:
+                ET.SubElement(case, "system-out").text = f"signed by {entries[-1].get('name')} at {entries[-1].get('at')}"
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", str(skipped))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
 def render(report: Report, fmt: str, redactor: Redactor, colour: bool | None = None) -> str:
-    """Render a report in one of FORMATS, redacted."""
+    """Render a report in one of FORMATS, redacted, with the digest and every sign-off's state."""
+    from readiness_tui.signoff import annotate
+
+    data = annotate(redactor.data(to_json_data(report)))
+    report.signoffs, report.deployment = data["signoffs"], data["deployment"]
     if fmt == "json":
-        return json.dumps(redactor.data(to_json_data(report)), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     renderers = {"text": lambda r: render_text(r, colour), "markdown": render_markdown, "junit": render_junit}
     return redactor.text(renderers[fmt](report))

@@ -330,5 +330,10 @@ def load_settings(
         setattr(settings, name, value)
         settings.sources[name] = source
     if not settings.keyring_service:
-        settings.keyring_service = f"readiness-tui:{root}"
+        settings.keyring_service = default_keyring_service(root)
     return settings
+
+
+def default_keyring_service(project_dir: Path) -> str:
+    """The keyring service name of a project without `keyring_service` set: one per project path."""
+    return f"readiness-tui:{project_dir}"

@@ -1,0 +1,28 @@
+"""`readiness confirm ITEM`: a person confirms an item."""
+
+from __future__ import annotations
+
+import argparse
+
+from readiness_tui.commands._util import add_dir, default_user
+
+NAME = "confirm"
+ORDER = 30
+HELP = "confirm an item as done (assisted and manual items, or a check that could not decide)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("item", metavar="ITEM", help="item id, e.g. 5.3")
+    add_dir(parser)
+    parser.add_argument("--by", default=default_user(), metavar="NAME", help="who confirms (default: your login)")
+    parser.add_argument("--note", default="", help="what you looked at")
+
+
+def run(args: argparse.Namespace) -> int:
+    from readiness_tui.commands._util import open_target_noted, score_line
+    from readiness_tui.decisions import confirm
+
+    target = open_target_noted(args)
+    record = confirm(target, args.item, args.by, args.note)
+    print(f"confirmed {args.item} by {args.by}; {score_line(target, record)}")
+    return 0

@@ -1,0 +1,33 @@
+"""`readiness waive ITEM --reason --approver --expires`: accept a risk until a date."""
+
+from __future__ import annotations
+
+import argparse
+
+from readiness_tui.commands._util import add_dir, default_user
+
+NAME = "waive"
+ORDER = 32
+HELP = "waive an item (accepted risk) with a reason, an approver other than you, and an expiry date"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("item", metavar="ITEM", help="item id, e.g. 3.7")
+    add_dir(parser)
+    parser.add_argument("--reason", required=True, help="why the risk is accepted")
+    parser.add_argument("--approver", required=True, metavar="NAME", help="who approves (not the requester)")
+    parser.add_argument("--expires", required=True, metavar="YYYY-MM-DD",
+                        help="the waiver counts until the end of this day; after it the item is open again")
+    parser.add_argument("--by", default=default_user(), metavar="NAME", help="who asks (default: your login)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from readiness_tui.commands._util import open_target_noted, score_line
+    from readiness_tui.decisions import waive
+
+    target = open_target_noted(args)
+    record = waive(target, args.item, args.by, args.reason, args.approver, args.expires)
+    d = record.decisions[target.checklist.item(args.item).id]
+    print(f"waived {args.item} until {d.expires} (requested by {d.by}, approved by {d.approver}); "
+          f"{score_line(target, record)}")
+    return 0
