@@ -130,6 +130,8 @@ def session(url: str, *, connect_timeout: float = 3.0, statement_timeout: float 
     except psycopg.Error as exc:
         raise PgError(explain(exc, url, connect_timeout)) from None
     except (ValueError, TypeError) as exc:
+        if "idna" in str(exc):
+            raise PgError(f"cannot resolve host {url_parts(url)['host']!r}: not a valid host name") from None
         raise PgError(f"the database URL is not valid: {scrub(str(exc), url)}") from None
     try:
         conn.read_only = True

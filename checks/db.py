@@ -184,14 +184,14 @@ def supabase_probe(ctx: CheckContext, table: str) -> tuple[int | None, float]:
     s = ctx.settings
     url, key = s.supabase_url or "", s.supabase_key or ""
     host = url_parts(url)["host"] or url
-    options = SyncClientOptions(
-        postgrest_client_timeout=s.connect_timeout + s.read_timeout, postgrest_client_retry=False,
-        auto_refresh_token=False, persist_session=False,
-    )
-    timer = Timer()
+    http = httpx.Client(timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout))
+    options = SyncClientOptions(httpx_client=http, postgrest_client_retry=False, auto_refresh_token=False,
+                                persist_session=False)
     try:
         client = create_client(url, key, options=options)
+        timer = Timer()
         response = client.table(table).select("*", count="exact").limit(1).execute()
+        ms = timer.ms
     except SupabaseException as exc:
         raise PgError(f"cannot create the Supabase client: {exc.message if hasattr(exc, 'message') else exc}"
                       ) from None
@@ -219,7 +219,9 @@ def supabase_probe(ctx: CheckContext, table: str) -> tuple[int | None, float]:
         raise PgError(f"cannot reach Supabase at {host}: {reason}") from None
     except httpx.HTTPError as exc:
         raise PgError(f"cannot reach Supabase at {host}: {type(exc).__name__}: {exc}") from None
-    return response.count, timer.ms
+    finally:
+        http.close()
+    return response.count, ms
 
 
 def _has_supabase(ctx: CheckContext) -> bool:
