@@ -447,3 +447,23 @@ def test_db_modules_import_nothing_heavy() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stderr
 
+
+
+def test_checks_work_through_pgbouncer_transaction_mode(crm_project: Path, pg_server, pgbouncer_url: str) -> None:
+    # pgbouncer in transaction mode is what the Supabase pooler (port 6543) runs: no startup options,
+    # no prepared statements across transactions.
+    ids = ["2.4", "4.2", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "10.8"]
+    direct = run(crm_project, ids, DATABASE_URL=pg_server.rw_url)
+    pooled = run(crm_project, ids, DATABASE_URL=pgbouncer_url)
+    for item_id in ids:
+        assert pooled[item_id].status == direct[item_id].status, (item_id, pooled[item_id].summary)
+    for item_id in ("4.2", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6"):
+        assert pooled[item_id].summary == direct[item_id].summary
+    assert pooled["7.3"].measurements["data.required_pass_pct"] == direct["7.3"].measurements["data.required_pass_pct"]
+    with session(pgbouncer_url, statement_timeout=0.3) as cur:
+        for _ in range(8):  # more than psycopg's default prepare threshold (5)
+            cur.execute("SELECT count(*) FROM leads WHERE id > %s", (0,))
+        assert cur.fetchone()[0] == LIVE_LEADS + DELETED_LEADS
+    with pytest.raises(PgError, match="statement_timeout"):
+        with session(pgbouncer_url, statement_timeout=0.3) as cur:
+            cur.execute("SELECT pg_sleep(3)")
