@@ -219,9 +219,12 @@ def category_check(ctx: CheckContext, categories: tuple[str, ...], what: str, ev
         return errored(f"cannot run the {what} rules: {exc}", database=label(ctx.settings.database_url))
     mine = [o for o in outcomes if o.rule.category in categories]
     bad = [o for o in mine if not o.ok]
+    failing = [o for o in bad if o.error is None]
     status = worst([o.status for o in mine])
     if bad:
-        summary = f"{len(bad)} of {len(mine)} {what} rules fail: " + "; ".join(o.problem() for o in bad[:4])
+        lead = (f"{len(failing)} of {len(mine)} {what} rules fail" if failing
+                else f"{len(bad)} of {len(mine)} {what} rules could not run")
+        summary = f"{lead}: " + "; ".join(o.problem() for o in (failing + [o for o in bad if o.error])[:4])
     else:
         summary = f"all {len(mine)} {what} rules pass on {_where(mine)}"
     result = CheckResult(status, summary, {
