@@ -8,6 +8,7 @@ supabase-py (imported lazily: it costs ~0.3 s).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,9 @@ _DROP = re.compile(
     rf"(?P<names>{_QNAME}(?:\s*,\s*{_QNAME})*)", re.IGNORECASE)
 
 
+_SPECIAL = re.compile(r"--|/\*|'|\$[A-Za-z_]*\$")
+
+
 @dataclass(frozen=True)
 class SqlObject:
     """A table, enum type or index a migration file creates."""
@@ -69,33 +73,29 @@ def strip_sql(text: str) -> str:
     def blank(chunk: str) -> str:
         return re.sub(r"[^\n]", " ", chunk)
 
-    while i < n:
-        c = text[i]
-        if text.startswith("--", i):
-            end = text.find("\n", i)
+    while (m := _SPECIAL.search(text, i)) is not None:
+        start, token = m.start(), m.group(0)
+        out.append(text[i:start])
+        if token == "--":
+            end = text.find("\n", start)
             end = n if end < 0 else end
-            out.append(blank(text[i:end]))
-            i = end
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
+            out.append(blank(text[start:end]))
+        elif token == "/*":
+            end = text.find("*/", start + 2)
             end = n if end < 0 else end + 2
-            out.append(blank(text[i:end]))
-            i = end
-        elif c == "'":
-            end = i + 1
-            while end < n and not (text[end] == "'" and not text.startswith("''", end)):
-                end += 2 if text.startswith("''", end) else 1
-            out.append("'" + blank(text[i + 1:end]) + "'")
-            i = end + 1
-        elif m := re.match(r"\$[A-Za-z_]*\$", text[i:]):
-            tag = m.group(0)
-            end = text.find(tag, i + len(tag))
-            end = n if end < 0 else end + len(tag)
-            out.append(blank(text[i:end]))
-            i = end
+            out.append(blank(text[start:end]))
+        elif token == "'":
+            close = start + 1
+            while (close := text.find("'", close)) >= 0 and text.startswith("''", close):
+                close += 2
+            end = n if close < 0 else close + 1
+            out.append(blank(text[start:end]) if close < 0 else "'" + blank(text[start + 1:close]) + "'")
         else:
-            out.append(c)
-            i += 1
+            close = text.find(token, start + len(token))
+            end = n if close < 0 else close + len(token)
+            out.append(blank(text[start:end]))
+        i = end
+    out.append(text[i:])
     return "".join(out)
 
 
@@ -112,10 +112,11 @@ def parse_migration(text: str, file: str) -> list[SqlObject]:
         events += [(m.start(), "create", kind, _name(m["name"])) for m in rx.finditer(sql)]
     for m in _DROP.finditer(sql):
         events += [(m.start(), "drop", m["kind"].lower(), _name(n)) for n in m["names"].split(",")]
+    newlines = [m.start() for m in re.finditer("\n", sql)]
     objects: dict[tuple[str, tuple[str, ...]], SqlObject] = {}
     for pos, action, kind, name in sorted(events):
         if action == "create":
-            objects[(kind, name)] = SqlObject(kind, name, file, sql.count("\n", 0, pos) + 1)
+            objects.setdefault((kind, name), SqlObject(kind, name, file, bisect.bisect_left(newlines, pos) + 1))
         else:
             for key in [k for k in objects if k[0] == kind and k[1][-1] == name[-1]]:
                 del objects[key]

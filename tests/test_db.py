@@ -467,3 +467,10 @@ def test_checks_work_through_pgbouncer_transaction_mode(crm_project: Path, pg_se
     with pytest.raises(PgError, match="statement_timeout"):
         with session(pgbouncer_url, statement_timeout=0.3) as cur:
             cur.execute("SELECT pg_sleep(3)")
+
+
+def test_strip_sql_handles_unterminated_and_repeated_creates() -> None:
+    assert strip_sql("x 'open -- not a comment") == "x " + " " * len("'open -- not a comment")
+    assert strip_sql("a /* open") == "a " + " " * len("/* open")
+    objs = parse_migration("CREATE INDEX IF NOT EXISTS i ON t (x);\nCREATE INDEX IF NOT EXISTS i ON t (x);\n", "f.sql")
+    assert [(o.display, o.line) for o in objs] == [("i", 1)]
