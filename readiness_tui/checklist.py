@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.datarules import DataRule, parse_rules
 from readiness_tui.errors import UsageError
 
 KINDS = ("auto", "assisted", "manual")
@@ -83,6 +84,8 @@ class Checklist:
     source: str
     digest: str
     raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    data_rules: tuple[DataRule, ...] = ()
+    """Data-integrity rules (`[[data_rules]]`, items 7.2–7.6)."""
 
     @property
     def items(self) -> list[Item]:
@@ -214,6 +217,7 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
         sections.append(Section(s_index, title.strip(), tuple(items)))
 
     criteria = _criteria(raw.get("criteria", []), loc, fail)
+    data_rules = parse_rules(raw.get("data_rules"), loc.find, fail)
     name = raw["name"].strip()
     return Checklist(
         name=name,
@@ -226,6 +230,7 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
         source=source,
         digest=digest,
         raw=raw,
+        data_rules=data_rules,
     )
 
 
