@@ -55,7 +55,7 @@ def parse_logrotate(text: str, file: str = "") -> list[LogrotateRule]:
                 continue
             if line.startswith("}"):
                 rules.append(LogrotateRule(file, header_line, header, body))
-                body, header = None, []
+                body, header, header_line = None, [], 0
                 continue
             body.append(line)
             continue
@@ -65,9 +65,12 @@ def parse_logrotate(text: str, file: str = "") -> list[LogrotateRule]:
             header_line = header_line or number
             body = []
             after = line.split("{", 1)[1].strip()
-            if after.startswith("}"):
-                rules.append(LogrotateRule(file, header_line, header, []))
-                body, header = None, []
+            if "}" in after:  # a one-line block: `path { size 10M }`
+                inner = after.split("}", 1)[0].strip()
+                rules.append(LogrotateRule(file, header_line, header, [inner] if inner else []))
+                body, header, header_line = None, [], 0
+            elif after:
+                body.append(after)
             continue
         if line.startswith("/") or line.startswith('"'):
             header += _split_paths(line)

@@ -246,8 +246,15 @@ def run_project_command(ctx: CheckContext, command: ProjectCommand) -> tuple[Sta
 
 
 def project_check(ctx: CheckContext, key: str) -> CheckResult:
-    """Shared body of the project-command checks."""
-    key = str(ctx.param("command", key))
+    """Shared body of the project-command checks (summary and evidence redacted: argv may hold a secret)."""
+    result = _project_check(ctx, str(ctx.param("command", key)))
+    redactor = ctx.settings.redactor()
+    result.summary = redactor.text(result.summary)
+    result.evidence = redactor.data(result.evidence)
+    return result
+
+
+def _project_check(ctx: CheckContext, key: str) -> CheckResult:
     try:
         commands, explicit = commands_for(ctx.settings, key)
     except CommandsConfigError as exc:
