@@ -59,6 +59,34 @@ def _group_alive(pgid: int) -> bool:
     return _kill_group(pgid, 0)
 
 
+def _live_members(pgid: int) -> int:
+    """How many processes of the group still run (zombies excluded); Linux /proc, else 0."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    count = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            count += 1
+    return count
+
+
+def _reap_group(pgid: int, wait: float) -> None:
+    """SIGKILL what is left of the group and wait (bounded) until the kernel has taken it down."""
+    if not _group_alive(pgid):
+        return
+    _kill_group(pgid, signal.SIGKILL)
+    deadline = time.monotonic() + wait
+    while _live_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def run_command(
     argv: Sequence[str],
     cwd: str | Path | None,
@@ -144,8 +172,7 @@ def run_command(
             _terminate(proc, pgid, kill_grace)
             break
     # Whatever the command started and left in its group goes too (nothing is left running).
-    if _group_alive(pgid):
-        _kill_group(pgid, signal.SIGKILL)
+    _reap_group(pgid, wait=kill_grace)
     reader.join(timeout=kill_grace + 1.0)
     if proc.stdout is not None:
         proc.stdout.close()
