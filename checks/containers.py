@@ -7,6 +7,7 @@ attributes DOMAIN.md lists: `version()["Version"]`, `attrs["State"]["Health"]["S
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -41,10 +42,11 @@ def docker_client(settings: Settings) -> Any:
 
     timeout = int(max(1, settings.connect_timeout + settings.read_timeout))
     try:
+        # from_env keeps DOCKER_TLS_VERIFY / DOCKER_CERT_PATH working for a tcp:// host.
+        environment = dict(os.environ)
         if settings.docker_host:
-            client = docker.DockerClient(base_url=settings.docker_host, timeout=timeout)
-        else:
-            client = docker.from_env(timeout=timeout)
+            environment["DOCKER_HOST"] = settings.docker_host
+        client = docker.from_env(timeout=timeout, environment=environment)
         client.ping()
     except docker.errors.DockerException as exc:
         raise DockerUnavailable(_daemon_reason(str(exc), settings.docker_host)) from None

@@ -161,3 +161,15 @@ def test_signature_matches_pushers_documented_example():
               "body_md5": "ec365a775a4cd0599faeb73354201b6f"}
     signature = sign_query("7ad3773142a6692b25b8", "POST", "/apps/3/events", params)
     assert signature == "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c"
+
+
+def test_check_modules_import_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = ("import sys; import checks.containers, checks.logs, checks.backups, checks.cache, checks.pusher_live, "
+            "checks.project_commands, readiness_tui.procs; "
+            "print([m for m in ('docker', 'redis', 'websockets', 'httpx', 'textual') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
