@@ -17,6 +17,19 @@ EVICTING = {"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "vol
             "volatile-ttl"}
 
 
+def _host_port(url: str) -> str:
+    """`host:port` of a Redis URL (or the unix socket path), never its credentials."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.scheme == "unix":
+            return parts.path
+        return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+    except ValueError:
+        return "an unparsable URL"
+
+
 def _has_password(url: str) -> bool:
     from urllib.parse import urlsplit
 
@@ -36,6 +49,7 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
     redactor = ctx.settings.redactor()
     redactor.add([url])
     shown = redact_url(url)
+    where = _host_port(url)
     evidence: dict[str, Any] = {"redis_url": shown, "redis_auth_in_url": _has_password(url)}
     try:
         client = redis.Redis.from_url(
@@ -62,14 +76,14 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
     except redis.exceptions.AuthenticationError as exc:
         reason = redactor.text(str(exc)) or "authentication failed"
         if "noauth" in reason.lower() or "authentication required" in reason.lower():
-            return errored(f"Redis at {shown} requires a password and REDIS_URL has none", **evidence)
-        return errored(f"Redis at {shown} refused the password in REDIS_URL ({reason})", **evidence)
+            return errored(f"Redis requires a password and REDIS_URL has none ({where})", **evidence)
+        return errored(f"Redis refused the password in REDIS_URL ({where}: {reason})", **evidence)
     except redis.exceptions.TimeoutError:
-        return errored(f"Redis at {shown} did not answer within {ctx.settings.read_timeout:g} s", **evidence)
+        return errored(f"Redis did not answer within {ctx.settings.read_timeout:g} s ({where})", **evidence)
     except redis.exceptions.ConnectionError as exc:
-        return errored(f"cannot connect to Redis at {shown}: {redactor.text(str(exc))[:200]}", **evidence)
+        return errored(f"cannot connect to Redis at {where}: {redactor.text(str(exc))[:200]}", **evidence)
     except redis.exceptions.RedisError as exc:
-        return errored(f"Redis error at {shown}: {redactor.text(str(exc))[:200]}", **evidence)
+        return errored(f"Redis error at {where}: {redactor.text(str(exc))[:200]}", **evidence)
     finally:
         client.close()
     version = evidence["redis_version"]
@@ -81,7 +95,7 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
     if policy == "noeviction":
         status = Status.WARN
         notes.append("maxmemory-policy noeviction (writes fail when memory is full; a cache wants allkeys-lru)")
-    summary = f"Redis {version} answers PING at {shown}, policy {evidence['redis_maxmemory_policy']}"
+    summary = f"Redis {version} answers PING at {where}, policy {evidence['redis_maxmemory_policy']}"
     if notes:
         summary += "; " + "; ".join(notes)
     return CheckResult(status, summary, evidence)

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,7 +273,11 @@ def _project_check(ctx: CheckContext, key: str) -> CheckResult:
     statuses: list[Status] = []
     summaries: list[str] = []
     measurements: dict[str, Measurement] = {}
+    # The runner gives up on the check after CHECK_TIMEOUT: every command must end before that,
+    # so none is ever left running behind a check that already reported.
+    deadline = time.monotonic() + CHECK_TIMEOUT - 30
     for number, command in enumerate(commands, 1):
+        command.timeout = max(1.0, min(command.timeout, deadline - time.monotonic()))
         ctx.progress((number - 1) / len(commands), f"running {shlex.join(command.argv)}")
         status, summary, evidence, parser = run_project_command(ctx, command)
         runs.append(evidence)

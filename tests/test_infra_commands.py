@@ -184,6 +184,26 @@ def test_pytest_results_and_coverage_are_parsed(tmp_path):
     assert result.measurements["tests.unit_tests_failed"].value == 1
 
 
+def test_real_pytest_cov_output_is_parsed(tmp_path):
+    pytest.importorskip("pytest_cov")
+    project = tmp_path / "backend"
+    (project / "app").mkdir(parents=True)
+    (project / "tests").mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n")
+    (project / "app" / "__init__.py").write_text("")
+    # 5 statements; the test runs 3 of them (two defs and one return): 60 % by construction.
+    (project / "app" / "calc.py").write_text(
+        "def used(x):\n    return x + 1\n\n\ndef unused(x):\n    y = x * 2\n    return y\n")
+    (project / "tests" / "test_calc.py").write_text(
+        "from app.calc import used\n\n\ndef test_used():\n    assert used(1) == 2\n")
+    write_toml(project, f'[commands]\nunit_tests = ["{PYTHON}", "-m", "pytest", "-p", "no:cacheprovider", '
+                        '"--cov=app", "--cov-report=term-missing", "tests"]\n')
+    result = run_item(make_settings(project), "8.1", run_commands=True)
+    assert result.measurements["tests.unit_tests_coverage_pct"].value == 60.0, result.summary
+    assert result.measurements["tests.unit_tests_passed"].value == 1
+    assert result.status == "fail" and "coverage 60% (target > 80%)" in result.summary
+
+
 def test_coverage_below_target_fails_above_passes(tmp_path):
     project = tmp_path / "p"
     (project / "scripts").mkdir(parents=True)

@@ -86,6 +86,13 @@ def test_redis_password_never_reaches_the_cli_output_or_record(redis_auth, proje
     assert item["id"] == "2.5" and item["status"] == "pass"
     assert REDIS_TEST_PASSWORD not in proc.stdout + proc.stderr
     assert REDIS_TEST_PASSWORD not in (project / ".readiness" / "run.json").read_text()
+    wrong = "Wr0ng-cli-passw0rd-xyz"
+    (project / ".env").write_text(f"REDIS_URL=redis://:{wrong}@127.0.0.1:{redis_auth.port}/0\n")
+    for fmt in ("text", "json", "markdown", "junit"):
+        proc = run_cli("check", str(project), "--only", "2.5", "--format", fmt)
+        assert proc.returncode == 1 and "refused the password" in proc.stdout, proc.stdout + proc.stderr
+        assert wrong not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    assert wrong not in (project / ".readiness" / "run.json").read_text()
 
 
 # ----------------------------------------------------------------------------------------------
