@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from fixtures.infra import make_settings, run_item, write_system_root
 
 from checks.containers import judge_image_tags, parse_compose_version, version_tuple
@@ -181,3 +183,16 @@ def test_version_parsing():
     assert parse_compose_version("Docker Compose version v2.27.0") == ("v2", "2.27.0")
     assert parse_compose_version("docker-compose version 1.29.2, build 5becea4c") == ("v1", "1.29.2")
     assert parse_compose_version("garbage") is None
+
+
+def test_availability_row_is_filled_from_the_container(docker_engine, project):
+    env = {"DOCKER_HOST": docker_engine.host, "READINESS_CONTAINER": "rt-healthy"}
+    proc = run_cli("check", str(project), "--only", "10.2", "--format", "json", env=env)
+    report = json.loads(proc.stdout)
+    rows = [r for t in report["criteria"] if t["id"] == "availability" for r in t["rows"]]
+    row = next(r for r in rows if r["metric"] == "Auto-restart on Failure")
+    assert "Yes (unless-stopped)" in json.dumps(row), row
+    env["READINESS_CONTAINER"] = "rt-norestart"
+    proc = run_cli("check", str(project), "--only", "10.2", "--format", "markdown", env=env)
+    line = next(x for x in proc.stdout.splitlines() if "Auto-restart on Failure" in x)
+    assert "| No" in line or " No " in line, line
