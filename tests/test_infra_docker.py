@@ -186,13 +186,15 @@ def test_version_parsing():
 
 
 def test_availability_row_is_filled_from_the_container(docker_engine, project):
-    env = {"DOCKER_HOST": docker_engine.host, "READINESS_CONTAINER": "rt-healthy"}
-    proc = run_cli("check", str(project), "--only", "10.2", "--format", "json", env=env)
-    report = json.loads(proc.stdout)
-    rows = [r for t in report["criteria"] if t["id"] == "availability" for r in t["rows"]]
-    row = next(r for r in rows if r["metric"] == "Auto-restart on Failure")
-    assert "Yes (unless-stopped)" in json.dumps(row), row
-    env["READINESS_CONTAINER"] = "rt-norestart"
-    proc = run_cli("check", str(project), "--only", "10.2", "--format", "markdown", env=env)
-    line = next(x for x in proc.stdout.splitlines() if "Auto-restart on Failure" in x)
-    assert "| No" in line or " No " in line, line
+    def row_for(container: str) -> dict:
+        env = {"DOCKER_HOST": docker_engine.host, "READINESS_CONTAINER": container}
+        proc = run_cli("check", str(project), "--only", "10.2", "--format", "json", env=env)
+        report = json.loads(proc.stdout)
+        rows = [r for t in report["criteria"] if t["id"] == "availability" for r in t["rows"]]
+        return next(r for r in rows if r["metric"] == "Auto-restart on Failure")
+
+    assert row_for("rt-healthy") | {"target": None} == {
+        "metric": "Auto-restart on Failure", "target": None, "measured": "Yes (unless-stopped)", "value": 1.0,
+        "status": "PASS"}
+    no = row_for("rt-norestart")
+    assert (no["measured"], no["value"], no["status"]) == ("No", 0.0, "FAIL")
