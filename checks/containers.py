@@ -305,7 +305,10 @@ def docker_container(ctx: CheckContext) -> CheckResult:
             "container_error_samples": [redactor.text(e)[:300] for e in errors[-max_shown:]],
         }
         result: CheckResult
-        if not state.get("Running"):
+        if state.get("Restarting"):
+            result = failed(f"container {name} is restarting (crash loop: {restarts} restarts, last exit code "
+                            f"{state.get('ExitCode')})", **evidence)
+        elif not state.get("Running"):
             result = failed(f"container {name} is {state.get('Status', 'not running')} "
                             f"(exit code {state.get('ExitCode')})", **evidence)
         elif errors:
