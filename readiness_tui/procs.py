@@ -174,7 +174,9 @@ def run_command(
     # Whatever the command started and left in its group goes too (nothing is left running).
     _reap_group(pgid, wait=kill_grace)
     reader.join(timeout=kill_grace + 1.0)
-    if proc.stdout is not None:
+    # A process that escaped the group (setsid) may still hold the pipe: never close it under the
+    # blocked reader (that could hang); the daemon reader ends when that process closes its end.
+    if proc.stdout is not None and not reader.is_alive():
         proc.stdout.close()
     text = "\n".join(tail)
     if len(text) > tail_chars:

@@ -305,3 +305,14 @@ def test_no_group_survives_a_killed_check(command_project):
                          kill_grace=0.5, on_line=lambda line: pgids.append(os.getpgid(int(line.split()[1]))))
     assert result.timed_out and pgids
     assert group_members(pgids[0]) == []
+
+
+def test_a_process_escaping_the_group_does_not_hang_the_caller(tmp_path):
+    # setsid leaves our process group and keeps the output pipe open: run_command must still return.
+    code = ("import subprocess, sys\n"
+            "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3)'], start_new_session=True)\n"
+            "print(c.pid, flush=True)\n")
+    started = time.monotonic()
+    result = run_command([PYTHON, "-c", code], tmp_path, timeout=30, kill_grace=0.3)
+    assert result.exit_code == 0 and time.monotonic() - started < 2.5
+    os.kill(int(result.output_tail.strip()), 9)
