@@ -52,11 +52,15 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
     where = _host_port(url)
     evidence: dict[str, Any] = {"redis_url": shown, "redis_auth_in_url": _has_password(url)}
     try:
+        tls: dict[str, Any] = {}
+        if url.startswith("rediss://") and ctx.settings.ca_bundle:
+            tls["ssl_ca_certs"] = ctx.settings.ca_bundle
         client = redis.Redis.from_url(
             url,
             socket_connect_timeout=ctx.settings.connect_timeout,
             socket_timeout=ctx.settings.read_timeout,
             retry_on_timeout=False,
+            **tls,
         )
     except ValueError as exc:
         return errored(f"REDIS_URL is not a valid Redis URL: {redactor.text(str(exc))}", **evidence)
