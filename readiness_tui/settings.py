@@ -128,6 +128,8 @@ class Settings:
     """The API call item 10.7 makes against the backend."""
     api_docs_path: str | None = None
     """Where the backend serves its API docs, if not `/docs`, `/openapi.json` or `/apidocs`."""
+    system_root: str = "/"
+    """Directory read as `/` for /etc/logrotate.d, /etc/crontab, /etc/cron.d, systemd timers (tests: a temp dir)."""
     keyring_service: str = ""
     """Keyring service name for this project's credentials (default: derived from the project path)."""
 

@@ -1,0 +1,235 @@
+"""Backups: a recent database backup and its schedule (6.1), configuration backups kept private (6.2).
+
+The schedule is searched in `crontab -l`, `<system_root>/etc/crontab`, `<system_root>/etc/cron.d/*`,
+`<system_root>/etc/cron.{hourly,daily,weekly}/*`, `<system_root>/var/spool/cron/crontabs/*` and systemd
+timers under `<system_root>/etc/systemd/system` (a timer whose service's ExecStart runs the backup).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from checks.base import CheckContext, check
+from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, pending
+
+DEFAULT_BACKUP_PATTERN = r"backup|pg_dump|pg_basebackup|pg_dumpall"
+DEFAULT_CONFIG_PATTERNS = [".env", ".env.*", "*.env", "config.toml", "secrets.toml", "readiness.toml",
+                           "docker-compose*.yml", "docker-compose*.yaml", "*config*.tar*", "*config*.zip"]
+
+#: A crontab schedule line: five time fields or an @keyword, then the command.
+_CRON_LINE = re.compile(r"^\s*(@\w+|(\S+\s+){4}\S+)\s+(?P<rest>.+)$")
+
+
+def _sys(ctx: CheckContext, absolute: str) -> Path:
+    return Path(ctx.settings.system_root) / absolute.lstrip("/")
+
+
+def _cron_entries(text: str, where: str, pattern: re.Pattern[str]) -> list[dict[str, Any]]:
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or re.match(r"^[A-Za-z_][A-Za-z0-9_]*\s*=", stripped):
+            continue
+        if _CRON_LINE.match(stripped) and pattern.search(stripped):
+            found.append({"source": where, "line": number, "entry": stripped[:200]})
+    return found
+
+
+def find_schedules(ctx: CheckContext, pattern: re.Pattern[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(cron / systemd entries running the backup, places searched)."""
+    from readiness_tui.procs import ProcError, run_command
+
+    entries: list[dict[str, Any]] = []
+    searched: list[str] = []
+    redactor = ctx.settings.redactor()
+    if ctx.settings.system_root in ("/", ""):
+        argv = [str(a) for a in ctx.param("crontab_command", ["crontab", "-l"])]
+        searched.append(" ".join(argv))
+        try:
+            res = run_command(argv, None, timeout=ctx.settings.read_timeout)
+            if res.exit_code == 0:
+                entries += _cron_entries(res.output_tail, " ".join(argv), pattern)
+        except ProcError:
+            pass
+    files: list[Path] = []
+    for single in ("/etc/crontab",):
+        if _sys(ctx, single).is_file():
+            files.append(_sys(ctx, single))
+    for directory in ("/etc/cron.d", "/var/spool/cron/crontabs"):
+        d = _sys(ctx, directory)
+        searched.append(str(d))
+        if d.is_dir():
+            files += sorted(p for p in d.iterdir() if p.is_file())
+    for f in files:
+        try:
+            entries += _cron_entries(f.read_text(errors="replace"), str(f), pattern)
+        except OSError:
+            continue
+    # Scripts in cron.daily etc. run on their schedule: their name or content names the backup.
+    for period in ("hourly", "daily", "weekly"):
+        d = _sys(ctx, f"/etc/cron.{period}")
+        searched.append(str(d))
+        if not d.is_dir():
+            continue
+        for script in sorted(p for p in d.iterdir() if p.is_file()):
+            try:
+                text = script.read_text(errors="replace")
+            except OSError:
+                continue
+            if pattern.search(script.name) or any(pattern.search(x) for x in text.splitlines()
+                                                  if not x.strip().startswith("#")):
+                entries.append({"source": str(script), "line": 0, "entry": f"cron.{period} script {script.name}"})
+    for unit_dir in ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"):
+        d = _sys(ctx, unit_dir)
+        searched.append(str(d))
+        if not d.is_dir():
+            continue
+        for timer in sorted(d.glob("*.timer")):
+            entries += _timer_entry(timer, pattern)
+    for e in entries:
+        e["entry"] = redactor.text(e["entry"])
+    return entries, searched
+
+
+def _timer_entry(timer: Path, pattern: re.Pattern[str]) -> list[dict[str, Any]]:
+    try:
+        text = timer.read_text(errors="replace")
+    except OSError:
+        return []
+    unit = re.search(r"^\s*Unit\s*=\s*(\S+)", text, re.M)
+    service = timer.parent / (unit.group(1) if unit else timer.name.removesuffix(".timer") + ".service")
+    try:
+        service_text = service.read_text(errors="replace")
+    except OSError:
+        return []
+    for number, line in enumerate(service_text.splitlines(), 1):
+        if line.strip().startswith("ExecStart") and pattern.search(line):
+            when = re.search(r"^\s*(OnCalendar|OnUnitActiveSec|OnBootSec)\s*=\s*(.+)$", text, re.M)
+            schedule = f"{when.group(1)}={when.group(2).strip()}" if when else "timer"
+            return [{"source": str(service), "line": number,
+                     "entry": f"systemd {timer.name} ({schedule}): {line.strip()[:160]}"}]
+    return []
+
+
+def newest_file(root: Path, limit: int) -> tuple[Path | None, int]:
+    """The most recently modified file under `root` (recursive, at most `limit` files looked at)."""
+    newest: Path | None = None
+    newest_mtime = -1.0
+    seen = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            seen += 1
+            if seen > limit:
+                return newest, seen - 1
+            p = Path(dirpath) / name
+            try:
+                mtime = p.stat().st_mtime
+            except OSError:
+                continue
+            if mtime > newest_mtime:
+                newest, newest_mtime = p, mtime
+    return newest, seen
+
+
+def _age_text(hours: float) -> str:
+    if hours < 1:
+        return f"{int(hours * 60)} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+@check("backup.database", "the newest database backup is recent (≤ 26 h) and a cron/systemd entry runs it")
+def backup_database(ctx: CheckContext) -> CheckResult:
+    warn_hours = float(ctx.param("warn_hours", 26))
+    fail_days = float(ctx.param("fail_days", 7))
+    try:
+        pattern = re.compile(str(ctx.param("backup_command_pattern", DEFAULT_BACKUP_PATTERN)), re.I)
+    except re.error as exc:
+        return errored(f"param backup_command_pattern is not a valid regular expression: {exc}")
+    if not ctx.settings.backup_dir:
+        return pending("backup_dir is not set: set it in readiness.toml [target], or confirm the hosted "
+                       "backups (e.g. Supabase daily backups / PITR)")
+    root = ctx.settings.path(ctx.settings.backup_dir)
+    schedules, searched = find_schedules(ctx, pattern)
+    evidence: dict[str, Any] = {"backup_dir": str(root), "backup_schedules": schedules,
+                                "backup_schedule_searched": searched, "backup_warn_hours": warn_hours,
+                                "backup_fail_days": fail_days}
+    schedule_note = (f"scheduled by {schedules[0]['source']}" if schedules
+                     else "no cron or systemd-timer entry runs a backup")
+    if not root.is_dir():
+        return failed(f"backup directory {root} does not exist; {schedule_note}", **evidence)
+    newest, count = newest_file(root, int(ctx.param("max_files", 20_000)))
+    evidence["backup_files_seen"] = count
+    if newest is None:
+        return failed(f"no backup in {root}; {schedule_note}", **evidence)
+    age_h = max(0.0, (time.time() - newest.stat().st_mtime) / 3600)
+    evidence["backup_newest"] = str(newest)
+    evidence["backup_age_hours"] = round(age_h, 2)
+    rel = newest.relative_to(root) if newest.is_relative_to(root) else newest
+    head = f"newest backup {rel} is {_age_text(age_h)} old"
+    if age_h > fail_days * 24:
+        status = Status.FAIL
+        head += f" (more than {fail_days:g} days)"
+    elif age_h > warn_hours:
+        status = Status.WARN
+        head += f" (more than {warn_hours:g} h)"
+    else:
+        status = Status.PASS
+    if not schedules and status is Status.PASS:
+        status = Status.WARN
+    result = CheckResult(status, f"{head}; {schedule_note}", evidence)
+    result.measurements["backup.age_hours"] = Measurement(round(age_h, 2), _age_text(age_h), "h")
+    return result
+
+
+@check("backup.config", "configuration backups exist and are not readable by other users")
+def backup_config(ctx: CheckContext) -> CheckResult:
+    where = ctx.settings.config_backup_dir or ctx.settings.backup_dir
+    if not where:
+        return pending("config_backup_dir / backup_dir is not set: set one in readiness.toml [target], "
+                       "or confirm where configuration backups are kept")
+    root = ctx.settings.path(where)
+    patterns = [str(p) for p in ctx.param("config_patterns", DEFAULT_CONFIG_PATTERNS)]
+    limit = int(ctx.param("max_files", 20_000))
+    evidence: dict[str, Any] = {"config_backup_dir": str(root), "config_patterns": patterns}
+    if not root.is_dir():
+        return failed(f"configuration backup directory {root} does not exist", **evidence)
+    found: list[Path] = []
+    seen = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            seen += 1
+            if seen > limit:
+                break
+            if any(fnmatch.fnmatch(name, p) for p in patterns):
+                found.append(Path(dirpath) / name)
+    exposed: list[dict[str, str]] = []
+    for f in found:
+        try:
+            mode = f.stat().st_mode
+        except OSError:
+            continue
+        if mode & stat.S_IROTH:
+            exposed.append({"file": str(f.relative_to(root)), "mode": oct(stat.S_IMODE(mode))})
+    evidence["config_backups"] = [str(f.relative_to(root)) for f in found[:50]]
+    evidence["config_backups_count"] = len(found)
+    evidence["config_backups_world_readable"] = exposed
+    try:
+        evidence["config_backup_dir_mode"] = oct(stat.S_IMODE(root.stat().st_mode))
+    except OSError:
+        pass
+    if not found:
+        return failed(f"no configuration backup (.env, config.toml, …) in {root}", **evidence)
+    if exposed:
+        names = ", ".join(f"{e['file']} ({e['mode']})" for e in exposed[:3])
+        more = f" and {len(exposed) - 3} more" if len(exposed) > 3 else ""
+        return failed(f"{len(exposed)} of {len(found)} configuration backups readable by others: {names}{more} "
+                      "(chmod 600)", **evidence)
+    return passed(f"{len(found)} configuration backup(s) in {root}, none readable by others", **evidence)

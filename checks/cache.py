@@ -1,0 +1,134 @@
+"""Redis (2.5): PING, server version, whether a password is required, `maxmemory-policy`.
+
+The URL's password is used to log in and never shown: evidence carries `redact_url(url)` and
+every error message goes through the target's redactor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.base import CheckContext, check
+from readiness_tui.model import CheckResult, Status, errored, not_applicable
+from readiness_tui.redact import redact_url
+
+#: Policies that evict keys when memory is full (what a cache wants); `noeviction` makes writes fail.
+EVICTING = {"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
+            "volatile-ttl"}
+
+
+def _host_port(url: str) -> str:
+    """`host:port` of a Redis URL (or the unix socket path), never its credentials."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.scheme == "unix":
+            return parts.path
+        return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+    except ValueError:
+        return "an unparsable URL"
+
+
+def _has_password(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:
+        return False
+
+
+@check("redis.ping", "Redis answers PING; version, password required, maxmemory-policy")
+def redis_ping(ctx: CheckContext) -> CheckResult:
+    url = ctx.settings.redis_url
+    if not url:
+        return not_applicable("Redis not configured (REDIS_URL not set)")
+    import redis
+
+    redactor = ctx.settings.redactor()
+    redactor.add([url])
+    shown = redact_url(url)
+    where = _host_port(url)
+    evidence: dict[str, Any] = {"redis_url": shown, "redis_auth_in_url": _has_password(url)}
+    try:
+        tls: dict[str, Any] = {}
+        if url.startswith("rediss://") and ctx.settings.ca_bundle:
+            tls["ssl_ca_certs"] = ctx.settings.ca_bundle
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=ctx.settings.connect_timeout,
+            socket_timeout=ctx.settings.read_timeout,
+            retry_on_timeout=False,
+            **tls,
+        )
+    except ValueError as exc:
+        return errored(f"REDIS_URL is not a valid Redis URL: {redactor.text(str(exc))}", **evidence)
+    try:
+        client.ping()
+        info = client.info("server")
+        evidence["redis_version"] = info.get("redis_version")
+        evidence["redis_mode"] = info.get("redis_mode")
+        try:
+            policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+            maxmemory = client.config_get("maxmemory").get("maxmemory")
+        except redis.exceptions.ResponseError:
+            policy = maxmemory = None  # managed Redis often disables CONFIG
+        evidence["redis_maxmemory_policy"] = policy or "unknown (CONFIG not allowed)"
+        evidence["redis_maxmemory"] = maxmemory
+        evidence["redis_requires_password"] = _requires_password(redis, url, ctx)
+    except redis.exceptions.AuthenticationError as exc:
+        reason = redactor.text(str(exc)) or "authentication failed"
+        if "noauth" in reason.lower() or "authentication required" in reason.lower():
+            return errored(f"Redis requires a password and REDIS_URL has none ({where})", **evidence)
+        return errored(f"Redis refused the password in REDIS_URL ({where}: {reason})", **evidence)
+    except redis.exceptions.TimeoutError:
+        return errored(f"Redis did not answer within {ctx.settings.read_timeout:g} s ({where})", **evidence)
+    except redis.exceptions.ConnectionError as exc:
+        return errored(f"cannot connect to Redis at {where}: {redactor.text(str(exc))[:200]}", **evidence)
+    except redis.exceptions.RedisError as exc:
+        return errored(f"Redis error at {where}: {redactor.text(str(exc))[:200]}", **evidence)
+    finally:
+        client.close()
+    version = evidence["redis_version"]
+    notes = []
+    status = Status.PASS
+    if evidence["redis_requires_password"] is False:
+        status = Status.WARN
+        notes.append("no password required")
+    if policy == "noeviction":
+        status = Status.WARN
+        notes.append("maxmemory-policy noeviction (writes fail when memory is full; a cache wants allkeys-lru)")
+    summary = f"Redis {version} answers PING at {where}, policy {evidence['redis_maxmemory_policy']}"
+    if notes:
+        summary += "; " + "; ".join(notes)
+    return CheckResult(status, summary, evidence)
+
+
+def _requires_password(redis: Any, url: str, ctx: CheckContext) -> bool | None:
+    """Whether the server refuses a client without a password (None when it cannot be told)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password and not parts.username:
+        return False  # we just talked to it without one
+    netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    anonymous = redis.Redis.from_url(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")),
+                                     socket_connect_timeout=ctx.settings.connect_timeout,
+                                     socket_timeout=ctx.settings.read_timeout)
+    try:
+        anonymous.ping()
+        return False
+    except redis.exceptions.AuthenticationError:
+        return True
+    except redis.exceptions.ResponseError as exc:
+        return True if "noauth" in str(exc).lower() else None
+    except redis.exceptions.RedisError:
+        return None
+    finally:
+        anonymous.close()
+

@@ -1,0 +1,200 @@
+"""Log rotation (5.7): the container's log driver rotates (`max-size`), or a logrotate rule covers `log_dir`.
+
+logrotate rules are read from `<system_root>/etc/logrotate.conf`, `<system_root>/etc/logrotate.d/*`
+and logrotate files in the project (`logrotate*.conf`, `*.logrotate`, `deploy/logrotate/*`);
+`system_root` is a setting so tests can point it at a temporary directory.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checks.base import CheckContext, check
+from readiness_tui.model import CheckResult, errored, failed, passed
+
+#: Drivers that rotate on their own (`local` keeps 5 × 20 MB by default) or hand logs to the system.
+SELF_ROTATING = {"local", "journald", "syslog", "gelf", "fluentd", "awslogs", "splunk", "gcplogs", "none"}
+
+PROJECT_LOGROTATE_GLOBS = ("logrotate*.conf", "*.logrotate", "logrotate.d/*", "deploy/logrotate*",
+                           "deploy/logrotate.d/*", "ops/logrotate*", "config/logrotate*")
+
+
+@dataclass
+class LogrotateRule:
+    """One `paths { directives }` block of a logrotate file."""
+
+    file: str
+    line: int
+    patterns: list[str]
+    directives: list[str]
+
+
+def parse_logrotate(text: str, file: str = "") -> list[LogrotateRule]:
+    """The blocks of a logrotate configuration (global directives and `include` are skipped)."""
+    rules: list[LogrotateRule] = []
+    header: list[str] = []
+    header_line = 0
+    body: list[str] | None = None
+    in_script = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if body is not None:
+            if in_script:
+                if line == "endscript":
+                    in_script = False
+                continue
+            if line in ("postrotate", "prerotate", "firstaction", "lastaction", "preremove"):
+                in_script = True
+                continue
+            if line.startswith("}"):
+                rules.append(LogrotateRule(file, header_line, header, body))
+                body, header, header_line = None, [], 0
+                continue
+            body.append(line)
+            continue
+        if "{" in line:
+            before = line.split("{", 1)[0]
+            header = header + _split_paths(before)
+            header_line = header_line or number
+            body = []
+            after = line.split("{", 1)[1].strip()
+            if "}" in after:  # a one-line block: `path { size 10M }`
+                inner = after.split("}", 1)[0].strip()
+                rules.append(LogrotateRule(file, header_line, header, [inner] if inner else []))
+                body, header, header_line = None, [], 0
+            elif after:
+                body.append(after)
+            continue
+        if line.startswith("/") or line.startswith('"'):
+            header += _split_paths(line)
+            header_line = header_line or number
+        else:
+            header_line = 0
+    return rules
+
+
+def _split_paths(text: str) -> list[str]:
+    return [p.strip('"') for p in re.findall(r'"[^"]+"|\S+', text)]
+
+
+def rule_covers(pattern: str, log_dir: str) -> bool:
+    """True when a logrotate path pattern matches files directly inside `log_dir`."""
+    directory = str(Path(pattern).parent)
+    base = Path(pattern).name
+    if not fnmatch.fnmatch(log_dir.rstrip("/") or "/", directory.rstrip("/") or "/"):
+        return False
+    return fnmatch.fnmatch("app.log", base) or "log" in base or base in ("*", "*.*")
+
+
+def _system_path(root: str, absolute: str) -> Path:
+    return Path(root) / absolute.lstrip("/")
+
+
+def logrotate_files(ctx: CheckContext) -> list[Path]:
+    """The logrotate configuration files to read: the system's (under `system_root`) and the project's."""
+    root = ctx.settings.system_root
+    files: list[Path] = []
+    main = _system_path(root, "/etc/logrotate.conf")
+    if main.is_file():
+        files.append(main)
+    conf_d = _system_path(root, "/etc/logrotate.d")
+    if conf_d.is_dir():
+        files += sorted(p for p in conf_d.iterdir() if p.is_file())
+    for base in {ctx.settings.project_dir, ctx.settings.repo_root} - {None}:
+        for pattern in PROJECT_LOGROTATE_GLOBS:
+            files += sorted(p for p in base.glob(pattern) if p.is_file())  # type: ignore[union-attr]
+    seen: set[Path] = set()
+    return [f for f in files if not (f in seen or seen.add(f))]
+
+
+def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
+    """(rotates?, evidence) from the container's LogConfig, or from daemon.json; None when unknown."""
+    from checks.containers import DockerUnavailable, docker_client
+
+    evidence: dict[str, Any] = {}
+    daemon_json = _system_path(ctx.settings.system_root, "/etc/docker/daemon.json")
+    daemon_max = None
+    if daemon_json.is_file():
+        try:
+            conf = json.loads(daemon_json.read_text())
+            daemon_max = (conf.get("log-opts") or {}).get("max-size")
+            evidence["daemon_json_log_driver"] = conf.get("log-driver", "json-file")
+            evidence["daemon_json_max_size"] = daemon_max
+        except (OSError, ValueError, AttributeError):
+            evidence["daemon_json_error"] = f"{daemon_json}: not valid JSON"
+    name = str(ctx.param("container", ctx.settings.container))
+    try:
+        client = docker_client(ctx.settings)
+    except DockerUnavailable as exc:
+        evidence["docker"] = str(exc)
+        return (True if daemon_max else None), evidence
+    import docker
+
+    try:
+        try:
+            container = client.containers.get(name)
+        except docker.errors.NotFound:
+            evidence["log_container"] = f"{name}: not found"
+            return (True if daemon_max else None), evidence
+        config = container.attrs.get("HostConfig", {}).get("LogConfig") or {}
+        driver = config.get("Type", "")
+        opts = config.get("Config") or {}
+        evidence.update(log_container=name, log_driver=driver, log_max_size=opts.get("max-size"),
+                        log_max_file=opts.get("max-file"))
+        if driver in ("json-file", "") and opts.get("max-size"):
+            return True, evidence
+        if driver in SELF_ROTATING:
+            return True, evidence
+        return False, evidence
+    except docker.errors.DockerException as exc:
+        evidence["docker"] = f"Docker API error: {exc}"
+        return None, evidence
+    finally:
+        client.close()
+
+
+@check("logs.rotation", "log rotation: Docker log driver max-size, or a logrotate rule covering log_dir")
+def logs_rotation(ctx: CheckContext) -> CheckResult:
+    docker_ok, evidence = _docker_rotation(ctx)
+    name = str(ctx.param("container", ctx.settings.container))
+    if docker_ok:
+        if evidence.get("log_driver"):
+            size = evidence.get("log_max_size")
+            how = f"max-size {size}" if size else "rotates on its own"
+            return passed(f"container {name} logs with {evidence['log_driver']} ({how})", **evidence)
+        return passed(f"daemon.json sets log max-size {evidence.get('daemon_json_max_size')}", **evidence)
+    log_dir = ctx.settings.log_dir
+    if log_dir:
+        covering: list[dict[str, Any]] = []
+        files = logrotate_files(ctx)
+        evidence["logrotate_files_read"] = [str(f) for f in files]
+        for f in files:
+            try:
+                text = f.read_text(errors="replace")
+            except OSError:
+                continue
+            for rule in parse_logrotate(text, str(f)):
+                hits = [p for p in rule.patterns if rule_covers(p, log_dir)]
+                if hits:
+                    covering.append({"file": rule.file, "line": rule.line, "paths": hits,
+                                     "directives": rule.directives[:12]})
+        evidence["log_dir"] = log_dir
+        evidence["logrotate_rules"] = covering
+        if covering:
+            first = covering[0]
+            return passed(f"logrotate rule for {', '.join(first['paths'])} in {first['file']}:{first['line']}",
+                          **evidence)
+        where = "container log driver has no max-size; " if docker_ok is False else ""
+        return failed(f"{where}no logrotate rule covers {log_dir}", **evidence)
+    if docker_ok is False:
+        return failed(f"container {name} logs with {evidence.get('log_driver')} without max-size, "
+                      "and log_dir is not set", **evidence)
+    return errored("cannot check log rotation: the container's log settings are unknown "
+                   f"({evidence.get('docker') or evidence.get('log_container')}) and log_dir is not set", **evidence)
