@@ -23,8 +23,12 @@ SUPABASE_HOSTED = re.compile(r"^(?P<ref>[a-z0-9]{20})\.supabase\.(co|in)$")
 DEMO_ISSUER = "supabase-demo"
 
 
-def _source(ctx: CheckContext, field: str) -> str:
-    return ctx.settings.sources.get(field, "default")
+def _probe_note(ctx: CheckContext, field: str, value: str | None) -> dict[str, str]:
+    """Evidence that the tool probes another address than the application is configured with."""
+    probe = getattr(ctx.settings, field, None)
+    if probe and value and probe != value and ctx.settings.sources.get(field) == "readiness.toml":
+        return {"probed_as": redact_url(probe)}
+    return {}
 
 
 @check("env.dotenv", "The project's .env exists, parses, has every template key, and holds no placeholder or dev value")
@@ -74,12 +78,11 @@ def dotenv_file(ctx: CheckContext) -> CheckResult:
 
 @check("env.backend_url", "BACKEND_API_URL is an https URL of a real host (not localhost, not the template's)")
 def backend_url(ctx: CheckContext) -> CheckResult:
-    url = ctx.settings.backend_url
-    source = _source(ctx, "backend_url")
+    url, source = ctx.settings.app_setting("BACKEND_API_URL", "backend_url")
     if not url:
         return failed("BACKEND_API_URL is not set (.env, readiness.toml backend_url, or the environment)")
     shown = redact_url(url)
-    evidence = {"url": shown, "source": source}
+    evidence = {"url": shown, "source": source, **_probe_note(ctx, "backend_url", url)}
     if is_placeholder(url) or "yourdomain" in url.lower() or "example.com" in url.lower():
         return failed(f"BACKEND_API_URL is the template placeholder ({shown})", **evidence)
     parts = split_url(url)
@@ -95,11 +98,11 @@ def backend_url(ctx: CheckContext) -> CheckResult:
 
 @check("env.supabase_url", "SUPABASE_URL is https://<project-ref>.supabase.co or an https custom domain")
 def supabase_url(ctx: CheckContext) -> CheckResult:
-    url = ctx.settings.supabase_url
+    url, source = ctx.settings.app_setting("SUPABASE_URL", "supabase_url")
     if not url:
         return failed("SUPABASE_URL is not set")
     shown = redact_url(url)
-    evidence = {"url": shown, "source": _source(ctx, "supabase_url")}
+    evidence = {"url": shown, "source": source, **_probe_note(ctx, "supabase_url", url)}
     if is_placeholder(url) or "your-project" in url:
         return failed(f"SUPABASE_URL is the template placeholder ({shown})", **evidence)
     parts = split_url(url)
@@ -177,17 +180,21 @@ def analyse_supabase_key(key: str, url: str | None, now: float | None = None) ->
 
 @check("env.supabase_key", "SUPABASE_KEY is the public key: anon JWT or sb_publishable_, not service_role, not a demo key")
 def supabase_key(ctx: CheckContext) -> CheckResult:
-    key = ctx.settings.supabase_key
+    key, source = ctx.settings.app_setting("SUPABASE_KEY", "supabase_key")
     if not key:
         return failed("SUPABASE_KEY is not set")
-    result = analyse_supabase_key(key, ctx.settings.supabase_url)
-    result.evidence["source"] = _source(ctx, "supabase_key")
+    url, _ = ctx.settings.app_setting("SUPABASE_URL", "supabase_url")
+    result = analyse_supabase_key(key, url)
+    result.evidence["source"] = source
     return result
 
 
 @check("env.pusher", "PUSHER_APP_KEY and PUSHER_CLUSTER both set (cluster a known one) or both absent")
 def pusher_config(ctx: CheckContext) -> CheckResult:
-    key, cluster = ctx.settings.pusher_app_key, ctx.settings.pusher_cluster
+    key, _ = ctx.settings.app_setting("PUSHER_APP_KEY", "pusher_app_key")
+    cluster, _ = ctx.settings.app_setting("PUSHER_CLUSTER", "pusher_cluster")
+    if not cluster:
+        cluster, _ = ctx.settings.app_setting("PUSHER_APP_CLUSTER")
     if not key and not cluster:
         return not_applicable("Pusher not configured (PUSHER_APP_KEY and PUSHER_CLUSTER absent): real-time is optional")
     evidence = {"cluster": cluster, "key_set": bool(key)}

@@ -63,6 +63,8 @@ class Settings:
     """Where each value came from: environment, keyring, readiness.toml, .env or default."""
     keyring_note: str = ""
     """Why the keyring was not consulted, when it was not (shown once, plainly)."""
+    app_environ: dict[str, str] = field(default_factory=dict)
+    """The process environment's values of the application's own variables (BACKEND_API_URL, …)."""
 
     backend_url: str | None = None
     """The backend API's base URL (`BACKEND_API_URL`)."""
@@ -157,6 +159,24 @@ class Settings:
                     return base / rel
         return None
 
+    def app_setting(self, name: str, field_name: str | None = None) -> tuple[str | None, str]:
+        """(value, source) of a variable as the application sees it: the environment, then `.env`.
+
+        `readiness.toml` describes where the tool probes (it may point at loopback on the host);
+        the section 1 items judge what the application itself is configured with. When neither the
+        environment nor `.env` has the variable, the tool's own value (`field_name`) is used.
+        """
+        if self.app_environ.get(name):
+            return self.app_environ[name], "environment"
+        env = self.env
+        if env.get(name, "").strip():
+            return env[name], ".env"
+        if field_name:
+            value = getattr(self, field_name, None)
+            if isinstance(value, str) and value:
+                return value, self.sources.get(field_name, "default")
+        return None, "unset"
+
     def table(self, name: str) -> dict[str, Any]:
         """A top-level table of `readiness.toml` (`commands`, `deploy`, ...), empty when absent."""
         value = self.config.get(name, {})
@@ -197,7 +217,8 @@ _SOURCES: dict[str, tuple[tuple[str, ...], str]] = {
     "docker_host": (("DOCKER_HOST",), "docker_host"),
 }
 
-_SKIP = {"project_dir", "repo_root", "env_file", "env_entries", "config_file", "config", "sources", "keyring_note"}
+_SKIP = {"project_dir", "repo_root", "env_file", "env_entries", "config_file", "config", "sources", "keyring_note",
+         "app_environ"}
 
 KeyringLookup = Callable[[str], str | None]
 
@@ -331,6 +352,9 @@ def load_settings(
             raise UsageError(f"{config_path}: `{name}` must be a string, not {value!r}")
         setattr(settings, name, value)
         settings.sources[name] = source
+    settings.app_environ = {
+        name: environ[name] for names, _ in _SOURCES.values() for name in names if environ.get(name)
+    }
     if not settings.keyring_service:
         settings.keyring_service = default_keyring_service(root)
     return settings

