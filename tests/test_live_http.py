@@ -1,0 +1,352 @@
+"""Live HTTP/TLS checks against real servers on loopback (fixtures in tests/fixtures/http_servers.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks.base import CheckContext, get_check
+from readiness_tui.checklist import load_checklist
+from readiness_tui.http import Http
+from readiness_tui.model import CheckResult, Status
+from readiness_tui.runner import Runner
+from readiness_tui.settings import Settings
+
+CHECKLIST = load_checklist()
+
+
+def settings_for(tmp_path: Path, **values: Any) -> Settings:
+    values.setdefault("connect_timeout", 1.0)
+    values.setdefault("read_timeout", 2.0)
+    return Settings(project_dir=tmp_path, **values)
+
+
+async def run_check(name: str, settings: Settings, item_id: str, **params: Any) -> CheckResult:
+    """Run one registered check the way the runner does (item params + overrides)."""
+    spec = get_check(name)
+    assert spec is not None, f"check {name} is not registered"
+    item = CHECKLIST.item(item_id)
+    ctx = CheckContext(settings=settings, params={**item.params, **params}, item=item, checklist=CHECKLIST)
+    result = spec.func(ctx)
+    if spec.is_async:
+        result = await result  # type: ignore[misc]
+    assert isinstance(result, CheckResult)
+    json.dumps(result.to_dict())  # evidence must be JSON-serialisable
+    return result
+
+
+# ---------------------------------------------------------------- the HTTP layer
+
+
+async def test_http_layer_caps_a_50mb_answer(tmp_path: Path, raw_servers: dict) -> None:
+    settings = settings_for(tmp_path)
+    tracemalloc.start()
+    async with Http(settings) as http:
+        ex = await http.get(raw_servers["huge"].url + "/health", max_body=100_000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert ex.status == 200 and ex.truncated
+    assert len(ex.body) == 100_000
+    assert peak < 10 * 1024 * 1024, f"peak memory {peak} bytes while reading a 50 MB answer"
+    assert ex.evidence()["body_truncated"] is True
+
+
+async def test_http_layer_hang_is_bounded_by_read_timeout(tmp_path: Path, raw_servers: dict) -> None:
+    settings = settings_for(tmp_path, read_timeout=0.5)
+    started = time.monotonic()
+    async with Http(settings) as http:
+        ex = await http.get(raw_servers["hang"].url + "/health")
+    assert time.monotonic() - started < 3
+    assert ex.status is None and ex.error_kind == "read_timeout"
+
+
+async def test_http_layer_tolerates_invalid_utf8(tmp_path: Path, raw_servers: dict) -> None:
+    async with Http(settings_for(tmp_path)) as http:
+        ex = await http.get(raw_servers["bad_utf8"].url + "/")
+    assert ex.status == 200
+    assert "\ufffd" in ex.text and "caf" in ex.text
+    json.dumps(ex.evidence())
+
+
+async def test_http_layer_redacts_cookies_secrets_and_authorization(tmp_path: Path,
+                                                                     streamlit_servers: dict) -> None:
+    secret = "sk_live_0123456789abcdef"
+    settings = settings_for(tmp_path, supabase_key=secret)
+    async with Http(settings) as http:
+        ex = await http.get(streamlit_servers["strict"].url + f"/_stcore/health?token={secret}&page=1",
+                            headers={"Authorization": f"Bearer {secret}"})
+    text = json.dumps(ex.evidence(http.redactor))
+    assert secret not in text
+    assert "[REDACTED]" in text and "page=1" in text
+    cookie = ex.cookies()[0]
+    value = cookie.split("=", 1)[1].split(";")[0]
+    assert value and value not in text
+    assert "_streamlit_xsrf=[REDACTED]" in text
+
+
+async def test_http_layer_records_redirects(tmp_path: Path, strict_backend: Any) -> None:
+    async with Http(settings_for(tmp_path)) as http:
+        ex = await http.get(strict_backend.url + "/api/leads/?limit=1")
+    # werkzeug answers 308 from the slash URL to the canonical one, or 404 if strict; either way recorded
+    if ex.redirects:
+        assert ex.redirects[0]["status"] in (301, 308)
+
+
+# ---------------------------------------------------------------- health (2.3, 5.1, 10.3)
+
+
+async def test_backend_health_passes_on_strict(tmp_path: Path, strict_backend: Any) -> None:
+    result = await run_check("http.backend_health", settings_for(tmp_path, backend_url=strict_backend.url), "2.3")
+    assert result.status == Status.PASS, result.summary
+    assert "healthy" in result.summary
+    assert result.evidence["latency"]["samples"] == 5
+
+
+async def test_backend_health_degraded_fails_with_reasons(tmp_path: Path, careless_backend: Any) -> None:
+    result = await run_check("http.backend_health", settings_for(tmp_path, backend_url=careless_backend.url), "2.3")
+    assert result.status == Status.FAIL
+    assert "degraded" in result.summary and "redis connection refused" in result.summary
+
+
+async def test_backend_health_unreachable_is_error(tmp_path: Path, raw_servers: dict) -> None:
+    settings = settings_for(tmp_path, backend_url=raw_servers["hang"].url, read_timeout=0.5)
+    result = await run_check("http.backend_health", settings, "2.3")
+    assert result.status == Status.ERROR
+    assert "read timeout" in result.summary
+
+
+async def test_backend_health_not_configured_is_clear(tmp_path: Path) -> None:
+    result = await run_check("http.backend_health", settings_for(tmp_path), "2.3")
+    assert result.status == Status.ERROR and "BACKEND_API_URL is not set" in result.summary
+
+
+async def test_health_both_passes_and_measures(tmp_path: Path, strict_backend: Any, streamlit_servers: dict) -> None:
+    settings = settings_for(tmp_path, backend_url=strict_backend.url, frontend_url=streamlit_servers["strict"].url)
+    result = await run_check("http.health_both", settings, "5.1")
+    assert result.status in (Status.PASS, Status.WARN), result.summary
+    m = result.measurements["perf.health_ms"]
+    assert m.value is not None and m.value > 0 and "ms" in m.display
+
+
+async def test_frontend_health_html_200_is_a_fail(tmp_path: Path, strict_backend: Any,
+                                                  streamlit_servers: dict) -> None:
+    # Streamlit 1.67 answers any unknown path (e.g. the old /healthz) with index.html and 200.
+    settings = settings_for(tmp_path, backend_url=strict_backend.url, frontend_url=streamlit_servers["strict"].url)
+    result = await run_check("http.health_both", settings, "5.1", frontend_health_path="/healthz")
+    assert result.status == Status.FAIL
+    assert "HTML page" in result.summary
+
+
+# ---------------------------------------------------------------- reachability (2.6, 2.7)
+
+
+async def test_ports_open_and_closed(tmp_path: Path, strict_backend: Any, streamlit_servers: dict) -> None:
+    settings = settings_for(tmp_path, backend_url=strict_backend.url, frontend_url=streamlit_servers["strict"].url)
+    assert (await run_check("net.ports", settings, "2.7")).status == Status.PASS
+    from fixtures.http_servers import free_port
+
+    closed = settings_for(tmp_path, backend_url=f"http://127.0.0.1:{free_port()}",
+                          frontend_url=streamlit_servers["strict"].url)
+    result = await run_check("net.ports", closed, "2.7")
+    assert result.status == Status.FAIL and "refused" in result.summary
+
+
+async def test_external_reach(tmp_path: Path, tls_servers: Any) -> None:
+    # Supabase and Pusher are hosted services: their hosts are replaced by loopback TLS servers.
+    settings = settings_for(tmp_path, supabase_url=tls_servers.urls["valid"], ca_bundle=str(tls_servers.ca_bundle),
+                            pusher_cluster="us2", pusher_host=tls_servers.urls["valid"].replace("https://", "wss://"))
+    result = await run_check("net.external_reach", settings, "2.6")
+    assert result.status == Status.PASS, result.summary
+    assert "Supabase" in result.summary and "Pusher" in result.summary
+    no_pusher = settings_for(tmp_path, supabase_url=tls_servers.urls["valid"], ca_bundle=str(tls_servers.ca_bundle))
+    result = await run_check("net.external_reach", no_pusher, "2.6")
+    assert result.status == Status.PASS and "Pusher not configured" in result.summary
+    bad = settings_for(tmp_path, supabase_url=tls_servers.urls["self_signed"], ca_bundle=str(tls_servers.ca_bundle))
+    result = await run_check("net.external_reach", bad, "2.6")
+    assert result.status == Status.FAIL and "self-signed" in result.summary
+    none = await run_check("net.external_reach", settings_for(tmp_path), "2.6")
+    assert none.status == Status.NOT_APPLICABLE
+
+
+# ---------------------------------------------------------------- TLS (2.8, 3.3)
+
+
+@pytest.mark.parametrize(("server", "status", "reason"), [
+    ("valid", Status.PASS, "days left"),
+    ("soon", Status.WARN, "expires in"),
+    ("very_soon", Status.FAIL, "renew now"),
+    ("expired", Status.FAIL, "certificate expired on"),
+    ("wrong_host", Status.FAIL, "certificate is for other.roofs-example.net, not 127.0.0.1"),
+    ("self_signed", Status.FAIL, "self-signed certificate"),
+    ("plain_on_tls", Status.FAIL, "plain HTTP on a TLS port"),
+])
+async def test_tls_reasons(tmp_path: Path, tls_servers: Any, server: str, status: Status, reason: str) -> None:
+    settings = settings_for(tmp_path, backend_url=tls_servers.urls[server], ca_bundle=str(tls_servers.ca_bundle))
+    result = await run_check("tls.backend", settings, "2.8")
+    assert result.status == status, result.summary
+    assert reason in result.summary
+    if server == "expired":
+        assert result.evidence["tls"]["verify_code"] == 10
+    if server == "wrong_host":
+        assert result.evidence["tls"]["verify_code"] in (62, 64)  # 64: the IP-address variant of 62
+    if server == "self_signed":
+        assert result.evidence["tls"]["verify_code"] == 18
+
+
+async def test_tls_untrusted_without_ca_bundle(tmp_path: Path, tls_servers: Any) -> None:
+    settings = settings_for(tmp_path, frontend_url=tls_servers.urls["valid"])
+    result = await run_check("tls.frontend", settings, "3.3")
+    assert result.status == Status.FAIL and "not trusted" in result.summary
+    assert result.evidence["tls"]["issuer"]  # details read from the untrusted certificate
+
+
+async def test_tls_plain_http_url_fails(tmp_path: Path, streamlit_servers: dict) -> None:
+    result = await run_check("tls.frontend", settings_for(tmp_path, frontend_url=streamlit_servers["strict"].url), "3.3")
+    assert result.status == Status.FAIL and "not HTTPS" in result.summary
+
+
+# ---------------------------------------------------------------- security probes (3.1, 3.2, 3.7, 3.8)
+
+
+async def test_cors_strict_passes_careless_fails(tmp_path: Path, strict_backend: Any, careless_backend: Any,
+                                                 streamlit_servers: dict) -> None:
+    ok = await run_check("http.cors", settings_for(tmp_path, backend_url=strict_backend.url), "3.1")
+    assert ok.status == Status.PASS, ok.summary
+    bad = await run_check("http.cors", settings_for(tmp_path, backend_url=careless_backend.url,
+                                                    frontend_url=streamlit_servers["careless"].url), "3.1")
+    assert bad.status == Status.FAIL
+    assert "echoes Origin https://malicious.com with credentials allowed" in bad.summary
+    assert "enableCORS = false" in bad.evidence["frontend_note"]
+
+
+async def test_xsrf_cookie(tmp_path: Path, streamlit_servers: dict) -> None:
+    ok = await run_check("http.xsrf_cookie", settings_for(tmp_path, frontend_url=streamlit_servers["strict"].url), "3.2")
+    assert ok.status == Status.PASS, ok.summary
+    assert ok.evidence["xsrf_cookie"]["samesite"]
+    bad = await run_check("http.xsrf_cookie", settings_for(tmp_path, frontend_url=streamlit_servers["careless"].url),
+                          "3.2")
+    assert bad.status == Status.FAIL and "no _streamlit_xsrf cookie" in bad.summary
+
+
+async def test_rate_limit(tmp_path: Path, strict_backend: Any, careless_backend: Any) -> None:
+    ok = await run_check("http.rate_limit", settings_for(tmp_path, backend_url=strict_backend.url), "3.7")
+    assert ok.status == Status.PASS, ok.summary
+    assert "429" in ok.summary or "RateLimit" in ok.summary or "ratelimit" in ok.summary.lower()
+    assert ok.evidence["sent"] <= 60
+    bad = await run_check("http.rate_limit", settings_for(tmp_path, backend_url=careless_backend.url), "3.7",
+                          burst=30)
+    assert bad.status == Status.FAIL and "no rate limit: 30 requests" in bad.summary
+
+
+async def test_error_leaks(tmp_path: Path, strict_backend: Any, careless_backend: Any,
+                           streamlit_servers: dict) -> None:
+    ok = await run_check("http.error_leaks", settings_for(tmp_path, backend_url=strict_backend.url,
+                                                          frontend_url=streamlit_servers["strict"].url), "3.8")
+    assert ok.status == Status.PASS, ok.summary
+    assert len(ok.evidence["error_probes"]) == 6
+    bad = await run_check("http.error_leaks", settings_for(tmp_path, backend_url=careless_backend.url,
+                                                           frontend_url=streamlit_servers["careless"].url), "3.8")
+    assert bad.status == Status.FAIL
+    assert "backend malformed JSON" in bad.summary
+    assert bad.evidence["first_leak"]  # the offending line is quoted
+
+
+async def test_error_leaks_tolerates_invalid_utf8_and_huge(tmp_path: Path, raw_servers: dict) -> None:
+    settings = settings_for(tmp_path, backend_url=raw_servers["huge"].url, frontend_url=raw_servers["bad_utf8"].url)
+    started = time.monotonic()
+    result = await run_check("http.error_leaks", settings, "3.8")
+    assert time.monotonic() - started < 10
+    # the invalid-UTF-8 page says "Traceback" but not the Python header: no leak; the 50 MB answer is cut
+    assert result.status == Status.PASS, result.summary
+
+
+# ---------------------------------------------------------------- 4.4, 9.4, 10.4, 10.7
+
+
+async def test_compression(tmp_path: Path, gzip_frontend: Any, streamlit_servers: dict) -> None:
+    ok = await run_check("http.compression", settings_for(tmp_path, frontend_url=gzip_frontend.url), "4.4")
+    assert ok.status == Status.PASS, ok.summary
+    assert "gzip" in ok.summary
+    raw = await run_check("http.compression", settings_for(tmp_path, frontend_url=streamlit_servers["strict"].url),
+                          "4.4")
+    # Streamlit serves its page and static bundles uncompressed by design: the reverse proxy must compress.
+    assert raw.status == Status.FAIL and "uncompressed" in raw.summary
+    assert "reverse proxy" in raw.evidence["note"]
+
+
+async def test_api_docs(tmp_path: Path, strict_backend: Any, careless_backend: Any) -> None:
+    ok = await run_check("http.api_docs", settings_for(tmp_path, backend_url=strict_backend.url), "9.4")
+    assert ok.status == Status.PASS and "/openapi.json" in ok.summary
+    bad = await run_check("http.api_docs", settings_for(tmp_path, backend_url=careless_backend.url), "9.4")
+    assert bad.status == Status.FAIL and "no API docs" in bad.summary
+    assert bad.evidence["tried"]["/docs"] == 404
+
+
+async def test_dashboard_html_and_page_load(tmp_path: Path, streamlit_servers: dict, strict_backend: Any) -> None:
+    ok = await run_check("http.dashboard_html", settings_for(tmp_path, frontend_url=streamlit_servers["strict"].url),
+                         "10.4")
+    assert ok.status in (Status.PASS, Status.WARN), ok.summary
+    assert ok.evidence["assets"] >= 1
+    assert ok.measurements["perf.page_load_ms"].value > 0
+    bad = await run_check("http.dashboard_html", settings_for(tmp_path, frontend_url=strict_backend.url), "10.4")
+    assert bad.status == Status.FAIL
+
+
+async def test_api_call(tmp_path: Path, strict_backend: Any) -> None:
+    ok = await run_check("http.api_call", settings_for(tmp_path, backend_url=strict_backend.url), "10.7")
+    assert ok.status == Status.PASS and "2 records" not in ok.summary and "1 records" in ok.summary
+    missing = await run_check("http.api_call", settings_for(tmp_path, backend_url=strict_backend.url), "10.7",
+                              call="GET /api/nothing")
+    assert missing.status == Status.FAIL and "404" in missing.summary
+    bad_input = await run_check("http.api_call", settings_for(tmp_path, backend_url=strict_backend.url), "10.7",
+                                call="fetch leads please")
+    assert bad_input.status == Status.ERROR and "must look like" in bad_input.summary
+
+
+# ---------------------------------------------------------------- load test (4.7, 8.5)
+
+
+async def test_load_test_measures(tmp_path: Path, strict_backend: Any) -> None:
+    settings = settings_for(tmp_path, load_url=strict_backend.url + "/health", load_requests=200, load_concurrency=5)
+    seen: list[float | None] = []
+    spec = get_check("load.test")
+    assert spec is not None
+    item = CHECKLIST.item("4.7")
+    ctx = CheckContext(settings=settings, params={}, item=item, checklist=CHECKLIST,
+                       progress=lambda fraction, message: seen.append(fraction))
+    result = await spec.func(ctx)  # type: ignore[misc]
+    assert result.status == Status.PASS, result.summary
+    lt = result.evidence["load_test"]
+    assert lt["answered"] == 200 and lt["p50_ms"] <= lt["p95_ms"] <= lt["p99_ms"]
+    assert lt["requests_per_s"] > 0 and lt["statuses"] == {"200": 200}
+    assert result.measurements["perf.avg_response_ms"].value > 0
+    assert seen and seen[-1] == 1.0
+
+
+async def test_load_test_errors_by_kind_and_bounded(tmp_path: Path, raw_servers: dict) -> None:
+    from fixtures.http_servers import free_port
+
+    refused = settings_for(tmp_path, load_url=f"http://127.0.0.1:{free_port()}/", load_requests=50)
+    result = await run_check("load.test", refused, "4.7")
+    assert result.status == Status.ERROR and "connect_refused" in result.summary
+    hang = settings_for(tmp_path, load_url=raw_servers["hang"].url + "/", load_requests=1000, read_timeout=0.5)
+    started = time.monotonic()
+    result = await run_check("load.test", hang, "4.7")
+    assert time.monotonic() - started < 5
+    lt = result.evidence["load_test"]
+    assert set(lt["errors"]) == {"timeout"} and lt["sent"] < 30
+    assert "no answer to the first" in lt["stopped"]
+
+
+async def test_load_test_runs_once_for_both_items(tmp_path: Path, strict_backend: Any) -> None:
+    settings = settings_for(tmp_path, load_url=strict_backend.url + "/health", load_requests=100, load_concurrency=4)
+    runner = Runner(CHECKLIST, settings)
+    results = await runner.run([CHECKLIST.item("4.7"), CHECKLIST.item("8.5")])
+    a, b = results["4.7"].checks[0], results["8.5"].checks[0]
+    assert a is b  # memoised: one run serves both items
+    assert results["4.7"].status == Status.PASS
