@@ -101,7 +101,7 @@ async def external_reach(ctx: CheckContext) -> CheckResult:
         return not_applicable("neither Supabase nor Pusher is configured", **notes)
     outcomes = await asyncio.gather(*jobs)
     evidence: dict[str, Any] = dict(notes)
-    for status, line, ev in outcomes:
+    for _status, line, ev in outcomes:
         evidence[line.split(" ", 1)[0].lower() + "_reach"] = ev
     lines = [line for _, line, _ in outcomes]
     statuses = [s for s, _, _ in outcomes]
