@@ -205,8 +205,9 @@ async def run_load(
                 if time.perf_counter() >= budget_end:
                     result.stopped = f"time budget of {max_seconds:g} s reached after {result.sent} requests"
                     return
-                if not result.latencies_ms and sum(result.errors.values()) >= concurrency:
-                    # A dead or hung target: stop rather than wait out every request's timeout.
+                if not result.latencies_ms and result.errors:
+                    # Not one answer yet and already a failure: a dead or hung target. Stop rather than
+                    # wait out a timeout per remaining request.
                     result.stopped = f"stopped: no answer to the first {sum(result.errors.values())} requests"
                     return
                 claimed += 1
@@ -219,7 +220,9 @@ async def run_load(
                             conn = await open_conn()
                         reader, writer = conn
                         writer.write(request)
-                        status, close = await asyncio.wait_for(_read_response(reader, head_only), read_timeout)
+                        # asyncio.timeout, not wait_for: no extra task per request (the client stays cheap)
+                        async with asyncio.timeout(read_timeout):
+                            status, close = await _read_response(reader, head_only)
                     except _Closed:
                         _close(conn)
                         conn = None
