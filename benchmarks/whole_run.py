@@ -85,10 +85,25 @@ def healthy_scenario(tmp: Path, timeout: float) -> bool:
         proc.terminate()
         proc.wait(10)
     slowest = max(((c.duration_ms, c.check) for r in results.values() for c in r.checks), default=(0, "none"))
+    # The load test waits for the latency probes and the rate-limit burst waits for the load test (on
+    # purpose: they would distort each other). A check's own work excludes those waits:
+    own: list[tuple[float, str]] = []
+    for r in results.values():
+        for c in r.checks:
+            if c.check == "load.test" and "load_test" in c.evidence:
+                own.append((c.evidence["load_test"]["elapsed_s"] * 1000, c.check))
+            elif c.check == "http.rate_limit" and "elapsed_s" in c.evidence:
+                own.append((c.evidence["elapsed_s"] * 1000, c.check))
+            else:
+                own.append((float(c.duration_ms), c.check))
+    work = max(own, default=(0.0, "none"))
     ratio = wall * 1000 / slowest[0] if slowest[0] else float("inf")
+    strict = wall * 1000 / work[0] if work[0] else float("inf")
     verdict = ratio <= 1.5
     print(f"healthy: whole run {wall * 1000:.0f} ms; slowest single check {slowest[1]} {slowest[0]} ms → "
           f"ratio {ratio:.2f} (target ≤ 1.5) {'PASS' if verdict else 'FAIL'}")
+    print(f"         stricter view, waits excluded: slowest own work {work[1]} {work[0]:.0f} ms → ratio {strict:.2f} "
+          f"(the difference is the deliberate ordering probes → load test → burst)")
     return verdict
 
 

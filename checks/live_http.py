@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from checks._common import split_url
 from checks.base import CheckContext, check
-from readiness_tui.http import Exchange, Http, join, percentile
+from readiness_tui.http import Exchange, Http, dead_hosts, host_key, join, percentile, quiet
 from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, warned
 
 HEALTHY = {"ok", "healthy", "pass", "up"}
@@ -148,7 +148,7 @@ async def _health(ctx: CheckContext, http: Http, which: str) -> dict[str, Any]:
 @check("http.backend_health", "backend GET /health answers 200 with a JSON status ok/healthy, fast")
 async def backend_health(ctx: CheckContext) -> CheckResult:
     """Item 2.3."""
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         outcome = await _health(ctx, http, "backend")
     if "problem" in outcome:
         return outcome["problem"]
@@ -169,7 +169,7 @@ async def backend_health(ctx: CheckContext) -> CheckResult:
 @check("http.health_both", "backend /health and frontend /_stcore/health both healthy; latency p50/p95")
 async def health_both(ctx: CheckContext) -> CheckResult:
     """Items 5.1 and 10.3; reports `perf.health_ms` (the slower endpoint's p95)."""
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         back, front = await asyncio.gather(_health(ctx, http, "backend"), _health(ctx, http, "frontend"))
     evidence: dict[str, Any] = {}
     bad: list[str] = []
@@ -241,7 +241,7 @@ async def cors(ctx: CheckContext) -> CheckResult:
         probes.append(("OPTIONS", path, {"Origin": origin, "Access-Control-Request-Method": "GET",
                                          "Access-Control-Request-Headers": "content-type"}))
         probes.append(("GET", path, {"Origin": origin}))
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         answers = await asyncio.gather(*(http.request(m, join(base, p), headers=h) for m, p, h in probes))
         front = None
         if ctx.settings.frontend_url and split_url(ctx.settings.frontend_url):
@@ -282,7 +282,7 @@ async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
     if problem is not None:
         return problem
     assert base is not None
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         # Streamlit 1.67 sets the cookie on /_stcore/health (the first call the page makes), not on "/".
         answers = await asyncio.gather(*(http.get(join(base, p), max_body=200_000) for p in (STREAMLIT_HEALTH, "/")))
     reached = [ex for ex in answers if ex.ok]
@@ -306,7 +306,12 @@ async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
 RATE_HEADERS = ("ratelimit", "ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "retry-after")
 
 
-@check("http.rate_limit", "a bounded burst against the backend meets a 429 or RateLimit headers")
+#: Longest the burst waits for a load test of the same run (its own bound plus its last answers).
+LOAD_WAIT = 95.0
+
+
+@check("http.rate_limit", "a bounded burst against the backend meets a 429 or RateLimit headers",
+       timeout=LOAD_WAIT + 25)
 async def rate_limit(ctx: CheckContext) -> CheckResult:
     """Item 3.7: up to `rate_limit_burst` GETs (10 at a time); stops at the first 429."""
     base, problem = _base(ctx, "backend")
@@ -322,8 +327,15 @@ async def rate_limit(ctx: CheckContext) -> CheckResult:
     sent = 0
     errors = 0
     last: Exchange | None = None
+    # Last of the live checks: a limiter the burst trips must not answer 429 to the others.
+    ctx.progress(None, "waiting for the other live checks and the load test to finish")
+    await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout + 1)
+    await quiet(ctx.shared, "load").wait_quiet(limit=LOAD_WAIT)
+    dead = dead_hosts(ctx.shared).get(host_key(url))
+    if dead:
+        return errored(f"backend did not answer the other checks of this run ({dead}): no burst sent", burst_url=url)
     started = time.perf_counter()
-    async with Http(ctx.settings) as http:
+    async with Http(ctx.settings, shared=ctx.shared) as http:
         while sent < burst and limited is None:
             batch = min(10, burst - sent)
             answers = await asyncio.gather(*(http.get(url, max_body=4096) for _ in range(batch)))
@@ -411,7 +423,7 @@ async def error_leaks(ctx: CheckContext) -> CheckResult:
                         for label, method, path, headers, body in _leak_probes(ctx, which)]
     if not targets:
         return errored("; ".join(problems))
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         answers = await asyncio.gather(*(
             http.request(method, url, headers=headers, content=body, max_body=300_000)
             for _, _, method, url, headers, body in targets
@@ -475,7 +487,7 @@ async def compression(ctx: CheckContext) -> CheckResult:
         return problem
     assert base is not None
     ask = {"Accept-Encoding": "gzip, br"}
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         page = await http.get(join(base, "/"), headers=ask, raw=True, max_body=200_000)
         if not page.ok:
             return _unreachable("frontend", page, http)
@@ -517,7 +529,7 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
     if problem is not None:
         return problem
     assert base is not None
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         started = time.perf_counter()
         page = await http.get(join(base, "/"), max_body=2_000_000)
         if not page.ok:
@@ -585,7 +597,7 @@ async def api_docs(ctx: CheckContext) -> CheckResult:
     assert base is not None
     configured = ctx.param("path", ctx.settings.api_docs_path)
     paths = ([configured] if configured else []) + [p for p in DOC_PATHS if p != configured]
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         answers = await asyncio.gather(*(http.get(join(base, p), max_body=2_000_000) for p in paths))
     if not any(ex.ok for ex in answers):
         return _unreachable("backend", answers[0], http)
@@ -609,7 +621,7 @@ async def api_call(ctx: CheckContext) -> CheckResult:
     if call is None:
         return errored(f"api_call must look like 'GET /api/leads?limit=1', not {str(ctx.settings.api_call)[:60]!r}")
     method, path = call
-    async with Http(ctx.settings) as http:
+    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         ex = await http.request(method, join(base, path), headers={"Accept": "application/json"})
     if not ex.ok:
         return _unreachable("backend", ex, http)

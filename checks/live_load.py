@@ -6,7 +6,7 @@ from typing import Any
 
 from checks._common import split_url
 from checks.base import CheckContext, check
-from readiness_tui.http import join, ssl_context
+from readiness_tui.http import SLOW_FAILURES, dead_hosts, host_key, join, quiet, ssl_context
 from readiness_tui.model import CheckResult, Measurement, errored, failed, passed, warned
 
 #: Longest a load test may run (seconds); the check's own timeout leaves room for the last answers.
@@ -40,14 +40,24 @@ async def load_test(ctx: CheckContext) -> CheckResult:
     max_seconds = min(float(ctx.param("max_seconds", MAX_SECONDS)), MAX_SECONDS)
     if total <= 0 or concurrency <= 0:
         return errored("load test needs positive requests and concurrency")
-    ctx.progress(0.0, f"load test: {total} requests, {concurrency} at a time")
-    result = await run_load(
-        url, total, concurrency,
-        connect_timeout=ctx.settings.connect_timeout, read_timeout=ctx.settings.read_timeout,
-        max_seconds=max_seconds, ssl_context=ssl_context(ctx.settings), progress=ctx.progress,
-    )
+    # Held from the start, so the rate-limit burst (which waits for this gate) cannot slip in first.
+    async with quiet(ctx.shared, "load").measuring():
+        ctx.progress(0.0, "load test: waiting for the latency measurements of this run to finish")
+        waited = await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout + 1)
+        dead = dead_hosts(ctx.shared).get(host_key(url))
+        if dead:
+            return errored(f"load test not started: {host_key(url)} did not answer the other checks of this run "
+                           f"({dead})", load_url=url)
+        ctx.progress(0.0, f"load test: {total} requests, {concurrency} at a time")
+        result = await run_load(
+            url, total, concurrency,
+            connect_timeout=ctx.settings.connect_timeout, read_timeout=ctx.settings.read_timeout,
+            max_seconds=max_seconds, ssl_context=ssl_context(ctx.settings), progress=ctx.progress,
+        )
+    if not result.answered and SLOW_FAILURES & set(result.errors):
+        dead_hosts(ctx.shared).setdefault(host_key(url), "no answer to the load test within the read timeout")
     summary = result.summary()
-    evidence: dict[str, Any] = {"load_test": summary, "target_from": source}
+    evidence: dict[str, Any] = {"load_test": summary, "target_from": source, "waited_for_measurements_s": round(waited, 2)}
     if not result.answered:
         kinds = ", ".join(f"{k} {n}" for k, n in result.errors_by_kind().items())
         return errored(f"load test: no answer from {url} ({kinds})", **evidence)

@@ -10,11 +10,12 @@ module costs nothing (`readiness check --help` must not import httpx).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -41,12 +42,41 @@ RELEVANT_HEADERS = (
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key", "apikey"}
 
 
+_SSL_CACHE: dict[str, ssl.SSLContext] = {}
+
+
 def ssl_context(settings: Settings | None) -> ssl.SSLContext:
-    """A verifying TLS context: the system CAs plus `Settings.ca_bundle` when configured."""
-    ctx = ssl.create_default_context()
-    if settings is not None and settings.ca_bundle:
-        ctx.load_verify_locations(cafile=str(settings.path(settings.ca_bundle)))
+    """A verifying TLS context: the system CAs plus `Settings.ca_bundle` when configured.
+
+    Cached per CA bundle: loading the system CAs costs tens of milliseconds, and a run opens many clients.
+    """
+    bundle = str(settings.path(settings.ca_bundle)) if settings is not None and settings.ca_bundle else ""
+    ctx = _SSL_CACHE.get(bundle)
+    if ctx is None:
+        ctx = ssl.create_default_context()
+        if bundle:
+            ctx.load_verify_locations(cafile=bundle)
+        _SSL_CACHE[bundle] = ctx
     return ctx
+
+
+#: Failures that cost a whole timeout: a host that shows one is not asked again by later stages.
+SLOW_FAILURES = {"read_timeout", "connect_timeout", "too_slow", "timeout"}
+
+
+def host_key(url: str) -> str:
+    """`host:port` of a URL (default ports filled in)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
+
+
+def dead_hosts(shared: dict[str, Any]) -> dict[str, str]:
+    """Hosts of this run that accepted no answer within the timeouts (host:port → reason)."""
+    found = shared.get("live.dead_hosts")
+    if not isinstance(found, dict):
+        found = shared["live.dead_hosts"] = {}
+    return found
 
 
 def safe_url(url: str) -> str:
@@ -195,8 +225,11 @@ class Http:
     """An async HTTP client for the live checks (use `async with Http(settings) as http:`)."""
 
     def __init__(self, settings: Settings | None = None, *, verify: bool = True,
-                 connect_timeout: float | None = None, read_timeout: float | None = None) -> None:
+                 connect_timeout: float | None = None, read_timeout: float | None = None,
+                 shared: dict[str, Any] | None = None) -> None:
         self.settings = settings
+        self.shared = shared
+        """The run's memo: hosts that time out are recorded there (`dead_hosts`)."""
         self.connect_timeout = connect_timeout or (settings.connect_timeout if settings else 3.0)
         self.read_timeout = read_timeout or (settings.read_timeout if settings else 5.0)
         self.verify = verify
@@ -253,6 +286,8 @@ class Http:
         except Exception as exc:  # noqa: BLE001 - network trouble is the result, not a crash
             exchange.error_kind, exchange.error = _classify(exc)
         exchange.ms = (time.perf_counter() - started) * 1000
+        if self.shared is not None and exchange.error_kind in SLOW_FAILURES:
+            dead_hosts(self.shared).setdefault(host_key(url), exchange.error)
         return exchange
 
     async def _send(self, exchange: Exchange, headers: Mapping[str, str] | None, content: bytes | str | None,
@@ -298,3 +333,57 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+class Quiet:
+    """Keeps latency measurements and the load test of one run apart.
+
+    The runner starts every check at once; a load test running beside the health or page-load
+    samples would measure itself into their figures. Measuring checks hold `measuring()`; the load
+    test calls `wait_quiet()` first, so it starts once they are done (bounded: it never waits longer
+    than `limit`).
+    """
+
+    def __init__(self) -> None:
+        self.active = 0
+        self._idle: asyncio.Event | None = None
+
+    @property
+    def idle(self) -> asyncio.Event:
+        if self._idle is None:
+            self._idle = asyncio.Event()
+            self._idle.set()
+        return self._idle
+
+    @contextlib.asynccontextmanager
+    async def measuring(self) -> AsyncIterator[None]:
+        """Mark a latency measurement in progress (released on return, error or cancellation)."""
+        self.active += 1
+        self.idle.clear()
+        try:
+            yield
+        finally:
+            self.active -= 1
+            if not self.active:
+                self.idle.set()
+
+    async def wait_quiet(self, limit: float, settle: float = 0.1) -> float:
+        """Wait until no measurement runs (after `settle` s for them to start); the seconds waited."""
+        started = time.perf_counter()
+        await asyncio.sleep(settle)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), max(0.0, limit - settle))
+        return time.perf_counter() - started
+
+
+def quiet(shared: dict[str, Any], name: str = "probes") -> Quiet:
+    """A named Quiet of this run (kept in the runner's per-run memo `CheckContext.shared`).
+
+    `probes`: every live check that measures or must see the backend unthrottled; `load`: the load
+    test itself (the rate-limit burst goes last, so a limiter it trips cannot spoil other checks).
+    """
+    key = f"live.quiet.{name}"
+    gate = shared.get(key)
+    if not isinstance(gate, Quiet):
+        gate = shared[key] = Quiet()
+    return gate
