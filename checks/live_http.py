@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from checks._common import split_url
 from checks.base import CheckContext, check
-from readiness_tui.http import Exchange, Http, dead_hosts, host_key, join, percentile, quiet
+from readiness_tui.http import Exchange, Http, dead_hosts, host_key, join, latency_lock, percentile, quiet
 from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, warned
 
 HEALTHY = {"ok", "healthy", "pass", "up"}
@@ -108,23 +108,35 @@ def judge_frontend_health(ex: Exchange) -> tuple[bool, str]:
     return False, f"answered HTTP {ex.status} {body[:40]!r}, not 200 `ok`"
 
 
-async def _sample(http: Http, url: str, samples: int, judge: Any) -> dict[str, Any]:
-    """GET `url` up to `samples` times (stop at the first bad answer): verdict, latencies, evidence."""
-    latencies: list[float] = []
-    first: Exchange | None = None
-    healthy, why = False, ""
-    for _ in range(max(1, samples)):
+async def _sample(ctx: CheckContext, http: Http, url: str, judge: Any) -> dict[str, Any]:
+    """One judged request, then timed samples once the run's other probes are done: verdict, latencies.
+
+    The first request pays for the TCP (and TLS) set-up and is reported apart (`first_ms`). The
+    samples reuse its connection and wait until no other live check is sending (bounded), one
+    sampler at a time, so they time the server's answer rather than this tool's own busy moments.
+    """
+    async with quiet(ctx.shared).measuring():
         ex = await http.get(url)
-        first = first or ex
-        if not ex.ok:
-            return {"reached": False, "exchange": ex, "healthy": False, "why": ex.error, "latencies": latencies}
-        healthy, why = judge(ex)
-        latencies.append(ex.ms)
-        if not healthy:
-            first = ex
-            break
-    assert first is not None
-    return {"reached": True, "exchange": first, "healthy": healthy, "why": why, "latencies": latencies}
+    if not ex.ok:
+        return {"reached": False, "exchange": ex, "healthy": False, "why": ex.error, "latencies": []}
+    healthy, why = judge(ex)
+    first_ms = ex.ms
+    latencies: list[float] = []
+    if healthy:
+        await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout / 3)
+        async with quiet(ctx.shared, "latency").measuring(), latency_lock(ctx.shared):
+            for _ in range(max(1, ctx.settings.health_samples)):
+                again = await http.get(url)
+                if not again.ok:
+                    return {"reached": False, "exchange": again, "healthy": False, "why": again.error,
+                            "latencies": latencies}
+                healthy, why = judge(again)
+                latencies.append(again.ms)
+                if not healthy:
+                    ex = again
+                    break
+    return {"reached": True, "exchange": ex, "healthy": healthy, "why": why, "latencies": latencies or [first_ms],
+            "first_ms": first_ms}
 
 
 def _latency_evidence(latencies: list[float]) -> dict[str, Any]:
@@ -142,20 +154,21 @@ async def _health(ctx: CheckContext, http: Http, which: str) -> dict[str, Any]:
     path = ctx.param(f"{which}_health_path", "/health" if which == "backend" else STREAMLIT_HEALTH)
     judge = judge_backend_health if which == "backend" else judge_frontend_health
     assert base is not None
-    return await _sample(http, join(base, path), ctx.settings.health_samples, judge)
+    return await _sample(ctx, http, join(base, path), judge)
 
 
 @check("http.backend_health", "backend GET /health answers 200 with a JSON status ok/healthy, fast")
 async def backend_health(ctx: CheckContext) -> CheckResult:
     """Item 2.3."""
-    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
+    async with Http(ctx.settings, shared=ctx.shared) as http:
         outcome = await _health(ctx, http, "backend")
     if "problem" in outcome:
         return outcome["problem"]
     ex: Exchange = outcome["exchange"]
     if not outcome["reached"]:
         return _unreachable("backend /health", ex, http)
-    evidence = {"health": ex.evidence(http.redactor), "latency": _latency_evidence(outcome["latencies"])}
+    evidence = {"health": ex.evidence(http.redactor),
+                "latency": dict(_latency_evidence(outcome["latencies"]), first_ms=round(outcome["first_ms"], 1))}
     if not outcome["healthy"]:
         return failed(f"backend /health {outcome['why']}", **evidence)
     p95 = percentile(outcome["latencies"], 95)
@@ -169,7 +182,7 @@ async def backend_health(ctx: CheckContext) -> CheckResult:
 @check("http.health_both", "backend /health and frontend /_stcore/health both healthy; latency p50/p95")
 async def health_both(ctx: CheckContext) -> CheckResult:
     """Items 5.1 and 10.3; reports `perf.health_ms` (the slower endpoint's p95)."""
-    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
+    async with Http(ctx.settings, shared=ctx.shared) as http:
         back, front = await asyncio.gather(_health(ctx, http, "backend"), _health(ctx, http, "frontend"))
     evidence: dict[str, Any] = {}
     bad: list[str] = []
@@ -185,7 +198,8 @@ async def health_both(ctx: CheckContext) -> CheckResult:
         if not outcome["reached"]:
             errors.append(f"{name} unreachable: {ex.error}")
             continue
-        evidence[f"{name}_latency"] = _latency_evidence(outcome["latencies"])
+        evidence[f"{name}_latency"] = dict(_latency_evidence(outcome["latencies"]),
+                                           first_ms=round(outcome.get("first_ms", 0.0), 1))
         if outcome["healthy"]:
             p95 = percentile(outcome["latencies"], 95)
             p95s.append(p95)
@@ -330,6 +344,7 @@ async def rate_limit(ctx: CheckContext) -> CheckResult:
     # Last of the live checks: a limiter the burst trips must not answer 429 to the others.
     ctx.progress(None, "waiting for the other live checks and the load test to finish")
     await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout + 1)
+    await quiet(ctx.shared, "latency").wait_quiet(limit=ctx.settings.check_timeout + 1)
     await quiet(ctx.shared, "load").wait_quiet(limit=LOAD_WAIT)
     dead = dead_hosts(ctx.shared).get(host_key(url))
     if dead:
@@ -529,7 +544,10 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
     if problem is not None:
         return problem
     assert base is not None
-    async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
+    # Timed on quiet hosts: after the run's other probes, one latency sampler at a time.
+    await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout / 3)
+    async with quiet(ctx.shared, "latency").measuring(), latency_lock(ctx.shared), \
+            Http(ctx.settings, shared=ctx.shared) as http:
         started = time.perf_counter()
         page = await http.get(join(base, "/"), max_body=2_000_000)
         if not page.ok:

@@ -44,6 +44,7 @@ async def load_test(ctx: CheckContext) -> CheckResult:
     async with quiet(ctx.shared, "load").measuring():
         ctx.progress(0.0, "load test: waiting for the latency measurements of this run to finish")
         waited = await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout + 1)
+        waited += await quiet(ctx.shared, "latency").wait_quiet(limit=ctx.settings.check_timeout + 1)
         dead = dead_hosts(ctx.shared).get(host_key(url))
         if dead:
             return errored(f"load test not started: {host_key(url)} did not answer the other checks of this run "

@@ -379,11 +379,20 @@ class Quiet:
 def quiet(shared: dict[str, Any], name: str = "probes") -> Quiet:
     """A named Quiet of this run (kept in the runner's per-run memo `CheckContext.shared`).
 
-    `probes`: every live check that measures or must see the backend unthrottled; `load`: the load
-    test itself (the rate-limit burst goes last, so a limiter it trips cannot spoil other checks).
+    Phases of one run: `probes` (every live check's requests), then `latency` (health samples and
+    the page-load timing, one at a time, on quiet hosts), then `load` (the load test), then the
+    rate-limit burst, last so that a limiter it trips cannot spoil the other checks.
     """
     key = f"live.quiet.{name}"
     gate = shared.get(key)
     if not isinstance(gate, Quiet):
         gate = shared[key] = Quiet()
     return gate
+
+
+def latency_lock(shared: dict[str, Any]) -> asyncio.Lock:
+    """One latency sampler at a time in a run (their samples would otherwise overlap)."""
+    lock = shared.get("live.latency_lock")
+    if not isinstance(lock, asyncio.Lock):
+        lock = shared["live.latency_lock"] = asyncio.Lock()
+    return lock
