@@ -409,3 +409,47 @@ async def test_one_run_orders_burst_after_probes_and_load(tmp_path: Path, strict
     assert results["3.1"].status == Status.PASS, results["3.1"].summary
     assert results["3.7"].status == Status.PASS, results["3.7"].summary
     assert results["4.7"].status == Status.PASS, results["4.7"].summary
+
+
+# ---------------------------------------------------------------- headless imports, bad input
+
+
+def test_live_modules_import_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = (
+        "import sys\n"
+        "import checks.live_http, checks.live_net, checks.live_load\n"
+        "import readiness_tui.http, readiness_tui.tlsprobe, readiness_tui.loadgen, readiness_tui.stsession\n"
+        "heavy = [m for m in ('httpx', 'websockets', 'cryptography', 'aiohttp', 'textual') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_bad_live_settings_give_clear_messages(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".env").write_text("BACKEND_API_URL=not a url\nFRONTEND_URL=ftp://files.example\n")
+    (project / "readiness.toml").write_text('[target]\napi_call = "fetch the leads"\nload_url = "gopher://x"\n')
+    out = run_cli("check", str(project), "--only", "2.3,2.7,2.8,4.7,10.4,10.7", "--format", "json",
+                  "--fail-under", "0")
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    items = {i["id"]: i for s in json.loads(out.stdout)["sections"] for i in s["items"]}
+    assert items["2.3"]["status"] == "error" and "BACKEND_API_URL is not an http(s) URL" in items["2.3"]["summary"]
+    assert items["10.4"]["status"] == "error" and "FRONTEND_URL is not an http(s) URL" in items["10.4"]["summary"]
+    assert items["2.7"]["status"] == "error"
+    assert items["4.7"]["status"] == "error" and "no load-test target" in items["4.7"]["summary"]
+    assert items["10.7"]["status"] == "error"
+    zero = project / "readiness.toml"
+    zero.write_text("[target]\nload_requests = 0\n")
+    out = run_cli("check", str(project), "--only", "4.7")
+    assert out.returncode == 2 and "load_requests" in out.stderr and "Traceback" not in out.stderr
