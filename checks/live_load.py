@@ -11,6 +11,8 @@ from readiness_tui.model import CheckResult, Measurement, errored, failed, passe
 
 #: Longest a load test may run (seconds); the check's own timeout leaves room for the last answers.
 MAX_SECONDS = 60.0
+#: Most connections the load test opens at once (a readiness check, not a stress test).
+MAX_CONCURRENCY = 256
 
 
 def load_target(ctx: CheckContext) -> tuple[str | None, str]:
@@ -40,6 +42,8 @@ async def load_test(ctx: CheckContext) -> CheckResult:
     max_seconds = min(float(ctx.param("max_seconds", MAX_SECONDS)), MAX_SECONDS)
     if total <= 0 or concurrency <= 0:
         return errored("load test needs positive requests and concurrency")
+    capped = concurrency > MAX_CONCURRENCY
+    concurrency = min(concurrency, MAX_CONCURRENCY)
     # Held from the start, so the rate-limit burst (which waits for this gate) cannot slip in first.
     async with quiet(ctx.shared, "load").measuring():
         ctx.progress(0.0, "load test: waiting for the latency measurements of this run to finish")
@@ -58,7 +62,10 @@ async def load_test(ctx: CheckContext) -> CheckResult:
     if not result.answered and SLOW_FAILURES & set(result.errors):
         dead_hosts(ctx.shared).setdefault(host_key(url), "no answer to the load test within the read timeout")
     summary = result.summary()
-    evidence: dict[str, Any] = {"load_test": summary, "target_from": source, "waited_for_measurements_s": round(waited, 2)}
+    evidence: dict[str, Any] = {"load_test": summary, "target_from": source,
+                                "waited_for_measurements_s": round(waited, 2)}
+    if capped:
+        evidence["concurrency_capped_at"] = MAX_CONCURRENCY
     if not result.answered:
         kinds = ", ".join(f"{k} {n}" for k, n in result.errors_by_kind().items())
         return errored(f"load test: no answer from {url} ({kinds})", **evidence)
