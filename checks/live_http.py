@@ -268,10 +268,11 @@ async def cors(ctx: CheckContext) -> CheckResult:
                                          "Access-Control-Request-Headers": "content-type"}))
         probes.append(("GET", path, {"Origin": origin}))
     async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
-        answers = await asyncio.gather(*(http.request(m, join(base, p), headers=h) for m, p, h in probes))
-        front = None
-        if ctx.settings.frontend_url and split_url(ctx.settings.frontend_url):
-            front = await http.get(join(ctx.settings.frontend_url, STREAMLIT_HEALTH), headers={"Origin": origin})
+        front_url = ctx.settings.frontend_url if split_url(ctx.settings.frontend_url or "") else None
+        sent = [http.request(m, join(base, p), headers=h) for m, p, h in probes]
+        if front_url:
+            sent.append(http.get(join(front_url, STREAMLIT_HEALTH), headers={"Origin": origin}, max_body=1000))
+        *answers, front = await asyncio.gather(*sent) if front_url else [*await asyncio.gather(*sent), None]
     reached = [ex for ex in answers if ex.ok]
     if not reached:
         return _unreachable("backend", answers[0], http)
