@@ -1,8 +1,8 @@
-"""A small HTTP/1.1 load generator on raw asyncio streams with keep-alive.
+"""A small HTTP/1.1 load generator on asyncio protocols with keep-alive.
 
 Why not httpx: measured here (DOMAIN.md) an httpx loop reached 0.08× of `ab -n 1000 -c 10` on one
-loopback endpoint, so it measured itself rather than the server. Raw streams with one keep-alive
-connection per worker spend almost nothing per request; `benchmarks/load_test.py` compares this
+loopback endpoint, so it measured itself rather than the server. One keep-alive connection per
+worker, whose protocol parses answers as bytes arrive, spends almost nothing per request; `benchmarks/load_test.py` compares this
 client with ab in one run. Bounded in count (`total`) and time (`max_seconds`).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 import time
 from collections import Counter
@@ -92,53 +93,132 @@ class _Closed(Exception):
     """The server closed a kept-alive connection before answering (retry on a fresh one)."""
 
 
-async def _read_response(reader: asyncio.StreamReader, head_only: bool) -> tuple[int, bool]:
-    """Read one answer; (status, whether the connection must be closed afterwards)."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            raise _Closed() from None
-        raise
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/"):
-        raise ValueError(f"not an HTTP status line: {lines[0][:60]!r}")
-    status = int(parts[1])
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip().lower()] = value.strip()
-    connection = headers.get("connection", "").lower()
-    close = connection == "close" or (parts[0] == "HTTP/1.0" and connection != "keep-alive")
-    if head_only or status in (204, 304) or 100 <= status < 200:
-        return status, close
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
+_CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r]*chunked", re.IGNORECASE)
+_CONNECTION = re.compile(rb"\r\nconnection:[ \t]*([\w-]+)", re.IGNORECASE)
+
+
+class _Conn(asyncio.Protocol):
+    """One keep-alive connection that parses answers as bytes arrive (no stream reader per request).
+
+    States: `head` (waiting for the header block), `body` (dropping `remaining` bytes), `size` and
+    `trailer` (chunked encoding), `eof` (a body delimited by the server closing), `idle`.
+    Bodies are counted and dropped, never kept: a huge answer costs no memory.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, head_only: bool) -> None:
+        self.loop = loop
+        self.head_only = head_only
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.waiter: asyncio.Future[tuple[int, bool]] | None = None
+        self.state = "idle"
+        self.status = 0
+        self.close_after = False
+        self.remaining = 0
+        self.in_chunks = False
+        self.got_bytes = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self, payload: bytes) -> asyncio.Future[tuple[int, bool]]:
+        """Write one request; the future gives (status, close-after) once the whole answer is in."""
+        self.waiter = self.loop.create_future()
+        self.state, self.status, self.close_after, self.in_chunks, self.got_bytes = "head", 0, False, False, False
+        assert self.transport is not None
+        self.transport.write(payload)
+        return self.waiter
+
+    def data_received(self, data: bytes) -> None:
+        self.got_bytes = True
+        self.buf += data
+        try:
+            self._advance()
+        except ValueError as exc:
+            self._fail(exc)
+
+    def eof_received(self) -> bool:
+        self._ended(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._ended(exc)
+
+    def _ended(self, exc: Exception | None) -> None:
+        if self.state == "eof":
+            self._done()
+        elif self.state != "idle":
+            self._fail(exc or (asyncio.IncompleteReadError(b"", None) if self.got_bytes else _Closed()))
+
+    def _fail(self, exc: BaseException) -> None:
+        self.state = "idle"
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(exc)
+
+    def _done(self) -> None:
+        self.state = "idle"
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result((self.status, self.close_after))
+
+    def _advance(self) -> None:
+        buf = self.buf
         while True:
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass
-                break
-            await _discard(reader, size + 2)
-    elif "content-length" in headers:
-        await _discard(reader, int(headers["content-length"]))
-    else:
-        while await reader.read(65536):
-            pass
-        close = True
-    return status, close
-
-
-async def _discard(reader: asyncio.StreamReader, n: int) -> None:
-    """Read and drop n bytes without holding them all (a huge answer must not fill memory)."""
-    while n > 0:
-        chunk = await reader.read(min(n, 65536))
-        if not chunk:
-            raise asyncio.IncompleteReadError(b"", n)
-        n -= len(chunk)
+            if self.state == "head":
+                end = buf.find(b"\r\n\r\n")
+                if end < 0:
+                    if len(buf) > _HEADER_LIMIT:
+                        raise ValueError("answer headers too long")
+                    return
+                head = bytes(buf[: end + 2])
+                del buf[: end + 4]
+                if not head.startswith(b"HTTP/") or len(head) < 12:
+                    raise ValueError(f"not an HTTP status line: {head[:40]!r}")
+                self.status = int(head[9:12])
+                conn = _CONNECTION.search(head)
+                token = conn.group(1).lower() if conn else b""
+                self.close_after = token == b"close" or (head.startswith(b"HTTP/1.0") and token != b"keep-alive")
+                if self.head_only or self.status in (204, 304) or 100 <= self.status < 200:
+                    self._done()
+                    return
+                if _CHUNKED.search(head):
+                    self.state, self.in_chunks = "size", True
+                elif (length := _CONTENT_LENGTH.search(head)) is not None:
+                    self.state, self.remaining = "body", int(length.group(1))
+                else:
+                    self.state, self.close_after = "eof", True
+            elif self.state == "body":
+                take = min(self.remaining, len(buf))
+                del buf[:take]
+                self.remaining -= take
+                if self.remaining:
+                    return
+                if self.in_chunks:
+                    self.state = "size"
+                else:
+                    self._done()
+                    return
+            elif self.state == "size":
+                end = buf.find(b"\r\n")
+                if end < 0:
+                    return
+                size = int(bytes(buf[:end]).split(b";")[0].strip() or b"0", 16)
+                del buf[: end + 2]
+                self.state, self.remaining = ("trailer", 0) if size == 0 else ("body", size + 2)
+            elif self.state == "trailer":
+                end = buf.find(b"\r\n")
+                if end < 0:
+                    return
+                del buf[: end + 2]
+                if end == 0:
+                    self._done()
+                    return
+            elif self.state == "eof":
+                buf.clear()
+                return
+            else:
+                buf.clear()  # bytes nobody asked for: ignore them
+                return
 
 
 def _error_kind(exc: BaseException) -> str:
@@ -150,7 +230,7 @@ def _error_kind(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, ConnectionResetError | BrokenPipeError | asyncio.IncompleteReadError):
         return "connection_closed"
-    if isinstance(exc, ValueError | asyncio.LimitOverrunError):
+    if isinstance(exc, ValueError):
         return "protocol"
     if isinstance(exc, OSError):
         return "connect_error"
@@ -191,15 +271,19 @@ async def run_load(
     budget_end = started + max_seconds
     claimed = 0
 
-    async def open_conn() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=tls, server_hostname=host if tls else None, limit=_HEADER_LIMIT),
+    loop = asyncio.get_running_loop()
+
+    async def open_conn() -> _Conn:
+        _, proto = await asyncio.wait_for(
+            loop.create_connection(lambda: _Conn(loop, head_only), host, port, ssl=tls,
+                                   server_hostname=host if tls else None),
             connect_timeout,
         )
+        return proto
 
     async def worker() -> None:
         nonlocal claimed
-        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        conn: _Conn | None = None
         try:
             while claimed < total:
                 if time.perf_counter() >= budget_end:
@@ -216,13 +300,11 @@ async def run_load(
                 for attempt in (0, 1):
                     fresh = conn is None
                     try:
-                        if conn is None:
+                        if conn is None or conn.transport is None or conn.transport.is_closing():
                             conn = await open_conn()
-                        reader, writer = conn
-                        writer.write(request)
                         # asyncio.timeout, not wait_for: no extra task per request (the client stays cheap)
                         async with asyncio.timeout(read_timeout):
-                            status, close = await _read_response(reader, head_only)
+                            status, close = await conn.send(request)
                     except _Closed:
                         _close(conn)
                         conn = None
@@ -230,8 +312,7 @@ async def run_load(
                             result.errors["connection_closed"] += 1
                             break
                         continue
-                    except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError,
-                            asyncio.LimitOverrunError) as exc:
+                    except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError) as exc:
                         _close(conn)
                         conn = None
                         result.errors[_error_kind(exc)] += 1
@@ -257,7 +338,7 @@ async def run_load(
     return result
 
 
-def _close(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
-    if conn is not None:
+def _close(conn: _Conn | None) -> None:
+    if conn is not None and conn.transport is not None:
         with contextlib.suppress(Exception):
-            conn[1].close()
+            conn.transport.close()
