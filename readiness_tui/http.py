@@ -168,7 +168,11 @@ class Exchange:
             value = self.headers.get(name)
             if value is None:
                 continue
-            headers[name] = " | ".join(cookie_summary(c) for c in value.split(" | ")) if name == "set-cookie" else value
+            if name == "set-cookie":
+                value = " | ".join(cookie_summary(c) for c in value.split(" | "))
+            elif name == "location":
+                value = safe_url(value)
+            headers[name] = value
         if headers:
             out["headers"] = headers
         if self.status is not None:

@@ -91,10 +91,12 @@ async def test_http_layer_redacts_cookies_secrets_and_authorization(tmp_path: Pa
 
 async def test_http_layer_records_redirects(tmp_path: Path, strict_backend: Any) -> None:
     async with Http(settings_for(tmp_path)) as http:
-        ex = await http.get(strict_backend.url + "/api/leads/?limit=1")
-    # werkzeug answers 308 from the slash URL to the canonical one, or 404 if strict; either way recorded
-    if ex.redirects:
-        assert ex.redirects[0]["status"] in (301, 308)
+        ex = await http.get(strict_backend.url + "/healthz")
+        stay = await http.get(strict_backend.url + "/healthz", follow_redirects=False)
+    assert ex.status == 200 and ex.json() == {"status": "healthy", "database": "ok", "cache": "ok"}
+    assert ex.redirects == [{"status": 301, "url": strict_backend.url + "/healthz", "location": "/health"}]
+    assert ex.evidence()["redirects"][0]["status"] == 301
+    assert stay.status == 301 and not stay.redirects
 
 
 # ---------------------------------------------------------------- health (2.3, 5.1, 10.3)
