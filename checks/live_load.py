@@ -1,0 +1,93 @@
+"""The built-in load test (items 4.7 and 8.5; the runner runs it once for both)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks._common import split_url
+from checks.base import CheckContext, check
+from readiness_tui.http import SLOW_FAILURES, dead_hosts, host_key, join, quiet, ssl_context
+from readiness_tui.model import CheckResult, Measurement, errored, failed, passed, warned
+
+#: Longest a load test may run (seconds); the check's own timeout leaves room for the last answers.
+MAX_SECONDS = 60.0
+#: Most connections the load test opens at once (a readiness check, not a stress test).
+MAX_CONCURRENCY = 256
+
+
+def load_target(ctx: CheckContext) -> tuple[str | None, str]:
+    """(URL, where it came from): item param `url`, `Settings.load_url`, else the backend or frontend health."""
+    if ctx.param("url"):
+        return str(ctx.param("url")), "item param url"
+    if ctx.settings.load_url:
+        return ctx.settings.load_url, "load_url"
+    if ctx.settings.backend_url:
+        return join(ctx.settings.backend_url, "/health"), "BACKEND_API_URL + /health"
+    if ctx.settings.frontend_url:
+        return join(ctx.settings.frontend_url, "/_stcore/health"), "FRONTEND_URL + /_stcore/health"
+    return None, ""
+
+
+@check("load.test", "N requests at concurrency C: req/s, p50/p95/p99 latency, errors by kind",
+       timeout=MAX_SECONDS + 30)
+async def load_test(ctx: CheckContext) -> CheckResult:
+    """Items 4.7 and 8.5; reports `perf.avg_response_ms` (mean latency under load)."""
+    from readiness_tui.loadgen import run_load
+
+    url, source = load_target(ctx)
+    if not url or split_url(url) is None:
+        return errored("no load-test target: set load_url (readiness.toml) or BACKEND_API_URL")
+    total = int(ctx.param("requests", ctx.settings.load_requests))
+    concurrency = int(ctx.param("concurrency", ctx.settings.load_concurrency))
+    max_seconds = min(float(ctx.param("max_seconds", MAX_SECONDS)), MAX_SECONDS)
+    if total <= 0 or concurrency <= 0:
+        return errored("load test needs positive requests and concurrency")
+    capped = concurrency > MAX_CONCURRENCY
+    concurrency = min(concurrency, MAX_CONCURRENCY)
+    # Held from the start, so the rate-limit burst (which waits for this gate) cannot slip in first.
+    async with quiet(ctx.shared, "load").measuring():
+        ctx.progress(0.0, "load test: waiting for the latency measurements of this run to finish")
+        waited = await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout + 1)
+        waited += await quiet(ctx.shared, "latency").wait_quiet(limit=ctx.settings.check_timeout + 1)
+        dead = dead_hosts(ctx.shared).get(host_key(url))
+        if dead:
+            return errored(f"load test not started: {host_key(url)} did not answer the other checks of this run "
+                           f"({dead})", load_url=url)
+        ctx.progress(0.0, f"load test: {total} requests, {concurrency} at a time")
+        result = await run_load(
+            url, total, concurrency,
+            connect_timeout=ctx.settings.connect_timeout, read_timeout=ctx.settings.read_timeout,
+            max_seconds=max_seconds, ssl_context=ssl_context(ctx.settings), progress=ctx.progress,
+        )
+    if not result.answered and SLOW_FAILURES & set(result.errors):
+        dead_hosts(ctx.shared).setdefault(host_key(url), "no answer to the load test within the read timeout")
+    summary = result.summary()
+    evidence: dict[str, Any] = {"load_test": summary, "target_from": source,
+                                "waited_for_measurements_s": round(waited, 2)}
+    if capped:
+        evidence["concurrency_capped_at"] = MAX_CONCURRENCY
+    if not result.answered:
+        kinds = ", ".join(f"{k} {n}" for k, n in result.errors_by_kind().items())
+        return errored(f"load test: no answer from {url} ({kinds})", **evidence)
+    error_pct = 100.0 * result.failures / max(1, result.sent)
+    max_error_pct = float(ctx.param("max_error_pct", 1.0))
+    target_ms = float(ctx.param("target_ms", 500))
+    line = (f"{result.answered} of {total} answered at {result.rps:.0f} req/s (c={concurrency}): "
+            f"p50 {result.pct(50):.1f} ms, p95 {result.pct(95):.1f} ms, p99 {result.pct(99):.1f} ms")
+    if result.failures:
+        kinds = ", ".join(f"{k} {n}" for k, n in result.errors_by_kind().items())
+        line += f"; {result.failures} errors ({kinds})"
+    if result.stopped:
+        line += f"; {result.stopped}"
+    if error_pct > max_error_pct:
+        verdict = failed(f"{error_pct:.1f}% errors (> {max_error_pct:g}%): {line}", **evidence)
+    elif result.pct(95) >= target_ms or result.stopped:
+        verdict = warned(f"slow under load: {line}", **evidence)
+    else:
+        verdict = passed(line, **evidence)
+    mean = result.mean_ms
+    verdict.measurements = {
+        "perf.avg_response_ms": Measurement(
+            round(mean, 2), f"{mean:.1f} ms (mean of {result.answered}, c={concurrency})", "ms"),
+    }
+    return verdict
