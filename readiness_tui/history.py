@@ -65,11 +65,11 @@ def resolve(target: Target, ref: str, all_runs: list[Run] | None = None) -> Run:
         match = [r for r in all_runs if r.current]
     elif ref == "previous":
         match = [r for r in all_runs if not r.current][-1:]
-    elif ref.isdigit():
+    elif ref.isdigit() and any(r.number == int(ref) for r in all_runs):
         match = [r for r in all_runs if r.number == int(ref)]
     elif Path(ref).is_file():
         return Run(0, _read(Path(ref)), Path(ref), False)
-    else:
+    else:  # a run id prefix (hex ids can be all digits: "881116" is an id when there is no run 881116)
         match = [r for r in all_runs if r.record.run_id.startswith(ref)]
         if len(match) > 1:
             raise UsageError(f"run id {ref!r} is ambiguous: {', '.join(r.record.run_id for r in match)}")
