@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     demo = Demo(keep=args.keep, parent=args.parent)
     try:
         with signals_interrupt(), demo:
+            print(f"readiness: demo project {demo.path}; backend {demo.services.backend_url}, "
+                  f"frontend {demo.services.frontend_url}", file=sys.stderr, flush=True)
             if args.serve:
                 return _serve(demo)
             if headless:
