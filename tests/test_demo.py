@@ -210,3 +210,28 @@ def test_deployment_steps_on_the_demo_target(tmp_path):
         assert any("restore-backup: restored" in line for line in lines)
         path = demo.path
     assert not path.exists()
+
+
+def test_main_job_command_without_a_terminal_prints_the_report(tmp_path):
+    """scripts/demo with stdin/stdout not a TTY runs `readiness demo --headless` (set-up already done)."""
+    import hashlib
+
+    from conftest import REPO
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    readiness = venv / "bin" / "readiness"
+    readiness.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m readiness_tui "$@"\n')
+    readiness.chmod(0o755)
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
+    (venv / ".readiness-installed").write_text(f"{digest}-0\n")
+    parent = tmp_path / "demos"
+    parent.mkdir()
+    proc = subprocess.run([str(REPO / "scripts" / "demo"), "--format", "json", "--parent", str(parent)],
+                          env=cli_env({"READINESS_VENV": str(venv)}), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == (0 if report["score"]["percent"] >= 90 else 1), proc.stderr
+    assert report["score"]["total"] == 75
+    assert list(parent.iterdir()) == []
