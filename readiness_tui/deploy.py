@@ -228,6 +228,10 @@ def run_command(argv: list[str] | tuple[str, ...], cwd: str | Path, timeout: flo
         raise DeployError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
 
     lines: queue.Queue[str | None] = queue.Queue()
+    tail: deque[str] = deque(maxlen=tail_lines)
+    deadline = started + timeout
+    timed_out = cancelled = eof = False
+    exited_at: float | None = None
 
     def read() -> None:
         assert proc.stdout is not None
@@ -235,19 +239,14 @@ def run_command(argv: list[str] | tuple[str, ...], cwd: str | Path, timeout: flo
             lines.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
         lines.put(None)
 
-    threading.Thread(target=read, name="readiness-deploy-output", daemon=True).start()
-    tail: deque[str] = deque(maxlen=tail_lines)
-    deadline = started + timeout
-    timed_out = cancelled = eof = False
-    exited_at: float | None = None
-
     def handle(line: str) -> None:
         line = redact(line)
         tail.append(line)
         if on_line:
             on_line(line)
 
-    try:
+    try:  # from here on, an interrupt (Ctrl+C, SIGTERM) kills the command's whole group
+        threading.Thread(target=read, name="readiness-deploy-output", daemon=True).start()
         while True:
             now = time.monotonic()
             if not (timed_out or cancelled) and proc.poll() is None:

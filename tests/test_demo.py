@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_env, run_cli
-from fixtures.demo import port_open
+from fixtures.demo import pid_alive, port_open
 
 from readiness_tui.demo.project import write_project
 
 URLS = re.compile(r"demo project (?P<path>\S+); backend http://127\.0\.0\.1:(?P<b>\d+), "
-                  r"frontend http://127\.0\.0\.1:(?P<f>\d+)")
+                  r"frontend http://127\.0\.0\.1:(?P<f>\d+) \(services pid (?P<pid>\d+)\)")
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -82,8 +82,10 @@ def test_sample_services_answer_like_the_stack(demo_services):
 
 
 def _ports_from(stderr: str) -> tuple[Path, int, int]:
+    """The demo's directory and ports from its stderr; asserts its services process is gone."""
     match = URLS.search(stderr)
     assert match, stderr
+    assert not pid_alive(int(match["pid"])), "the demo's services process survived"
     return Path(match["path"]), int(match["b"]), int(match["f"])
 
 
@@ -179,8 +181,10 @@ def test_serve_stops_and_cleans_up_on_signal(tmp_path, sig):
         assert path.is_dir() and port_open(backend) and port_open(frontend)
         assert get(f"http://127.0.0.1:{frontend}/_stcore/health")[2] == b"ok"
         proc.send_signal(sig)
-        proc.communicate(timeout=20)
-        assert proc.returncode == 0  # stopping is how --serve ends
+        _, err = proc.communicate(timeout=20)
+        err = err.decode()
+        _ports_from(err)
+        assert proc.returncode == 0, err  # stopping is how --serve ends
         assert not path.exists() and list(tmp_path.iterdir()) == []
         assert not port_open(backend) and not port_open(frontend)
     finally:

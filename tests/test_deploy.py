@@ -103,8 +103,10 @@ def test_sigterm_to_deploy_kills_the_running_step(deploy_project):
     proc = subprocess.Popen([sys.executable, "-m", "readiness_tui", "deploy", "backup", str(project), "--yes"],
                             env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: (project / "child.pid").exists() and (project / "child.pid").read_text().strip(), 20,
-                 "the hanging script to start")
+        # "started" on readiness's stdout: the script runs and readiness is streaming its output.
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "$ ./hang.sh"
+        assert proc.stdout.readline().strip() == "started"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
         assert proc.returncode == 130

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from readiness_tui.demo import Demo
 
 NAME = "demo"
 ORDER = 5
@@ -53,16 +57,15 @@ def _wizard_available() -> bool:
     return True
 
 
-def _serve(demo: object) -> int:
+def _serve(demo: Demo) -> int:
     import signal
 
-    print(f"demo project: {demo.path}", flush=True)  # type: ignore[attr-defined]
-    print(f"backend:      {demo.services.backend_url}", flush=True)  # type: ignore[attr-defined]
-    print(f"frontend:     {demo.services.frontend_url}", flush=True)  # type: ignore[attr-defined]
-    print(f"try:          readiness check {demo.path}   ·   readiness deploy backup {demo.path}",  # type: ignore[attr-defined]
-          flush=True)
-    print("press Ctrl+C to stop the services and remove the project", flush=True)
-    try:
+    try:  # the signal that stops --serve may come at any moment once the lines below are out
+        print(f"demo project: {demo.path}", flush=True)
+        print(f"backend:      {demo.services.backend_url}", flush=True)
+        print(f"frontend:     {demo.services.frontend_url}", flush=True)
+        print(f"try:          readiness check {demo.path}   ·   readiness deploy backup {demo.path}", flush=True)
+        print("press Ctrl+C to stop the services and remove the project", flush=True)
         while True:
             signal.pause()
     except KeyboardInterrupt:
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with signals_interrupt(), demo:
             print(f"readiness: demo project {demo.path}; backend {demo.services.backend_url}, "
-                  f"frontend {demo.services.frontend_url}", file=sys.stderr, flush=True)
+                  f"frontend {demo.services.frontend_url} (services pid {demo.services.pid})", file=sys.stderr, flush=True)
             if args.serve:
                 return _serve(demo)
             if headless:

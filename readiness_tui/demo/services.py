@@ -1,7 +1,7 @@
 """The demo's sample services: a backend API and a Streamlit-like frontend, standard library only.
 
-Both are `ThreadingHTTPServer`s on free loopback ports (port 0), served from daemon threads of the
-demo's own process, so they start in milliseconds and cannot outlive it. The backend behaves like
+Both are `ThreadingHTTPServer`s on free loopback ports (port 0), served from threads of one child
+process that starts in a fraction of a second and ends when the demo's process does. The backend behaves like
 a well-configured API (health, strict CORS, rate-limit headers, API docs, a leads endpoint, errors
 without internals); the frontend like Streamlit 1.67 with the seed's `enableCORS = false`: it
 answers `Access-Control-Allow-Origin: *` and serves its index page for every unknown path.
@@ -9,12 +9,18 @@ answers `Access-Control-Allow-Origin: *` and serves its index page for every unk
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import os
+import select
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -190,17 +196,20 @@ class _Limiter:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # The checks open many connections at once (load test, rate-limit burst): the default
+    # backlog of 5 would turn a burst into connect timeouts.
+    request_queue_size = 128
 
 
-class DemoServices:
-    """The running sample services; `stop()` closes their sockets (idempotent)."""
+class ServiceThreads:
+    """Both services served from daemon threads of the current process; `stop()` closes the sockets."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> DemoServices:
+    def start(self) -> ServiceThreads:
         """Bind both services to free ports and serve them from daemon threads."""
         frontend = _Server((self.host, 0), FrontendHandler)
         backend = _Server((self.host, 0), BackendHandler)
@@ -215,15 +224,8 @@ class DemoServices:
         return self
 
     @property
-    def backend_url(self) -> str:
-        return f"http://{self.host}:{self._servers[0].server_address[1]}"
-
-    @property
-    def frontend_url(self) -> str:
-        return f"http://{self.host}:{self._servers[1].server_address[1]}"
-
-    @property
     def ports(self) -> list[int]:
+        """[backend port, frontend port]."""
         return [int(s.server_address[1]) for s in self._servers]
 
     def stop(self) -> None:
@@ -235,8 +237,88 @@ class DemoServices:
             thread.join(timeout=2)
         self._servers, self._threads = [], []
 
+
+class DemoServices:
+    """The sample services in a child process, so the checks' load does not share the wizard's GIL.
+
+    The child serves until its stdin closes: when this process ends in any way (even SIGKILL) the
+    pipe closes and the child exits, so the services never outlive the demo.
+    """
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ports: list[int] = []
+
+    def start(self, timeout: float = 20.0) -> DemoServices:
+        """Start the child and wait (up to `timeout` s) for the ports it bound."""
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
+                                                           if p)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "readiness_tui.demo.services", self.host],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env)
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else b""
+        try:
+            ports = json.loads(line)
+            self.ports = [int(ports["backend"]), int(ports["frontend"])]
+        except (ValueError, KeyError, TypeError):
+            self.stop()
+            raise RuntimeError("the demo services did not start") from None
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://{self.host}:{self.ports[0]}"
+
+    @property
+    def frontend_url(self) -> str:
+        return f"http://{self.host}:{self.ports[1]}"
+
+    def stop(self) -> None:
+        """Close the child's stdin (it stops), then make sure it is gone; idempotent."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            assert proc.stdin is not None
+            proc.stdin.close()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        with contextlib.suppress(OSError):
+            assert proc.stdout is not None
+            proc.stdout.close()
+
     def __enter__(self) -> DemoServices:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child process: serve both services, print their ports as JSON, stop when stdin closes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the demo ends
+    args = sys.argv[1:] if argv is None else argv
+    services = ServiceThreads(args[0] if args else "127.0.0.1").start()
+    backend, frontend = services.ports
+    print(json.dumps({"backend": backend, "frontend": frontend}), flush=True)
+    with contextlib.suppress(OSError):
+        sys.stdin.buffer.read()
+    services.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
