@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_env, run_cli
-from fixtures.demo import pid_alive, port_open
+from fixtures.demo import pid_alive, port_open, wait_for
 
 from readiness_tui.demo.project import write_project
 
@@ -79,6 +79,35 @@ def test_sample_services_answer_like_the_stack(demo_services):
     assert "_streamlit_xsrf" in headers["Set-Cookie"]
     status, headers, body = get(frontend + "/static/js/index.demo.js", {"Accept-Encoding": "gzip"})
     assert headers["Content-Encoding"] == "gzip" and b"refreshSeconds" in gzip.decompress(body)
+
+
+async def test_frontend_speaks_enough_of_the_streamlit_session(demo_services):
+    """A rerun request on /_stcore/stream (subprotocol streamlit) is answered with script_finished."""
+    import websockets
+
+    url = demo_services.frontend_url.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(url, subprotocols=["streamlit"], open_timeout=5) as ws:
+        assert ws.subprotocol == "streamlit"
+        await ws.send(bytes([11 << 3 | 2, 0]))  # BackMsg.rerun_script with an empty ClientState
+        assert await ws.recv() == bytes([6 << 3, 0])  # ForwardMsg.script_finished = finished successfully
+
+
+def test_services_end_when_the_demo_is_killed(tmp_path):
+    """Even SIGKILL (no clean-up possible) leaves no service process or listening port behind."""
+    proc = subprocess.Popen([sys.executable, "-m", "readiness_tui", "demo", "--serve", "--parent", str(tmp_path)],
+                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _read_until(proc, "press Ctrl+C")
+        assert proc.stderr is not None
+        match = URLS.search(proc.stderr.read1().decode())
+        assert match
+        pid, backend = int(match["pid"]), int(match["b"])
+        assert pid_alive(pid) and port_open(backend)
+        proc.kill()
+        proc.wait(10)
+        wait_for(lambda: not pid_alive(pid) and not port_open(backend), 10, "the services to end")
+    finally:
+        proc.kill()
 
 
 def _ports_from(stderr: str) -> tuple[Path, int, int]:

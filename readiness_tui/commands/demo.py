@@ -72,6 +72,36 @@ def _serve(demo: Demo) -> int:
         return 0
 
 
+def _wizard(path: str) -> int:
+    """The wizard on the demo; SIGTERM and SIGHUP ask it to exit (so the terminal is restored)."""
+    import asyncio
+    import signal
+
+    from readiness_tui import app as wizard
+
+    make_app = getattr(wizard, "make_app", None)
+    if make_app is None:
+        return int(wizard.run_app(path) or 0)
+    app = make_app(path)
+
+    def stop(signum: int, frame: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the app's loop is not running (yet, or any more)
+            raise KeyboardInterrupt from None
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = app.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(result or 0)
+
+
 def run(args: argparse.Namespace) -> int:
     from readiness_tui.demo import Demo, isolate_environment, signals_interrupt
     from readiness_tui.errors import UsageError
@@ -98,9 +128,7 @@ def run(args: argparse.Namespace) -> int:
                 return _serve(demo)
             if headless:
                 return _headless(str(demo.path), args.format, args.fail_under)
-            from readiness_tui.app import run_app
-
-            return int(run_app(str(demo.path)) or 0)
+            return _wizard(str(demo.path))
     finally:
         if args.keep and demo.path is not None:
             print(f"readiness: kept the demo project in {demo.path} (its services are stopped)", file=sys.stderr)

@@ -9,8 +9,10 @@ answers `Access-Control-Allow-Origin: *` and serves its index page for every unk
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import select
@@ -159,11 +161,76 @@ class BackendHandler(_Handler):
             self.json(404, {"error": "not found"}, headers)
 
 
+#: RFC 6455's fixed GUID for the Sec-WebSocket-Accept answer.
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#: Streamlit's protobuf field numbers: BackMsg 11 `rerun_script`; ForwardMsg 6 `script_finished`
+#: (status 0: finished successfully). A rerun is answered with that one message.
+_RERUN_SCRIPT = 11
+_SCRIPT_FINISHED_OK = bytes([6 << 3, 0])
+
+
 class FrontendHandler(_Handler):
-    """A Streamlit-like frontend with the seed's `enableCORS = false`."""
+    """A Streamlit-like frontend with the seed's `enableCORS = false`.
+
+    Besides the page and the health endpoint it speaks just enough of Streamlit's session
+    WebSocket (`/_stcore/stream`, subprotocol `streamlit`) to run the "script": every rerun request
+    is answered with `script_finished`, as a browser session would see.
+    """
+
+    def _stream(self) -> None:
+        """Accept the WebSocket upgrade and answer reruns until the client closes."""
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        if self.headers.get("Upgrade", "").lower() != "websocket" or not key:
+            self.reply(400, b"expected a WebSocket upgrade", "text/plain")
+            return
+        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()  # noqa: S324 - RFC 6455
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        if "streamlit" in self.headers.get("Sec-WebSocket-Protocol", ""):
+            self.send_header("Sec-WebSocket-Protocol", "streamlit")
+        self.end_headers()
+        self.close_connection = True
+        while True:
+            frame = self._read_frame()
+            if frame is None:
+                return
+            opcode, payload = frame
+            if opcode == 0x8:
+                self._send_frame(0x8, payload[:2])
+                return
+            if opcode == 0x9:
+                self._send_frame(0xA, payload)
+            elif opcode == 0x2 and payload[:1] == bytes([_RERUN_SCRIPT << 3 | 2]):
+                self._send_frame(0x2, _SCRIPT_FINISHED_OK)
+
+    def _read_frame(self) -> tuple[int, bytes] | None:
+        head = self.rfile.read(2)
+        if len(head) < 2:
+            return None
+        opcode, size = head[0] & 0x0F, head[1] & 0x7F
+        if size == 126:
+            size = int.from_bytes(self.rfile.read(2), "big")
+        elif size == 127:
+            size = int.from_bytes(self.rfile.read(8), "big")
+        if size > 1 << 20:
+            return None
+        mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+        data = self.rfile.read(size)
+        return opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
+        size = len(payload)
+        head = bytes([0x80 | opcode, size]) if size < 126 else bytes([0x80 | opcode, 126]) + size.to_bytes(2, "big")
+        self.wfile.write(head + payload)
+        self.wfile.flush()
 
     def do_GET(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
+        if path == "/_stcore/stream":
+            self._stream()
+            return
         # Streamlit with enableCORS = false answers every origin (DOMAIN.md, Streamlit).
         headers = {"Access-Control-Allow-Origin": "*"}
         if path == "/_stcore/health":
