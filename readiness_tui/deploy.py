@@ -329,19 +329,18 @@ def deploy_gate(target: Target, record: RunRecord | None = None) -> Gate:
                         f"(≥ {top.min:g}%)")
     states = _signoff_states(target, record)
     verified = states is not None
-    if states is None:
-        if record.signoffs:
-            problems.append(f"{len(record.signoffs)} sign-off(s) recorded but this build cannot verify them")
-        else:
-            problems.append("no sign-offs recorded")
+    if not record.signoffs:
+        problems.append("no sign-offs recorded")
+    elif states is None:
+        problems.append(f"{len(record.signoffs)} sign-off(s) recorded but this build cannot verify them")
     else:
-        by_role = {str(s.get("role")): s for s in states}
+        by_role = {str(s.get("role")): s for s in states}  # later entries (re-signing) win
         for role in target.checklist.roles:
             state = by_role.get(role)
             if state is None:
                 problems.append(f"{role}: not signed")
             elif state.get("state") != "valid":
-                why = state.get("reason") or state.get("detail") or ""
+                why = state.get("reason") or ""
                 problems.append(f"{role}: sign-off {state.get('state')}{f' ({why})' if why else ''}")
     return Gate(not problems, score.band, score.percent, problems, verified)
 
@@ -395,22 +394,44 @@ def step_info(step: str) -> StepInfo:
         raise UsageError(f"unknown step {step!r} (steps: {', '.join(STEP_ORDER)})") from None
 
 
+def _deployment_fields(run: StepRun) -> dict[str, str]:
+    """The seed's "Production Deployment" fields a successful step fills in."""
+    if run.step == "deploy" and run.ok:
+        return {"Deployment Date": run.finished_at[:10], "Deployment Time": run.finished_at[11:19] + " UTC",
+                "Deployed By": run.by or run.user_host}
+    if run.step == "verify" and run.ok:
+        return {"Verification Complete": run.finished_at, "All Systems Operational": "yes"}
+    return {}
+
+
 def record_step(target: Target, run: StepRun) -> RunRecord:
-    """Append a step's outcome to the run record (and fill the seed's deployment fields)."""
+    """Append a step's outcome to the run record, and fill the seed's deployment fields it settles.
+
+    Deployment fields go through the sign-off module when this build has it (each field then carries
+    who, when and the digest of the results, like a sign-off); otherwise they are stored plainly.
+    """
+    fields = {k: v for k, v in _deployment_fields(run).items() if k in target.checklist.deployment_fields}
+    try:
+        from readiness_tui.signoff import set_deployment_field
+    except ModuleNotFoundError as exc:
+        if exc.name != "readiness_tui.signoff":
+            raise
+        set_deployment_field = None  # type: ignore[assignment]
 
     def change(record: RunRecord) -> None:
         record.deploy_steps.append(run.to_dict())
         del record.deploy_steps[:-MAX_RECORDED]
-        source = {"source": f"readiness deploy {run.step}", "at": run.finished_at}
-        if run.step == "deploy" and run.ok:
-            record.deployment["Deployment Date"] = {"value": run.finished_at[:10], **source}
-            record.deployment["Deployment Time"] = {"value": run.finished_at[11:19] + " UTC", **source}
-            record.deployment["Deployed By"] = {"value": run.by or run.user_host, **source}
-        if run.step == "verify":
-            record.deployment["Verification Complete"] = {"value": run.finished_at if run.ok else "", **source}
-            record.deployment["All Systems Operational"] = {"value": "yes" if run.ok else "", **source}
+        if set_deployment_field is None:
+            for name, value in fields.items():
+                record.deployment[name] = {"value": value, "by": run.by or run.user_host, "at": run.finished_at,
+                                           "source": f"readiness deploy {run.step}"}
 
-    return target.store.update(change)[1]
+    _, record = target.store.update(change)
+    if set_deployment_field is not None and fields:
+        for name, value in fields.items():
+            set_deployment_field(target, name, value, run.by or run.user_host)
+        record = target.store.load()
+    return record
 
 
 def last_step(record: RunRecord, step: str, status: str | None = None) -> dict[str, Any] | None:

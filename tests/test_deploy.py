@@ -235,3 +235,26 @@ def test_watch_without_docker_says_so(deploy_project, tmp_path):
     assert "cannot reach the Docker daemon" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert steps(project)[0]["status"] == "error"
+
+
+def test_deploy_allowed_with_valid_signoffs_and_refused_once_stale(deploy_project):
+    """With the sign-off module: a valid sign-off opens the gate; a later change makes it stale."""
+    import pytest
+
+    signoff = pytest.importorskip("readiness_tui.signoff", reason="the sign-off module is not on this branch")
+    from readiness_tui.target import open_target
+
+    project = deploy_project('deploy = ["./deploy-ok.sh"]\nrollback = ["./rollback.sh"]')
+    mini = str(project / "mini.toml")
+    assert run_cli("deploy", "rollback", str(project), "--yes", "--checklist", mini).returncode == 0
+    assert run_cli("check", str(project), "--checklist", mini).returncode == 0
+    signoff.sign(open_target(project, mini), "Technical Lead", "Ana")
+    proc = run_cli("deploy", "deploy", str(project), "--yes", "--checklist", mini)
+    assert proc.returncode == 0, proc.stderr
+    assert "override" not in steps(project)[-1]
+    # A new rollback and check change item 1.1's evidence: the sign-off no longer matches.
+    assert run_cli("deploy", "rollback", str(project), "--yes", "--checklist", mini).returncode == 0
+    run_cli("check", str(project), "--checklist", mini)
+    proc = run_cli("deploy", "deploy", str(project), "--yes", "--checklist", mini)
+    assert proc.returncode == 1
+    assert "Technical Lead: sign-off stale" in proc.stderr
