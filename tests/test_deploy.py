@@ -258,3 +258,37 @@ def test_deploy_allowed_with_valid_signoffs_and_refused_once_stale(deploy_projec
     proc = run_cli("deploy", "deploy", str(project), "--yes", "--checklist", mini)
     assert proc.returncode == 1
     assert "Technical Lead: sign-off stale" in proc.stderr
+
+
+def test_watch_records_error_lines_from_a_real_container(deploy_project, request):
+    """Against the real dockerd of the Docker checks' fixture (`docker_engine`, tests/fixtures/dockerd.py)."""
+    import uuid
+
+    import pytest
+
+    try:
+        engine = request.getfixturevalue("docker_engine")
+    except pytest.FixtureLookupError:
+        pytest.skip("the docker_engine fixture (Docker checks' area) is not on this branch")
+    import docker
+
+    client = docker.DockerClient(base_url=engine.host, timeout=30)
+    name = f"rt-watch-{uuid.uuid4().hex[:6]}"
+    script = "i=0; while true; do echo \"tick $i\"; echo \"ERROR payment timeout $i\"; i=$((i+1)); sleep 0.2; done"
+    container = client.containers.run("iswitch-streamlit:latest", ["sh", "-c", script], name=name, detach=True,
+                                      network_mode="none")
+    try:
+        project = deploy_project("")
+        proc = run_cli("deploy", "watch", str(project), "--seconds", "2",
+                       env={"DOCKER_HOST": engine.host, "READINESS_CONTAINER": name})
+        assert proc.returncode == 1, proc.stderr
+        assert "tick" in proc.stdout
+        [entry] = steps(project)
+        assert entry["status"] == "failed"
+        assert entry["details"]["container"] == name
+        assert entry["details"]["error_lines"] >= 2
+        assert entry["details"]["lines"] > entry["details"]["error_lines"]
+        assert all("ERROR payment timeout" in line for line in entry["log_tail"])
+    finally:
+        container.remove(force=True)
+        client.close()
