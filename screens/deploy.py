@@ -138,10 +138,18 @@ class DeployScreen(Screen[None]):
         state = f"{GLYPH.get(str(last.get('status')), '?')} {last.get('status')}" if last else "not run"
         return f"{info.title:<30} {state}"
 
+    def _command(self, command: deploy.Command) -> str:
+        """`$ argv` and, when it is not the project directory, where it runs (relative if inside)."""
+        try:
+            where = str(command.cwd.relative_to(self.target.settings.project_dir))
+        except ValueError:
+            where = str(command.cwd)
+        return f"$ {command.display()}" + ("" if where == "." else f"   (in {where})")
+
     def _show_detail(self, name: str) -> None:
         info = deploy.STEPS[name]
         try:
-            commands = [f"$ {c.display()}   (in {c.cwd})" for c in deploy.plan(self.target, name)]
+            commands = [self._command(c) for c in deploy.plan(self.target, name)]
         except Exception as exc:  # noqa: BLE001 - a malformed [deploy] table is shown, not raised
             commands = [f"cannot read [deploy]: {exc}"]
         self.query_one("#detail", Static).update("\n".join([info.seed, *commands]))
@@ -182,7 +190,7 @@ class DeployScreen(Screen[None]):
             self._start(name, override)
             return
         info = deploy.STEPS[name]
-        details = [f"$ {c.display()}   (in {c.cwd})" for c in commands]
+        details = [self._command(c) for c in commands]
         if override:
             details.append(f"override reason: {override}")
         self.app.push_screen(ConfirmStep(f"{info.title}: run now?", details),
@@ -225,7 +233,7 @@ class DeployScreen(Screen[None]):
             commands = deploy.plan(self.target, "rollback")
             self.app.push_screen(
                 ConfirmStep("The deploy did not succeed. Roll back now?",
-                            [f"$ {c.display()}   (in {c.cwd})" for c in commands]),
+                            [self._command(c) for c in commands]),
                 lambda yes: self._start("rollback", None) if yes else None,
             )
 
