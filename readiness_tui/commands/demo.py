@@ -1,0 +1,134 @@
+"""`readiness demo`: the wizard (or the headless report) on a built-in sample target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from readiness_tui.demo import Demo
+
+NAME = "demo"
+ORDER = 5
+HELP = "try the tool on a built-in sample project with running services (removed on exit)"
+DESCRIPTION = (
+    "Create a sample project in a temporary directory (a git repository with .env, Streamlit config, "
+    "migrations, docs, a deploy script and a few deliberate problems), start a sample backend and "
+    "frontend on free loopback ports, and open the wizard on it. Everything stops and is removed on "
+    "exit (Ctrl+C and SIGTERM included) unless --keep. --headless prints the report instead and exits "
+    "like `readiness check`: 0 when the score is at least --fail-under, else 1."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--headless", action="store_true", help="print the report instead of opening the wizard")
+    parser.add_argument("--serve", action="store_true",
+                        help="only create the project and run the services until Ctrl+C (to try other commands)")
+    parser.add_argument("--keep", action="store_true", help="keep the sample project's directory and print its path")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                        help="headless report format (default text)")
+    parser.add_argument("--fail-under", type=float, default=90.0, metavar="N",
+                        help="headless: exit 1 when the score is below N (default 90)")
+    parser.add_argument("--parent", metavar="DIR", help="create the temporary directory inside DIR")
+
+
+def _headless(path: str, fmt: str, fail_under: float) -> int:
+    import asyncio
+
+    from readiness_tui.reports import build_report, render
+    from readiness_tui.target import open_target, run_items
+
+    target = open_target(path)
+    asyncio.run(run_items(target, target.checklist.items, full=True))
+    report = build_report(target.checklist, target.store.load(), target.project)
+    sys.stdout.write(render(report, fmt, target.redactor))
+    sys.stdout.flush()
+    return 0 if report.score.percent >= fail_under else 1
+
+
+def _wizard_available() -> bool:
+    try:
+        import readiness_tui.app  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if exc.name != "readiness_tui.app":
+            raise
+        return False
+    return True
+
+
+def _serve(demo: Demo) -> int:
+    import signal
+
+    try:  # the signal that stops --serve may come at any moment once the lines below are out
+        print(f"demo project: {demo.path}", flush=True)
+        print(f"backend:      {demo.services.backend_url}", flush=True)
+        print(f"frontend:     {demo.services.frontend_url}", flush=True)
+        print(f"try:          readiness check {demo.path}   ·   readiness deploy backup {demo.path}", flush=True)
+        print("press Ctrl+C to stop the services and remove the project", flush=True)
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        return 0
+
+
+def _wizard(path: str) -> int:
+    """The wizard on the demo; SIGTERM and SIGHUP ask it to exit (so the terminal is restored)."""
+    import asyncio
+    import signal
+
+    from readiness_tui import app as wizard
+
+    make_app = getattr(wizard, "make_app", None)
+    if make_app is None:
+        return int(wizard.run_app(path) or 0)
+    app = make_app(path)
+
+    def stop(signum: int, frame: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the app's loop is not running (yet, or any more)
+            raise KeyboardInterrupt from None
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = app.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(result or 0)
+
+
+def run(args: argparse.Namespace) -> int:
+    from readiness_tui.demo import Demo, isolate_environment, signals_interrupt
+    from readiness_tui.errors import UsageError
+
+    if not 0 <= args.fail_under <= 100:
+        raise UsageError("--fail-under must be between 0 and 100")
+    headless = args.headless
+    if not headless and not args.serve:
+        if not _wizard_available():
+            print("readiness: the wizard is not available in this build; showing the headless report instead",
+                  file=sys.stderr)
+            headless = True
+        elif not (sys.stdin.isatty() and sys.stdout.isatty()):
+            print("readiness: no terminal attached; showing the headless report instead", file=sys.stderr)
+            headless = True
+    isolate_environment()
+    print("readiness: starting the demo target…", file=sys.stderr, flush=True)
+    demo = Demo(keep=args.keep, parent=args.parent)
+    try:
+        with signals_interrupt(), demo:
+            print(f"readiness: demo project {demo.path}; backend {demo.services.backend_url}, "
+                  f"frontend {demo.services.frontend_url} (services pid {demo.services.pid})", file=sys.stderr, flush=True)
+            if args.serve:
+                return _serve(demo)
+            if headless:
+                return _headless(str(demo.path), args.format, args.fail_under)
+            return _wizard(str(demo.path))
+    finally:
+        if args.keep and demo.path is not None:
+            print(f"readiness: kept the demo project in {demo.path} (its services are stopped)", file=sys.stderr)

@@ -1,0 +1,81 @@
+"""The built-in demo target: a sample project in a temporary directory plus its running services.
+
+`Demo` creates both and removes both: the services stop and the directory is deleted when the
+`with` block ends, however it ends (an exception, Ctrl+C, or SIGTERM/SIGHUP turned into
+KeyboardInterrupt by `signals_interrupt`). `keep=True` leaves the directory in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from readiness_tui.demo.project import write_project
+from readiness_tui.demo.services import DemoServices
+
+#: Environment variables that would point the demo's settings at another target.
+_FOREIGN_ENV = ("BACKEND_API_URL", "FRONTEND_URL", "DATABASE_URL", "FRONTEND_DATABASE_URL", "REDIS_URL",
+                "STREAMLIT_SERVER_PORT", "DOCKER_HOST")
+_FOREIGN_PREFIXES = ("READINESS_", "SUPABASE_", "PUSHER_")
+
+
+class Demo:
+    """A sample project with its services running; use as a context manager."""
+
+    def __init__(self, keep: bool = False, parent: str | None = None) -> None:
+        self.keep = keep
+        self.parent = parent
+        self.services = DemoServices()
+        self.path: Path | None = None
+
+    def __enter__(self) -> Demo:
+        self.path = Path(tempfile.mkdtemp(prefix="readiness-demo-", dir=self.parent)).resolve()
+        try:
+            self.services.start()
+            write_project(self.path, self.services.backend_url, self.services.frontend_url)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the services and remove the directory (unless kept); safe to call twice."""
+        self.services.stop()
+        if self.path is not None and not self.keep:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def isolate_environment() -> None:
+    """Drop variables that would describe another target: the demo is described by its own files."""
+    for name in list(os.environ):
+        if name in _FOREIGN_ENV or name.startswith(_FOREIGN_PREFIXES):
+            del os.environ[name]
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt while the demo runs, so clean-up happens."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            previous[sig] = signal.signal(sig, interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+__all__ = ["Demo", "DemoServices", "isolate_environment", "signals_interrupt", "write_project"]
