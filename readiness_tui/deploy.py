@@ -12,11 +12,8 @@ Callers (the CLI, the wizard screen) ask for confirmation before calling `run_st
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import re
-import signal
-import subprocess
 import threading
 import time
 from collections import deque
@@ -26,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness_tui.errors import UsageError
+from readiness_tui.procs import ProcError, run_command
 from readiness_tui.runner import now_iso
 from readiness_tui.store import RunRecord, user_host
 from readiness_tui.target import Target
@@ -166,123 +164,6 @@ def load_config(target: Target) -> DeployConfig:
         watch_seconds=_number(table, "watch_seconds", 3600.0, where),
         tail_lines=_number(table, "tail_lines", 40, where, integer=True),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Running one command
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CommandResult:
-    """How a command ended."""
-
-    exit_code: int | None
-    duration_s: float
-    output_tail: list[str]
-    timed_out: bool
-    cancelled: bool = False
-
-
-_EMPTY = object()
-
-
-def _kill_group(proc: subprocess.Popen[bytes], grace: float = 3.0) -> None:
-    """Stop a command and everything it started: SIGTERM to its process group, SIGKILL after `grace`."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(grace)
-    # Children that ignored SIGTERM (or outlived their parent) still carry the group id.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def run_command(argv: list[str] | tuple[str, ...], cwd: str | Path, timeout: float,
-                env: dict[str, str] | None = None, on_line: LineFn | None = None, *,
-                tail_lines: int = 40, redact: Callable[[str], str] | None = None,
-                cancel: threading.Event | None = None) -> CommandResult:
-    """Run a command without a shell in its own process group, streaming its output line by line.
-
-    stdout and stderr are merged; each line passes through `redact` before it reaches `on_line`
-    or the tail. When `timeout` passes (or `cancel` is set) the whole process group is killed.
-    A KeyboardInterrupt also kills the group, then propagates. Raises DeployError when the
-    command cannot start.
-    """
-    redact = redact or (lambda s: s)
-    cwd = Path(cwd)
-    if not cwd.is_dir():
-        raise DeployError(f"cannot run {argv[0]}: directory {cwd} does not exist")
-    started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    except FileNotFoundError:
-        raise DeployError(f"cannot run {argv[0]}: not found (in {cwd})") from None
-    except PermissionError:
-        raise DeployError(f"cannot run {argv[0]}: permission denied (is it executable? chmod +x)") from None
-    except OSError as exc:
-        raise DeployError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-
-    lines: queue.Queue[str | None] = queue.Queue()
-    tail: deque[str] = deque(maxlen=tail_lines)
-    deadline = started + timeout
-    timed_out = cancelled = eof = False
-    exited_at: float | None = None
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for raw in iter(proc.stdout.readline, b""):
-            lines.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
-        lines.put(None)
-
-    def handle(line: str) -> None:
-        line = redact(line)
-        tail.append(line)
-        if on_line:
-            on_line(line)
-
-    try:  # from here on, an interrupt (Ctrl+C, SIGTERM) kills the command's whole group
-        threading.Thread(target=read, name="readiness-deploy-output", daemon=True).start()
-        while True:
-            now = time.monotonic()
-            if not (timed_out or cancelled) and proc.poll() is None:
-                if now >= deadline:
-                    timed_out = True
-                elif cancel is not None and cancel.is_set():
-                    cancelled = True
-                if timed_out or cancelled:
-                    _kill_group(proc)
-            try:
-                item = lines.get(timeout=0.05 if eof else max(0.01, min(0.2, deadline - now)))
-            except queue.Empty:
-                item = _EMPTY  # type: ignore[assignment]
-            if item is None:
-                eof = True
-            elif item is not _EMPTY:
-                handle(item)  # type: ignore[arg-type]
-            if proc.poll() is not None:
-                if eof:
-                    break
-                # The command ended but something it started still holds the output open:
-                # read what comes for a moment, then stop waiting for it.
-                exited_at = exited_at or time.monotonic()
-                if time.monotonic() - exited_at > 2.0:
-                    break
-    except BaseException:
-        _kill_group(proc)
-        raise
-    while True:
-        try:
-            item = lines.get_nowait()
-        except queue.Empty:
-            break
-        if item is not None:
-            handle(item)
-    return CommandResult(proc.returncode, round(time.monotonic() - started, 3), list(tail), timed_out, cancelled)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,9 +385,13 @@ def _run_commands(target: Target, run: StepRun, commands: list[Command], config:
     for command in commands:
         on_line(f"$ {command.display()}")
         tail.append(f"$ {command.display()}")
-        result = run_command(command.argv, command.cwd, config.timeout, on_line=on_line,
-                             tail_lines=config.tail_lines, redact=target.redactor.text, cancel=cancel)
-        tail.extend(result.output_tail)
+        try:
+            result = run_command(command.argv, command.cwd, config.timeout,
+                                 on_line=lambda line: on_line(target.redactor.text(line)),
+                                 tail_lines=config.tail_lines, stop=cancel)
+        except ProcError as exc:
+            raise DeployError(str(exc)) from None
+        tail.extend(target.redactor.text(result.output_tail).splitlines())
         run.commands.append({"argv": list(command.argv), "cwd": str(command.cwd), "exit_code": result.exit_code,
                              "duration_s": result.duration_s, "timed_out": result.timed_out})
         run.exit_code = result.exit_code

@@ -120,7 +120,7 @@ def run_command(
     if timeout <= 0:
         raise ProcError("the timeout must be positive")
     if cwd is not None and not Path(cwd).is_dir():
-        raise ProcError(f"working directory {cwd} does not exist")
+        raise ProcError(f"cannot run {argv[0]}: directory {cwd} does not exist")
     started = time.monotonic()
     try:
         proc = subprocess.Popen(  # noqa: S603 - argv list, no shell: nothing is interpreted
@@ -133,9 +133,9 @@ def run_command(
             start_new_session=True,
         )
     except FileNotFoundError:
-        raise ProcError(f"command not found: {argv[0]}") from None
+        raise ProcError(f"cannot run {argv[0]}: not found (in {cwd or Path.cwd()})") from None
     except PermissionError:
-        raise ProcError(f"not executable: {argv[0]}") from None
+        raise ProcError(f"cannot run {argv[0]}: permission denied (is it executable? chmod +x)") from None
     except OSError as exc:
         raise ProcError(f"cannot start {argv[0]}: {exc.strerror or exc}") from None
 
@@ -158,19 +158,23 @@ def run_command(
 
     timed_out = cancelled = False
     deadline = started + timeout
-    while True:
-        try:
-            proc.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
-            break
-        except subprocess.TimeoutExpired:
-            pass
-        if stop is not None and stop.is_set():
-            cancelled = True
-        elif time.monotonic() >= deadline:
-            timed_out = True
-        if timed_out or cancelled:
-            _terminate(proc, pgid, kill_grace)
-            break
+    try:  # an interrupt (Ctrl+C, SIGTERM turned into an exception) kills the command's whole group too
+        while True:
+            try:
+                proc.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if stop is not None and stop.is_set():
+                cancelled = True
+            elif time.monotonic() >= deadline:
+                timed_out = True
+            if timed_out or cancelled:
+                _terminate(proc, pgid, kill_grace)
+                break
+    except BaseException:
+        _terminate(proc, pgid, kill_grace)
+        raise
     # Whatever the command started and left in its group goes too (nothing is left running).
     _reap_group(pgid, wait=kill_grace)
     reader.join(timeout=kill_grace + 1.0)

@@ -95,7 +95,7 @@ def test_run_command_can_be_cancelled(tmp_path):
 
 
 def test_run_command_bad_input_is_a_clear_error(tmp_path):
-    with pytest.raises(ProcError, match="command not found: no-such-program-xyz"):
+    with pytest.raises(ProcError, match="cannot run no-such-program-xyz: not found"):
         run_command(["no-such-program-xyz"], tmp_path, timeout=5)
     with pytest.raises(ProcError, match="does not exist"):
         run_command([PYTHON, "-V"], tmp_path / "missing", timeout=5)
@@ -284,7 +284,7 @@ def test_missing_program_is_a_clear_error(tmp_path):
     project.mkdir()
     write_toml(project, '[commands]\nperformance_tests = ["no-such-tool-xyz", "--run"]\n')
     result = run_item(make_settings(project), "8.4", run_commands=True)
-    assert result.status == "error" and "command not found: no-such-tool-xyz" in result.summary
+    assert result.status == "error" and "cannot run no-such-tool-xyz: not found" in result.summary
 
 
 def test_cli_runs_commands_only_with_the_flag(command_project):
