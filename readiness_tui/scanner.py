@@ -54,6 +54,7 @@ _PLACEHOLDER = re.compile(
     r"\$[A-Za-z_][A-Za-z0-9_]*|%\(?[A-Za-z_]*\)?s|\{[A-Za-z_]*\})$",
     re.IGNORECASE,
 )
+_MASKED = re.compile(r"x{4,}|X{4,}|\*{4,}|0{10,}|\.{3}|…")
 #: Published documentation values (AWS docs, Stripe docs) that show up in every tutorial.
 KNOWN_PUBLIC_VALUES = frozenset({
     "AKIAIOSFODNN7EXAMPLE",
@@ -71,6 +72,9 @@ def is_placeholder(value: str) -> bool:
         return True
     lowered = v.lower()
     if "your-" in lowered or "your_" in lowered or "yourdomain" in lowered or "placeholder" in lowered:
+        return True
+    # `sk_live_xxxxxxxx`, `ghp_****`: a real prefix with a masked body is a stand-in, not a key.
+    if _MASKED.search(v):
         return True
     # A run of one repeated character (`aaaaaaaa`, `00000000`) is a stand-in, not a key.
     return len(set(v.replace("-", "").replace("_", ""))) <= 2
