@@ -183,14 +183,21 @@ Classifier = Callable[[str], tuple[str, str] | None]
 
 @dataclass(frozen=True)
 class Rule:
-    """A pattern with a distinctive literal: run only on files containing one of `triggers`."""
+    """A pattern that starts with one of the literals `triggers`.
+
+    The scanner finds each trigger with `str.find` (memory speed) and tries the pattern only
+    there: Python's regex engine scans a whole file for such patterns at a few MB/s.
+    """
 
     name: str
     severity: str
-    pattern: re.Pattern[str]
-    triggers: tuple[str, ...]
+    pattern: re.Pattern[bytes]
+    triggers: tuple[bytes, ...]
     description: str
     classify: Classifier | None = None
+    boundary: bool = False
+    """The match must not follow a letter or digit (checked in Python: a leading look-behind would
+    stop the regex engine from jumping to the literal prefix, making the pattern ~30x slower)."""
 
 
 def _b64url_json(segment: str) -> dict[str, Any] | None:
@@ -228,46 +235,51 @@ def _classify_private_key(value: str) -> tuple[str, str] | None:
     return None if len(value) < 64 else ("private-key", "critical")
 
 
+def _rule(name: str, severity: str, pattern: str, triggers: tuple[str, ...], description: str,
+          classify: Classifier | None = None, boundary: bool = False) -> Rule:
+    return Rule(name, severity, re.compile(pattern.encode()), tuple(t.encode() for t in triggers), description,
+                classify, boundary)
+
+
 RULES: tuple[Rule, ...] = (
-    Rule("jwt", "medium",
-         re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-         ("eyJ",), "JSON Web Token; Supabase keys by role: service_role critical, anon low",
-         _classify_jwt),
-    Rule("supabase-secret-key", "critical", re.compile(r"sb_secret_[A-Za-z0-9_-]{16,}"), ("sb_secret_",),
-         "Supabase secret API key (server only)"),
-    Rule("aws-access-key", "high",
-         re.compile(r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
-         ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), "AWS access key id"),
-    Rule("private-key", "critical",
-         re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[^-]{0,400}"),
-         ("PRIVATE KEY",), "PEM / OpenSSH / PGP private key block", _classify_private_key),
-    Rule("slack-token", "high", re.compile(r"xox[abposr]-[0-9A-Za-z-]{10,}"), ("xox",), "Slack token"),
-    Rule("slack-webhook", "high",
-         re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
-         ("hooks.slack.com",), "Slack incoming webhook URL"),
-    Rule("stripe-key", "high", re.compile(r"(?<![A-Za-z0-9])[rs]k_(?:live|test)_[0-9a-zA-Z]{16,}"),
-         ("k_live_", "k_test_"), "Stripe secret or restricted key (live high, test medium)", _classify_stripe),
-    Rule("sendgrid-key", "high", re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"), ("SG.",),
-         "SendGrid API key"),
-    Rule("twilio-key", "high", re.compile(r"(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])"), ("SK",),
-         "Twilio API key"),
-    Rule("openai-key", "high",
-         re.compile(r"(?<![A-Za-z0-9])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"
-                    r"|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48}(?![A-Za-z0-9]))"),
-         ("sk-",), "OpenAI API key"),
-    Rule("github-token", "high",
-         re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
-         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "GitHub token"),
+    _rule("jwt", "medium", r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",),
+          "JSON Web Token; Supabase keys by role: service_role critical, anon low", _classify_jwt),
+    _rule("supabase-secret-key", "critical", r"sb_secret_[A-Za-z0-9_-]{16,}", ("sb_secret_",),
+          "Supabase secret API key (server only)"),
+    _rule("aws-access-key", "high", r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
+          ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), "AWS access key id", boundary=True),
+    _rule("private-key", "critical", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[^-]{0,400}",
+          ("-----BEGIN ",), "PEM / OpenSSH / PGP private key block", _classify_private_key),
+    _rule("slack-token", "high", r"xox[abposr]-[0-9A-Za-z-]{10,}", ("xox",), "Slack token"),
+    _rule("slack-webhook", "high",
+          r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
+          ("https://hooks.slack.com/",), "Slack incoming webhook URL"),
+    _rule("stripe-key", "high", r"[rs]k_(?:live|test)_[0-9a-zA-Z]{16,}",
+          ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+          "Stripe secret or restricted key (live high, test medium)", _classify_stripe, boundary=True),
+    _rule("sendgrid-key", "high", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", ("SG.",), "SendGrid API key"),
+    _rule("twilio-key", "high", r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])", ("SK",), "Twilio API key", boundary=True),
+    _rule("openai-key", "high",
+          r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"
+          r"|[A-Za-z0-9]{48}(?![A-Za-z0-9]))", ("sk-",), "OpenAI API key", boundary=True),
+    _rule("github-token", "high", r"gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}",
+          ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "GitHub token", boundary=True),
 )
 
 #: Everything after `scheme://` up to `@`: `user:password@` (the password is group `secret`).
-_URL_CREDENTIALS = re.compile(r"[^\s:/?#@'\"`<>]{0,64}:(?P<secret>[^\s@/?#'\"`<>]{1,128})@(?=[A-Za-z0-9\[])")
+_URL_CREDENTIALS = re.compile(rb"[^\s:/?#@'\"`<>]{0,64}:(?P<secret>[^\s@/?#'\"`<>]{1,128})@(?=[A-Za-z0-9\[])")
 URL_RULE = ("url-password", "high", "URL with an embedded password (postgresql://user:pass@host)")
 
-#: Words that make a name secret-sounding (lowercase; a line holding none is never parsed).
-_KEYWORDS = ("secret", "token", "passw", "pwd", "apikey", "api_key", "api-key", "access_key", "access-key",
-             "private_key", "private-key", "auth_key", "master_key", "signing_key", "encryption_key",
-             "credential")
+#: Words that make a name secret-sounding, each searched in the lowered file with `bytes.find`;
+#: the pattern after it (rest of a name, then `:`, `=`, `:=` or `=>`) picks the lines worth parsing.
+_ASSIGNMENT_TAIL = r"[a-z0-9_.-]*[\"'\]]?[ \t]*(?::=|=>|=|:)[ \t]*\S"
+_KEYWORD_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = tuple(
+    (kw.encode(), re.compile((kw + rest + _ASSIGNMENT_TAIL).encode()))
+    for kw, rest in (("secret", ""), ("token", ""), ("passw", ""), ("pwd", ""), ("apikey", ""),
+                     ("api", r"[_.-]key"), ("access", r"[_.-]?key"), ("private", r"[_.-]?key"),
+                     ("auth_key", ""), ("master_key", ""), ("signing_key", ""), ("encryption_key", ""),
+                     ("credential", ""))
+)
 _GENERIC = re.compile(
     r"""(?P<name>[A-Za-z0-9_.-]*?(?:secret|token|passw(?:or)?d|pwd|api[_.-]?key|apikey|access[_.-]?key|"""
     r"""private[_.-]?key|auth[_.-]?key|master[_.-]?key|signing[_.-]?key|encryption[_.-]?key|credentials?)"""
@@ -277,6 +289,8 @@ _GENERIC = re.compile(
 )
 GENERIC_RULE = ("generic-secret", "medium", "high-entropy value assigned to a secret-sounding name")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_PRAGMA = PRAGMA.encode()
+_PRAGMA_NEXT = PRAGMA_NEXT.encode()
 
 
 def rule_table() -> list[tuple[str, str, str]]:
@@ -295,80 +309,94 @@ def _sha1(value: str) -> str:
 
 
 class _Lines:
-    """Line numbers of offsets in a text (the newline index is built on first use)."""
+    """Line numbers and bounds of byte offsets in a file (the newline index is built on first use)."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, data: bytes) -> None:
+        self.data = data
         self._nl: list[int] | None = None
 
     def number(self, offset: int) -> int:
         if self._nl is None:
-            self._nl = [m.start() for m in re.finditer("\n", self.text)]
+            self._nl = [m.start() for m in re.finditer(b"\n", self.data)]
         return bisect.bisect_left(self._nl, offset) + 1
 
     def bounds(self, offset: int) -> tuple[int, int]:
-        start = self.text.rfind("\n", 0, offset) + 1
-        end = self.text.find("\n", offset)
-        return start, len(self.text) if end == -1 else end
+        start = self.data.rfind(b"\n", 0, offset) + 1
+        end = self.data.find(b"\n", offset)
+        return start, len(self.data) if end == -1 else end
 
     def allowlisted(self, offset: int) -> bool:
         start, end = self.bounds(offset)
-        if PRAGMA in self.text[start:end]:
+        if _PRAGMA in self.data[start:end]:
             return True
         if start > 0:
-            prev_start = self.text.rfind("\n", 0, start - 1) + 1
-            return PRAGMA_NEXT in self.text[prev_start:start]
+            prev_start = self.data.rfind(b"\n", 0, start - 1) + 1
+            return _PRAGMA_NEXT in self.data[prev_start:start]
         return False
 
 
-def scan_text(text: str, relpath: str) -> tuple[list[Finding], int]:
-    """Findings in one file's text, and how many were allowlisted inline."""
-    lines = _Lines(text)
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def scan_bytes(data: bytes, relpath: str) -> tuple[list[Finding], int]:
+    """Findings in one UTF-8 file's bytes, and how many were allowlisted inline.
+
+    Works on bytes: `bytes.find` is about twice as fast as `str.find`, and `bytes.lower()` keeps
+    offsets (ASCII only), so keyword hits map straight back to the file.
+    """
+    lines = _Lines(data)
     found: list[tuple[int, int, str, str, str]] = []  # (start, end, rule, severity, value)
     for rule in RULES:
-        if not any(t in text for t in rule.triggers):
-            continue
-        for m in rule.pattern.finditer(text):
-            value = m.group(0)
-            if is_placeholder(value) or value in KNOWN_PUBLIC_VALUES:
-                continue
-            name, severity = rule.name, rule.severity
-            if rule.classify is not None:
-                verdict = rule.classify(value)
-                if verdict is None:
+        for anchor in rule.triggers:
+            pos = data.find(anchor)
+            while pos != -1:
+                m = rule.pattern.match(data, pos)
+                pos = data.find(anchor, pos + 1)
+                if m is None or (rule.boundary and m.start() > 0 and data[m.start() - 1:m.start()].isalnum()):
                     continue
-                name, severity = verdict
-            found.append((m.start(), m.end(), name, severity, value))
-    pos = text.find("://")
+                value = _text(m.group(0))
+                if is_placeholder(value):
+                    continue
+                name, severity = rule.name, rule.severity
+                if rule.classify is not None:
+                    verdict = rule.classify(value)
+                    if verdict is None:
+                        continue
+                    name, severity = verdict
+                found.append((m.start(), m.end(), name, severity, value))
+    pos = data.find(b"://")
     while pos != -1:
-        m = _URL_CREDENTIALS.match(text, pos + 3)
+        m = _URL_CREDENTIALS.match(data, pos + 3)
         if m:
-            pw = m.group("secret")
+            pw = _text(m.group("secret"))
             if not is_placeholder(pw) and not pw.isdigit():
                 found.append((m.start("secret"), m.end("secret"), URL_RULE[0], URL_RULE[1], pw))
-        pos = text.find("://", pos + 3)
-    lowered = text.lower()
+        pos = data.find(b"://", pos + 3)
+    lowered = data.lower()
     line_starts: set[int] = set()
-    for kw in _KEYWORDS:
+    for kw, pattern in _KEYWORD_PATTERNS:
         pos = lowered.find(kw)
         while pos != -1:
-            start, end = lines.bounds(pos)
-            line_starts.add(start)
-            pos = lowered.find(kw, end)
+            if pattern.match(lowered, pos):
+                line_starts.add(data.rfind(b"\n", 0, pos) + 1)
+            pos = lowered.find(kw, pos + len(kw))
     for start in sorted(line_starts):
-        end = text.find("\n", start)
-        end = len(text) if end == -1 else end
-        for m in _GENERIC.finditer(text, start, end):
+        end = data.find(b"\n", start)
+        end = len(data) if end == -1 else end
+        line = _text(data[start:end])
+        for m in _GENERIC.finditer(line):
             quoted = m.group("qv") is not None
             value = m.group("qv") if quoted else m.group("uv")
-            vstart = m.start("qv") if quoted else m.start("uv")
             if not looks_random(value):
                 continue
             if not quoted and _IDENTIFIER.match(value) and not any(c.isdigit() for c in value):
                 continue
-            if any(s < vstart + len(value) and vstart < e for s, e, *_ in found):
+            vstart = start + len(line[:m.start("qv" if quoted else "uv")].encode("utf-8"))
+            vend = vstart + len(value.encode("utf-8"))
+            if any(s < vend and vstart < e for s, e, *_ in found):
                 continue  # a specific rule already reported this value
-            found.append((vstart, vstart + len(value), GENERIC_RULE[0], GENERIC_RULE[1], value))
+            found.append((vstart, vend, GENERIC_RULE[0], GENERIC_RULE[1], value))
     findings: list[Finding] = []
     allowlisted = 0
     seen: set[tuple[int, str]] = set()
@@ -376,13 +404,18 @@ def scan_text(text: str, relpath: str) -> tuple[list[Finding], int]:
         if lines.allowlisted(start):
             allowlisted += 1
             continue
-        line = lines.number(start)
-        key = (line, _sha1(value))
+        number = lines.number(start)
+        key = (number, _sha1(value))
         if key in seen:
             continue
         seen.add(key)
-        findings.append(Finding(relpath, line, rule, severity, preview(value), key[1]))
+        findings.append(Finding(relpath, number, rule, severity, preview(value), key[1]))
     return findings, allowlisted
+
+
+def scan_text(text: str, relpath: str) -> tuple[list[Finding], int]:
+    """Findings in one file's text (see `scan_bytes`)."""
+    return scan_bytes(text.encode("utf-8", "surrogatepass"), relpath)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -601,14 +634,15 @@ def scan(root: str | Path, *, project_dir: Path | None = None, files: list[str] 
         if b"\0" in data[:8192]:
             _note_skip(result, "binary", rel)
             continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            _note_skip(result, "non_utf8", rel)
-            continue
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                _note_skip(result, "non_utf8", rel)
+                continue
         result.files_scanned += 1
         result.bytes_scanned += len(data)
-        findings, allowlisted = scan_text(text, rel)
+        findings, allowlisted = scan_bytes(data, rel)
         result.allowlisted += allowlisted
         for f in findings:
             if (f.file, f.hashed_secret) in known:
