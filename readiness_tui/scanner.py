@@ -231,8 +231,8 @@ def _classify_stripe(value: str) -> tuple[str, str] | None:
 
 
 def _classify_private_key(value: str) -> tuple[str, str] | None:
-    # A header with no key material after it is documentation, not a key.
-    return None if len(value) < 64 else ("private-key", "critical")
+    # The pattern requires key material after the header: a bare header is documentation.
+    return ("private-key", "critical")
 
 
 def _rule(name: str, severity: str, pattern: str, triggers: tuple[str, ...], description: str,
@@ -248,7 +248,8 @@ RULES: tuple[Rule, ...] = (
           "Supabase secret API key (server only)"),
     _rule("aws-access-key", "high", r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
           ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), "AWS access key id", boundary=True),
-    _rule("private-key", "critical", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[^-]{0,400}",
+    _rule("private-key", "critical", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:\\[nr]|\s)*"
+          r"(?:[A-Za-z0-9-]+: [^\n]*(?:\\n|\s)+){0,4}[A-Za-z0-9+/=]{40,}",
           ("-----BEGIN ",), "PEM / OpenSSH / PGP private key block", _classify_private_key),
     _rule("slack-token", "high", r"xox[abposr]-[0-9A-Za-z-]{10,}", ("xox",), "Slack token"),
     _rule("slack-webhook", "high",
