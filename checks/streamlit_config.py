@@ -166,7 +166,9 @@ def load_streamlit_config(ctx: CheckContext) -> StreamlitConfig:
         probe = cfg.project_file or cfg.project_file_expected
         try:
             rel = probe.relative_to(settings.repo_root).as_posix()
-            cfg.gitignore_rule = gitutil.ignore_rule(settings.repo_root, rel)
+            rule = gitutil.ignore_rule(settings.repo_root, rel)
+            # check-ignore -v also reports a matching `!` (re-include) rule: that one does not ignore.
+            cfg.gitignore_rule = None if rule is None or rule.split(":", 2)[-1].startswith("!") else rule
         except ValueError:
             cfg.gitignore_rule = None
     ctx.shared[key] = cfg

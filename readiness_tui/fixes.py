@@ -135,17 +135,23 @@ def _env_rel(target: Target, name: str) -> str:
         return name
 
 
+def is_ignored(root: Path, relpath: str) -> bool:
+    """True when git ignores `relpath`; `gitutil.ignore_rule` also reports a matching `!` rule."""
+    rule = gitutil.ignore_rule(root, relpath)
+    return rule is not None and not rule.split(":", 2)[-1].startswith("!")
+
+
 def _gitignore_lines_needed(target: Target, existing: str) -> list[str]:
     present = {ln.strip() for ln in existing.splitlines()}
     root = target.settings.repo_root
     if root is None:
         return [ln for ln in ENV_IGNORE_LINES if ln not in present]
     need: list[str] = []
-    if gitutil.ignore_rule(root, _env_rel(target, ".env")) is None:
+    if not is_ignored(root, _env_rel(target, ".env")):
         need.append(".env")
-    if gitutil.ignore_rule(root, _env_rel(target, ".env.production")) is None:
+    if not is_ignored(root, _env_rel(target, ".env.production")):
         need.append(".env.*")
-    if need or gitutil.ignore_rule(root, _env_rel(target, ".env.example")) is not None:
+    if need or is_ignored(root, _env_rel(target, ".env.example")):
         need.append("!.env.example")
     return need
 
@@ -339,7 +345,7 @@ def apply(target: Target, changes: list[FileChange]) -> list[Path]:
             raise FixError(f"{path}: changed since the fix was planned; run the fix again")
         if env_like and target.settings.repo_root is not None:
             rel = path.relative_to(target.settings.repo_root.resolve()).as_posix()
-            if gitutil.ignore_rule(target.settings.repo_root, rel) is None:
+            if not is_ignored(target.settings.repo_root, rel):
                 raise FixError(f"{rel}: not ignored by git; add it to .gitignore first (readiness fix 1.7)")
         mode = change.mode
         if current is not None:
