@@ -152,7 +152,8 @@ def filler_pool(rng: random.Random, kind: str, n: int = 1500) -> list[str]:
         else:
             choice = rng.randrange(6) if plain else 6
             lines.append([
-                " ".join(rng.sample(WORDS, 14)).capitalize() + ".",
+                # Runbook prose: one paragraph per line, as Markdown is usually written.
+                ". ".join(" ".join(rng.choices(WORDS, k=12)).capitalize() for _ in range(rng.randrange(4, 12))) + ".",
                 f"## {' '.join(rng.sample(WORDS, 3)).title()}",
                 f"- Check the {a} before the {b}; the token expires after {rng.randrange(60)} minutes.",
                 f"Run `./deploy-production.sh {c}` and watch the logs.",
@@ -188,7 +189,7 @@ def secret_lines(rng: random.Random, rule: str, kind: str, value: str) -> list[s
 def generate(root: Path, n_files: int, total_mb: float, seed: int = 7) -> tuple[dict, dict]:
     """Write the repository; return (planted {(file, line): rule}, placeholders {(file, line): text})."""
     rng = random.Random(seed)
-    kinds = ["py"] * 40 + ["js"] * 15 + ["yml"] * 10 + ["toml"] * 5 + ["json"] * 5 + ["md"] * 25
+    kinds = ["py"] * 35 + ["js"] * 15 + ["yml"] * 10 + ["toml"] * 5 + ["json"] * 5 + ["md"] * 30
     pools = {k: filler_pool(rng, k) for k in set(kinds)}
     target_bytes = total_mb * 1_000_000
     avg = target_bytes / n_files
