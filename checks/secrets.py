@@ -13,7 +13,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from checks.base import CheckContext, check
-from readiness_tui.model import CheckResult, Measurement, Status, failed, not_applicable, passed, warned
+from readiness_tui.model import (
+    CheckResult,
+    Measurement,
+    Status,
+    errored,
+    failed,
+    not_applicable,
+    passed,
+    warned,
+)
 from readiness_tui.redact import is_secret_name
 
 #: Findings listed in evidence at most (the counts always cover all of them).
@@ -23,6 +32,10 @@ PROSE_SUFFIXES = {".md", ".markdown", ".rst", ".txt", ".adoc"}
 #: Env files compared with `.env` by item 3.5 (besides tracked backups such as `.env.backup`).
 COMPARE_ENV_FILES = (".env.example", ".env.development", ".env.local")
 _BACKUP_MARKERS = ("backup", "bak", "old", "orig", "save", "copy")
+
+
+class BadParam(ValueError):
+    """A checklist parameter of the scan is malformed."""
 
 
 @dataclass
@@ -36,8 +49,13 @@ def shared_scan(ctx: CheckContext) -> Any:
     from readiness_tui import scanner
 
     root = ctx.settings.repo_root or ctx.settings.project_dir
-    max_bytes = int(ctx.param("max_file_bytes", scanner.MAX_FILE_BYTES))
-    exclude = tuple(ctx.param("exclude", ()) or ())
+    max_bytes = ctx.param("max_file_bytes", scanner.MAX_FILE_BYTES)
+    exclude = ctx.param("exclude", []) or []
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise BadParam(f"param max_file_bytes must be a positive integer, not {max_bytes!r}")
+    if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
+        raise BadParam(f"param exclude must be a list of glob strings, not {exclude!r}")
+    exclude = tuple(exclude)
     key = f"secrets.scan:{root}:{max_bytes}:{exclude}"
     memo = ctx.shared.setdefault(key, _Memo())
     with memo.lock:
@@ -111,7 +129,10 @@ def _judge(result: Any, findings: list[Any], scope: str) -> CheckResult:
 @check("secrets.scan", "no hardcoded secrets in the files git tracks (repository-wide scan)", timeout=300)
 def secrets_scan(ctx: CheckContext) -> CheckResult:
     """Item 1.6: every tracked file — code, config and prose — scanned for secrets."""
-    result = shared_scan(ctx)
+    try:
+        result = shared_scan(ctx)
+    except BadParam as exc:
+        return errored(str(exc))
     return _judge(result, list(result.findings), "tracked file(s)")
 
 
@@ -119,7 +140,10 @@ def secrets_scan(ctx: CheckContext) -> CheckResult:
        timeout=300)
 def secrets_config_files(ctx: CheckContext) -> CheckResult:
     """Item 3.4: the same scan, limited to code and configuration files (not env files or prose)."""
-    result = shared_scan(ctx)
+    try:
+        result = shared_scan(ctx)
+    except BadParam as exc:
+        return errored(str(exc))
     findings = [f for f in result.findings
                 if not is_env_file(f.file) and PurePosixPath(f.file).suffix.lower() not in PROSE_SUFFIXES]
     res = _judge(result, findings, "code and config file(s)")

@@ -131,3 +131,26 @@ def test_service_key_in_frontend_config_is_critical(tmp_path):
     assert result.status == Status.FAIL
     assert result.evidence["findings"][0]["rule"] == "supabase-service-role-jwt"
     assert result.evidence["findings"][0]["severity"] == "critical"
+
+
+def test_scan_params_exclude_and_bad_values(secrets_repo):
+    root, where = secrets_repo
+    result = run_check(root, "secrets.scan", "1.6", params={"exclude": ["docs/*"], "max_file_bytes": 2097152})
+    assert {f["file"] for f in result.evidence["findings"]} == {r for r, _ in where} - {"docs/RUNBOOK.md"}
+    result = run_check(root, "secrets.scan", "1.6", params={"max_file_bytes": "big"})
+    assert result.status == Status.ERROR and "max_file_bytes" in result.summary
+    result = run_check(root, "secrets.config_files", "3.4", params={"exclude": "docs/*"})
+    assert result.status == Status.ERROR and "exclude" in result.summary
+
+
+def test_new_modules_stay_headless():
+    import subprocess
+    import sys
+
+    code = ("import sys, readiness_tui.scanner, readiness_tui.fixes, readiness_tui.commands.fix, "
+            "readiness_tui.commands.secrets, checks.secrets, checks.streamlit_config\n"
+            "heavy = [m for m in ('textual', 'httpx', 'docker', 'supabase', 'tomlkit') if m in sys.modules]\n"
+            "assert not heavy, heavy")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=str(__import__("conftest").REPO))
+    assert proc.returncode == 0, proc.stderr
