@@ -4,7 +4,8 @@ Generates a git repository of ~600 files / ~17 MB (Python and JavaScript code, Y
 configuration, Markdown runbooks) with secrets of every rule planted at known lines, plus
 placeholders that must not be flagged, then runs in the same script:
 
-- `python -m readiness_tui secrets scan DIR --format json` (a fresh process, start-up included),
+- `python -m readiness_tui secrets scan DIR --format json` (a fresh process, start-up included;
+  median of three runs),
 - `detect-secrets scan --all-files` (1.5, in the repository),
 
 and prints both wall times, the ratio, recall (planted secrets found, by file and line) and false
@@ -356,7 +357,9 @@ def main() -> int:
         files = sum(1 for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
         print(f"repository: {files} files, {size / 1e6:.1f} MB; planted {len(planted)} secrets "
               f"({len(KINDS)} rules), {len(placeholders)} placeholders")
-        ours_t, ours = run_ours(root)
+        # Ours is timed three times (median): a fresh process each time, start-up included.
+        runs = [run_ours(root) for _ in range(3)]
+        ours_t, ours = sorted(runs, key=lambda r: r[0])[1]
         ds_t, ds = run_detect_secrets(root, args.detect_secrets)
         mine, theirs = score(ours, planted, placeholders), score(ds, planted, placeholders)
         for name, t, s in (("readiness secrets scan", ours_t, mine), ("detect-secrets 1.5  ", ds_t, theirs)):
