@@ -177,7 +177,7 @@ def test_cli_shows_diff_without_writing_then_applies_and_reruns(tmp_path):
     assert "item 3.8 now: pass" in proc.stdout
     assert len(list((root / ".readiness" / "backups").iterdir())) == 2
     proc = run_cli("fix", "3.2", str(root))
-    assert proc.returncode == 1 and "nothing to fix" in proc.stdout
+    assert proc.returncode == 1 and "nothing to fix automatically" in proc.stdout
 
 
 def test_cli_bad_input(tmp_path):

@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
         if changes:
             planned.append((fix, changes))
     if not planned:
-        print(f"readiness: item {item.id}: nothing to fix ({'; '.join(f.description for f in known)}: "
-              "already in place)")
+        done = "; ".join(f.description for f in known)
+        print(f"readiness: item {item.id}: nothing to fix automatically (already done: {done}); "
+              f"otherwise: {item.hint}")
         return 1
     out = sys.stdout
     for fix, changes in planned:
