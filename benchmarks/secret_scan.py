@@ -13,6 +13,7 @@ positives (reported lines holding no planted secret; placeholders counted separa
 Target (issue 3): ratio >= 10, our recall >= detect-secrets', zero placeholders flagged.
 
 Usage: python benchmarks/secret_scan.py [--files 600] [--mb 17] [--keep DIR] [--detect-secrets PATH]
+       [--code-from DIR]   (real Python files, e.g. a venv's site-packages, instead of generated code)
 """
 
 from __future__ import annotations
@@ -187,8 +188,27 @@ def secret_lines(rng: random.Random, rule: str, kind: str, value: str) -> list[s
             "json": [f'  "{name.lower()}": "{value}",']}[kind]
 
 
-def generate(root: Path, n_files: int, total_mb: float, seed: int = 7) -> tuple[dict, dict]:
-    """Write the repository; return (planted {(file, line): rule}, placeholders {(file, line): text})."""
+def real_sources(directory: Path, low: float, high: float) -> list[Path]:
+    """Python files of a real source tree (e.g. a site-packages) sized between low and high bytes."""
+    out = []
+    for path in sorted(directory.rglob("*.py")):
+        try:
+            size = path.stat().st_size
+            if low <= size <= high:
+                path.read_text("utf-8")
+                out.append(path)
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
+def generate(root: Path, n_files: int, total_mb: float, seed: int = 7,
+             code_from: Path | None = None) -> tuple[dict, dict]:
+    """Write the repository; return (planted {(file, line): rule}, placeholders {(file, line): text}).
+
+    With `code_from`, the Python files are real ones copied from that tree (planted lines added)
+    instead of generated code.
+    """
     rng = random.Random(seed)
     kinds = ["py"] * 35 + ["js"] * 15 + ["yml"] * 10 + ["toml"] * 5 + ["json"] * 5 + ["md"] * 30
     pools = {k: filler_pool(rng, k) for k in set(kinds)}
@@ -196,6 +216,8 @@ def generate(root: Path, n_files: int, total_mb: float, seed: int = 7) -> tuple[
     avg = target_bytes / n_files
     planted: dict[tuple[str, int], str] = {}
     placeholders: dict[tuple[str, int], str] = {}
+    real = real_sources(code_from, 0.2 * avg, 1.8 * avg) if code_from else []
+    rng.shuffle(real)
     rules = list(KINDS)
     plan_secrets = [rules[i % len(rules)] for i in range(len(rules) * 10)]
     rng.shuffle(plan_secrets)
@@ -213,6 +235,9 @@ def generate(root: Path, n_files: int, total_mb: float, seed: int = 7) -> tuple[
             inserts.append(("secret", plan_secrets[index]))
         if index % 7 == 3:
             inserts.append(("placeholder", None))
+        if kind == "py" and real:
+            body = real.pop().read_text("utf-8").split("\n")
+            length = size
         while length < size:
             chunk = rng.choices(pool, k=50)
             body.extend(chunk)
@@ -221,10 +246,10 @@ def generate(root: Path, n_files: int, total_mb: float, seed: int = 7) -> tuple[
             at = rng.randrange(len(body))
             if what == "secret":
                 assert rule is not None
-                lines = secret_lines(rng, rule, kind, KINDS[rule](rng))
-                body[at:at] = "\n".join(lines).split("\n")
-                first = next(i for i, ln in enumerate("\n".join(lines).split("\n")) if _holds(rule, ln))
-                planted[(rel, at + first + 1)] = rule
+                lines = "\n".join(secret_lines(rng, rule, kind, KINDS[rule](rng))).split("\n")
+                body[at:at] = lines
+                marker = next(ln for ln in lines if _holds(rule, ln))
+                planted[(rel, at + 1)] = (rule, marker)
             else:
                 text = rng.choice(PLACEHOLDERS)
                 body.insert(at, text)
@@ -243,49 +268,14 @@ def _holds(rule: str, line: str) -> bool:
 
 
 def _relocate(root: Path, planted: dict, placeholders: dict) -> tuple[dict, dict]:
-    """Line numbers can move when two inserts land in one file: find each marker line again."""
+    """Line numbers move when two inserts land in one file: find each inserted line again."""
     by_file: dict[str, list[str]] = {}
     for rel, _ in list(planted) + list(placeholders):
         if rel not in by_file:
             by_file[rel] = (root / rel).read_text().split("\n")
-    new_planted: dict[tuple[str, int], str] = {}
-    for (rel, _line), rule in planted.items():
-        lines = by_file[rel]
-        for i, ln in enumerate(lines, 1):
-            if _marker(rule, ln):
-                new_planted[(rel, i)] = rule
-                break
-    new_ph: dict[tuple[str, int], str] = {}
-    for (rel, _line), text in placeholders.items():
-        i = by_file[rel].index(text) + 1
-        new_ph[(rel, i)] = text
+    new_planted = {(rel, by_file[rel].index(marker) + 1): rule for (rel, _), (rule, marker) in planted.items()}
+    new_ph = {(rel, by_file[rel].index(text) + 1): text for (rel, _), text in placeholders.items()}
     return new_planted, new_ph
-
-
-def _marker(rule: str, line: str) -> bool:
-    if line in PLACEHOLDERS:
-        return False
-    if rule == "private-key":
-        return "BEGIN RSA PRIVATE KEY" in line
-    if rule == "url-password":
-        return "crm_admin:" in line
-    if rule in ("supabase-service-role-jwt", "supabase-anon-jwt"):
-        import re
-
-        for token in re.findall(r"eyJ[\w-]+\.(eyJ[\w-]+)\.", line):
-            pad = token + "=" * (-len(token) % 4)
-            role = json.loads(base64.urlsafe_b64decode(pad)).get("role")
-            if role == ("service_role" if rule.startswith("supabase-service") else "anon"):
-                return True
-        return False
-    name = NAMES[rule]
-    return name in line or name.lower() in line or (rule != "generic-secret" and _prefix(rule) in line)
-
-
-def _prefix(rule: str) -> str:
-    return {"supabase-secret-key": "sb_" + "secret_", "aws-access-key": "AK" + "IA", "slack-token": "xo" + "xb-",
-            "slack-webhook": "hooks.slack", "stripe-key": "sk_" + "live_", "sendgrid-key": "S" + "G.",
-            "twilio-key": "S" + "K", "openai-key": "T3Blbk" + "FJ", "github-token": "gh" + "p_"}[rule]
 
 
 def git(root: Path, *args: str) -> None:
@@ -335,6 +325,8 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=600)
     parser.add_argument("--mb", type=float, default=17.0)
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument("--code-from", metavar="DIR", type=Path,
+                        help="use real Python files from DIR (e.g. a site-packages) as the code files")
     parser.add_argument("--detect-secrets", metavar="PATH",
                         default=shutil.which("detect-secrets") or str(Path(sys.executable).parent / "detect-secrets"))
     args = parser.parse_args()
@@ -350,7 +342,7 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory(prefix="secret-bench-")
         root = Path(tmp.name)
     try:
-        planted, placeholders = generate(root, args.files, args.mb)
+        planted, placeholders = generate(root, args.files, args.mb, code_from=args.code_from)
         git(root, "init", "-q")
         git(root, "add", "-A")
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
