@@ -351,6 +351,10 @@ def apply(target: Target, changes: list[FileChange]) -> list[Path]:
         if current is not None:
             backup_dir = target.settings.project_dir / BACKUP_DIR
             backup_dir.mkdir(parents=True, exist_ok=True)
+            keep_local = backup_dir / ".gitignore"
+            if not keep_local.exists():
+                # Backups are this machine's undo copies, never something to commit.
+                keep_local.write_text("*\n")
             label = path.relative_to(root).as_posix().replace("/", "__")
             backup = backup_dir / f"{label}.readiness-bak-{stamp}"
             n = 1

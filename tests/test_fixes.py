@@ -175,7 +175,8 @@ def test_cli_shows_diff_without_writing_then_applies_and_reruns(tmp_path):
     assert "item 3.2 now: warn" in proc.stdout and "Access-Control-Allow-Origin" in proc.stdout
     proc = run_cli("fix", "3.8", str(root), "--yes")
     assert "item 3.8 now: pass" in proc.stdout
-    assert len(list((root / ".readiness" / "backups").iterdir())) == 2
+    assert len(list((root / ".readiness" / "backups").glob("*.readiness-bak-*"))) == 2
+    assert (root / ".readiness" / "backups" / ".gitignore").read_text() == "*\n"
     proc = run_cli("fix", "3.2", str(root))
     assert proc.returncode == 1 and "nothing to fix automatically" in proc.stdout
 
