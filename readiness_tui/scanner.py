@@ -269,6 +269,8 @@ RULES: tuple[Rule, ...] = (
 
 #: Everything after `scheme://` up to `@`: `user:password@` (the password is group `secret`).
 _URL_CREDENTIALS = re.compile(rb"[^\s:/?#@'\"`<>]{0,64}:(?P<secret>[^\s@/?#'\"`<>]{1,128})@(?=[A-Za-z0-9\[])")
+#: Passwords that only documentation puts in URLs (`postgresql://user:pass@host`).
+_URL_EXAMPLE_PASSWORDS = frozenset({"pass", "pw", "pwd", "user", "username", "mypassword"})
 URL_RULE = ("url-password", "high", "URL with an embedded password (postgresql://user:pass@host)")
 
 #: Words that make a name secret-sounding, each searched in the lowered file with `bytes.find`;
@@ -371,7 +373,7 @@ def scan_bytes(data: bytes, relpath: str) -> tuple[list[Finding], int]:
         m = _URL_CREDENTIALS.match(data, pos + 3)
         if m:
             pw = _text(m.group("secret"))
-            if not is_placeholder(pw) and not pw.isdigit():
+            if not is_placeholder(pw) and not pw.isdigit() and pw.lower() not in _URL_EXAMPLE_PASSWORDS:
                 found.append((m.start("secret"), m.end("secret"), URL_RULE[0], URL_RULE[1], pw))
         pos = data.find(b"://", pos + 3)
     lowered = data.lower()
