@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from readiness_tui import gitutil
@@ -40,6 +40,9 @@ BASELINE = Path(".readiness") / "secrets-baseline.json"
 DETECT_SECRETS_BASELINE = ".secrets.baseline"
 
 SEVERITIES = ("critical", "high", "medium", "low")
+#: Source files where the keyword rule wants a quoted literal (unquoted, the value is code).
+CODE_SUFFIXES = frozenset({".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java", ".kt",
+                           ".rb", ".php", ".cs", ".c", ".h", ".cc", ".cpp", ".hpp", ".rs", ".swift", ".scala"})
 PRAGMA = "pragma: allowlist secret"
 PRAGMA_NEXT = "pragma: allowlist nextline secret"
 
@@ -54,6 +57,7 @@ _PLACEHOLDER = re.compile(
     r"\$[A-Za-z_][A-Za-z0-9_]*|%\(?[A-Za-z_]*\)?s|\{[A-Za-z_]*\})$",
     re.IGNORECASE,
 )
+_NAME_AS_VALUE = re.compile(r"^(?:my)?(?:password|passwd|secret|token|apikey|api_key)[-_]?\d{0,4}$", re.IGNORECASE)
 _MASKED = re.compile(r"x{4,}|X{4,}|\*{4,}|0{10,}|\.{3}|…")
 #: Published documentation values (AWS docs, Stripe docs) that show up in every tutorial.
 KNOWN_PUBLIC_VALUES = frozenset({
@@ -74,7 +78,7 @@ def is_placeholder(value: str) -> bool:
     if "your-" in lowered or "your_" in lowered or "yourdomain" in lowered or "placeholder" in lowered:
         return True
     # `sk_live_xxxxxxxx`, `ghp_****`: a real prefix with a masked body is a stand-in, not a key.
-    if _MASKED.search(v):
+    if _MASKED.search(v) or _NAME_AS_VALUE.match(v):
         return True
     # A run of one repeated character (`aaaaaaaa`, `00000000`) is a stand-in, not a key.
     return len(set(v.replace("-", "").replace("_", ""))) <= 2
@@ -102,6 +106,9 @@ def _char_classes(value: str) -> int:
     return lower + upper + digit + other
 
 
+_WORDY = re.compile(r"^[A-Za-z][A-Za-z._-]*$")
+
+
 def looks_random(value: str) -> bool:
     """True when a value assigned to a secret-sounding name looks like a real credential."""
     if len(value) < 8 or is_placeholder(value):
@@ -110,7 +117,12 @@ def looks_random(value: str) -> bool:
         return False
     if _char_classes(value) < 2:
         return False
-    return shannon_entropy(value) >= min(3.0, math.log2(len(value)) * 0.9)
+    entropy = shannon_entropy(value)
+    if _WORDY.match(value):
+        # Letters only (`privateKeyUsagePeriod`, `Access-Control-Allow-Credentials`): names, not
+        # keys, unless as random as a generated key (20 random letters carry ~4.1 bits each).
+        return entropy >= 4.0
+    return entropy >= min(3.0, math.log2(len(value)) * 0.9)
 
 
 @dataclass(frozen=True)
@@ -268,9 +280,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 #: Everything after `scheme://` up to `@`: `user:password@` (the password is group `secret`).
-_URL_CREDENTIALS = re.compile(rb"[^\s:/?#@'\"`<>]{0,64}:(?P<secret>[^\s@/?#'\"`<>]{1,128})@(?=[A-Za-z0-9\[])")
+_URL_CREDENTIALS = re.compile(rb"[^\s:/?#@'\"`<>\[\]]{0,64}:(?P<secret>[^\s@/?#'\"`<>\[\]]{1,128})@(?=[A-Za-z0-9\[])")
 #: Passwords that only documentation puts in URLs (`postgresql://user:pass@host`).
-_URL_EXAMPLE_PASSWORDS = frozenset({"pass", "pw", "pwd", "user", "username", "mypassword"})
+_URL_EXAMPLE_PASSWORDS = frozenset({"pass", "pw", "pwd", "user", "username", "mypassword", "foo", "bar"})
 URL_RULE = ("url-password", "high", "URL with an embedded password (postgresql://user:pass@host)")
 
 #: Words that make a name secret-sounding, each searched in the lowered file with `bytes.find`;
@@ -349,6 +361,7 @@ def scan_bytes(data: bytes, relpath: str) -> tuple[list[Finding], int]:
     offsets (ASCII only), so keyword hits map straight back to the file.
     """
     lines = _Lines(data)
+    code_file = PurePosixPath(relpath).suffix.lower() in CODE_SUFFIXES
     found: list[tuple[int, int, str, str, str]] = []  # (start, end, rule, severity, value)
     for rule in RULES:
         for anchor in rule.triggers:
@@ -393,8 +406,8 @@ def scan_bytes(data: bytes, relpath: str) -> tuple[list[Finding], int]:
             value = m.group("qv") if quoted else m.group("uv")
             if not looks_random(value):
                 continue
-            if not quoted and _IDENTIFIER.match(value) and not any(c.isdigit() for c in value):
-                continue
+            if not quoted and (code_file or (_IDENTIFIER.match(value) and not any(c.isdigit() for c in value))):
+                continue  # in code an unquoted value is an expression (`private_key: Ed25519PrivateKey`)
             vstart = start + len(line[:m.start("qv" if quoted else "uv")].encode("utf-8"))
             vend = vstart + len(value.encode("utf-8"))
             if any(s < vend and vstart < e for s, e, *_ in found):

@@ -178,3 +178,15 @@ def test_planted_every_rule_repo_helper_is_consistent(tmp_path):
         text = (tmp_path / "again" / rel).read_text().splitlines()[line - 1]
         assert secret.line.splitlines()[0] == text
     assert Path(tmp_path / "again" / ".git").is_dir()
+
+
+def test_unquoted_values_count_in_config_but_not_in_code(tmp_path):
+    value = "Zq8" + "Pp2LmN4vB7tR1yU6w"
+    root = init_repo(tmp_path / "quotes")
+    (root / "crypto.py").write_text(f"private_key: Ed25519PrivateKey\napi_key = {value}\n")
+    (root / "app.yml").write_text(f"api_key: {value}\n")
+    (root / "deploy.sh").write_text(f"export API_KEY={value}\n")
+    (root / "quoted.py").write_text(f'API_KEY = "{value}"\n')
+    git(root, "add", "-A")
+    result = scanner.scan(root)
+    assert sorted(f.file for f in result.findings) == ["app.yml", "deploy.sh", "quoted.py"]
