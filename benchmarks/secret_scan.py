@@ -211,7 +211,7 @@ def generate(root: Path, n_files: int, total_mb: float, seed: int = 7,
     """
     rng = random.Random(seed)
     kinds = ["py"] * 35 + ["js"] * 15 + ["yml"] * 10 + ["toml"] * 5 + ["json"] * 5 + ["md"] * 30
-    pools = {k: filler_pool(rng, k) for k in set(kinds)}
+    pools = {k: filler_pool(rng, k) for k in sorted(set(kinds))}
     target_bytes = total_mb * 1_000_000
     avg = target_bytes / n_files
     planted: dict[tuple[str, int], str] = {}
