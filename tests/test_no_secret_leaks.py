@@ -54,7 +54,7 @@ def test_no_output_contains_a_planted_secret(tmp_path):
     assert "hardcoded secret(s)" in outputs["report json"]
     assert "supabase-service-role-jwt" in outputs["report markdown"]
     assert "PUSHER_APP_SECRET equals" in outputs["report json"]
-    assert "item 3.2 now: pass" in outputs["fix 3.2 stdout"]
+    assert "item 3.2 now:" in outputs["fix 3.2 stdout"] and "XSRF protection on" in outputs["fix 3.2 stdout"]
     assert any(k.startswith(".readiness/run.json") for k in outputs)
     assert any("secrets-baseline.json" in k for k in outputs)
 

@@ -64,5 +64,8 @@ def run(args: argparse.Namespace) -> int:
     fresh = open_target(args.dir, args.checklist)
     results, _ = asyncio.run(run_items(fresh, [fresh.checklist.item(item.id)]))
     result = results[item.id]
-    out.write(fresh.redactor.text(f"item {item.id} now: {result.status.value} — {result.summary}\n"))
+    lines = [f"item {item.id} now: {result.status.value} — {result.summary}"]
+    if len(result.checks) > 1:
+        lines += [f"  {c.check}: {c.status.value} — {c.summary}" for c in result.checks]
+    out.write(fresh.redactor.text("\n".join(lines) + "\n"))
     return 0
