@@ -49,4 +49,8 @@ def ignore_rule(root: Path, relpath: str) -> str | None:
     if proc.returncode != 0:
         return None
     line = proc.stdout.decode("utf-8", "replace").strip()
-    return line.split("\t", 1)[0] if line else "ignored"
+    rule = line.split("\t", 1)[0] if line else "ignored"
+    # -v also reports a matching negation (`!.env.example`): the file is then NOT ignored.
+    if rule.rpartition(":")[2].startswith("!"):
+        return None
+    return rule

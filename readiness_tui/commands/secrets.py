@@ -1,0 +1,80 @@
+"""`readiness secrets scan|baseline`: the repository secret scanner on its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+NAME = "secrets"
+ORDER = 40
+HELP = "scan the repository for hardcoded secrets, or write a baseline of the current findings"
+DESCRIPTION = (
+    "Scan the files git tracks in the project's repository (or, outside git, every file not "
+    "ignored by .gitignore) for secrets. Findings show file, line, rule, severity and a redacted "
+    "preview, never the value. `baseline` records the current findings (as SHA-1 hashes) in "
+    "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. Exit status of "
+    "`scan`: 0 when nothing above low severity is found, 1 otherwise, 2 for usage errors."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="secrets_command", metavar="ACTION", parser_class=type(parser))
+    scan = sub.add_parser("scan", help="scan and print the findings")
+    scan.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    scan.add_argument("--format", choices=("text", "json"), default="text")
+    scan.add_argument("--no-baseline", action="store_true", help="report findings the baseline lists too")
+    base = sub.add_parser("baseline", help="write .readiness/secrets-baseline.json from the current findings")
+    base.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+
+
+def _human_bytes(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
+
+
+def _skipped_text(skipped: dict[str, int]) -> str:
+    labels = {"binary": "binary", "huge": "over 2 MB", "non_utf8": "non-UTF-8", "unreadable": "unreadable"}
+    parts = [f"{n} {labels.get(k, k)}" for k, n in skipped.items() if n]
+    return ", ".join(parts) if parts else "none"
+
+
+def _target_dirs(raw: str) -> tuple[Path, Path]:
+    from readiness_tui import gitutil
+    from readiness_tui.errors import UsageError
+
+    project = Path(raw).expanduser()
+    if not project.is_dir():
+        raise UsageError(f"{project}: not a directory")
+    project = project.resolve()
+    return project, gitutil.repo_root(project) or project
+
+
+def run(args: argparse.Namespace) -> int:
+    from readiness_tui import scanner
+    from readiness_tui.errors import UsageError
+
+    action = getattr(args, "secrets_command", None)
+    if action is None:
+        raise UsageError("secrets: say `scan` or `baseline` (readiness secrets scan [DIR])")
+    project, root = _target_dirs(args.dir)
+    if action == "baseline":
+        path, result = scanner.write_baseline(root, project_dir=project)
+        print(f"readiness: wrote {path} with {len(result.findings)} finding(s) "
+              f"(hashes only; commit it, or keep it with the project's run state)")
+        return 0
+    result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline)
+    blocking = [f for f in result.findings if f.severity != "low"]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return 1 if blocking else 0
+    out = sys.stdout
+    out.write(f"secret scan of {result.root} ({result.source}: {result.files_scanned} files, "
+              f"{_human_bytes(result.bytes_scanned)}, {result.duration_s:.2f} s)\n")
+    for f in result.findings:
+        out.write(f"{f.severity.upper():8}  {f.file}:{f.line}  {f.rule}  {f.preview}\n")
+    counts = result.counts()
+    breakdown = ", ".join(f"{n} {s}" for s, n in counts.items())
+    out.write(f"{len(result.findings)} finding(s) ({breakdown}); {result.allowlisted} allowlisted inline, "
+              f"{result.baselined} in the baseline; skipped: {_skipped_text(result.skipped)}\n")
+    return 1 if blocking else 0

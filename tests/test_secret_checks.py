@@ -1,0 +1,156 @@
+"""Checks secrets.scan (1.6), secrets.config_files (3.4), secrets.rotated (3.5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fixtures.projects import anon_key, git, make_good_project, make_jwt, service_key, write_env
+from fixtures.sec import init_repo, planted_secrets, run_check
+
+from readiness_tui import scanner
+from readiness_tui.model import Status
+
+
+def test_scan_fails_on_planted_secrets_with_findings_in_evidence(secrets_repo):
+    root, where = secrets_repo
+    result = run_check(root, "secrets.scan", "1.6")
+    assert result.status == Status.FAIL
+    assert "hardcoded secret(s)" in result.summary and "worst: critical" in result.summary
+    findings = result.evidence["findings"]
+    assert {(f["file"], f["line"]) for f in findings} == set(where)
+    assert set(findings[0]) == {"file", "line", "rule", "severity", "preview"}
+    assert result.evidence["severity_counts"]["critical"] == 3
+    assert result.measurements["secret_findings"].value == len(where) - 1  # the anon key is low
+    dumped = json.dumps(result.evidence)
+    assert all(s.value not in dumped for s in where.values())
+
+
+def test_scan_passes_on_a_clean_project_and_warns_on_public_keys(good_project, tmp_path):
+    result = run_check(good_project, "secrets.scan", "1.6")
+    assert result.status == Status.PASS, result.summary
+    assert "no hardcoded secrets" in result.summary
+    root = init_repo(tmp_path / "anon")
+    (root / "app.py").write_text(f"SUPABASE_KEY = '{anon_key()}'\n")
+    git(root, "add", "-A")
+    result = run_check(root, "secrets.scan", "1.6")
+    assert result.status == Status.WARN and "public key" in result.summary
+
+
+def test_skipped_files_are_reported(tmp_path):
+    root = init_repo(tmp_path / "bin")
+    (root / "logo.png").write_bytes(b"\x89PNG\0\0\0")
+    (root / "app.py").write_text("print(1)\n")
+    git(root, "add", "-A")
+    result = run_check(root, "secrets.scan", "1.6")
+    assert result.status == Status.PASS
+    assert result.evidence["skipped"]["binary"] == 1 and "1 binary" in result.summary
+
+
+def test_config_files_ignores_prose_and_env_files_but_not_code(tmp_path):
+    secret = planted_secrets(seed=21)[6].value
+    root = init_repo(tmp_path / "scope")
+    (root / "docs").mkdir()
+    (root / "docs" / "RUNBOOK.md").write_text(f"Slack: {secret}\n")
+    (root / ".env.production").write_text(f"SLACK={secret}\n")
+    git(root, "add", "-A", "-f")
+    shared: dict = {}
+    assert run_check(root, "secrets.scan", "1.6", shared=shared).status == Status.FAIL
+    result = run_check(root, "secrets.config_files", "3.4", shared=shared)
+    assert result.status == Status.PASS, result.summary
+    (root / "settings.py").write_text(f"SLACK = '{secret}'\n")
+    git(root, "add", "-A")
+    result = run_check(root, "secrets.config_files", "3.4")
+    assert result.status == Status.FAIL
+    assert [f["file"] for f in result.evidence["findings"]] == ["settings.py"]
+
+
+def test_one_scan_serves_both_items(secrets_repo, monkeypatch):
+    from readiness_tui.target import open_target, run_items
+
+    root, _ = secrets_repo
+    calls = []
+    real = scanner.scan
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scanner, "scan", counting)
+    target = open_target(root)
+    items = [target.checklist.item("1.6"), target.checklist.item("3.4")]
+    results, _ = asyncio.run(run_items(target, items))
+    assert len(calls) == 1
+    assert results["3.4"].status == Status.FAIL
+    assert any(c.check == "secrets.scan" and c.status == Status.FAIL for c in results["1.6"].checks)
+
+
+def test_rotated_fails_when_env_matches_example_or_backup(tmp_path):
+    front = make_good_project(tmp_path / "repo")
+    env = (front / ".env").read_text()
+    key = anon_key()
+    write_env(front / ".env.example", {"SUPABASE_KEY": "your-anon-public-key", "PUSHER_APP_KEY": "0f1e2d3c4b5a69788796"})
+    result = run_check(front, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert "PUSHER_APP_KEY equals frontend-streamlit/.env.example" in result.summary
+    assert key[:12] not in json.dumps(result.evidence)
+    write_env(front / ".env.example", {"SUPABASE_KEY": "your-anon-public-key"})
+    (front / ".env.backup").write_text(env)
+    git(tmp_path / "repo", "add", "-f", "frontend-streamlit/.env.backup")
+    result = run_check(front, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert {d["same_as"] for d in result.evidence["unrotated"]} == {"frontend-streamlit/.env.backup"}
+
+
+def test_rotated_flags_public_demo_keys_and_passes_otherwise(tmp_path):
+    front = make_good_project(tmp_path / "repo")
+    result = run_check(front, "secrets.rotated", "3.5")
+    assert result.status == Status.PASS, result.summary
+    assert "differ from" in result.summary and "frontend-streamlit/.env.example" in result.evidence["compared_with"]
+    demo = make_jwt({"iss": "supabase-demo", "role": "anon", "exp": 1983812996})
+    lines = [ln for ln in (front / ".env").read_text().splitlines() if not ln.startswith("SUPABASE_KEY=")]
+    env = "\n".join(lines) + f"\nSUPABASE_KEY={demo}\n"
+    (front / ".env").write_text(env)
+    result = run_check(front, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert result.evidence["demo_keys"] == [{"key": "SUPABASE_KEY", "why": "the public self-hosted Supabase demo key"}]
+
+
+def test_rotated_not_applicable_without_env(tmp_path):
+    root = init_repo(tmp_path / "noenv")
+    result = run_check(root, "secrets.rotated", "3.5")
+    assert result.status == Status.NOT_APPLICABLE and "no .env" in result.summary
+
+
+def test_service_key_in_frontend_config_is_critical(tmp_path):
+    root = init_repo(tmp_path / "svc")
+    (root / ".streamlit").mkdir()
+    (root / ".streamlit" / "secrets.toml").write_text(f'supabase_key = "{service_key()}"\n')
+    git(root, "add", "-A")
+    result = run_check(root, "secrets.config_files", "3.4")
+    assert result.status == Status.FAIL
+    assert result.evidence["findings"][0]["rule"] == "supabase-service-role-jwt"
+    assert result.evidence["findings"][0]["severity"] == "critical"
+
+
+def test_scan_params_exclude_and_bad_values(secrets_repo):
+    root, where = secrets_repo
+    result = run_check(root, "secrets.scan", "1.6", params={"exclude": ["docs/*"], "max_file_bytes": 2097152})
+    assert {f["file"] for f in result.evidence["findings"]} == {r for r, _ in where} - {"docs/RUNBOOK.md"}
+    result = run_check(root, "secrets.scan", "1.6", params={"max_file_bytes": "big"})
+    assert result.status == Status.ERROR and "max_file_bytes" in result.summary
+    result = run_check(root, "secrets.config_files", "3.4", params={"exclude": "docs/*"})
+    assert result.status == Status.ERROR and "exclude" in result.summary
+
+
+def test_new_modules_stay_headless():
+    import subprocess
+    import sys
+
+    code = ("import sys, readiness_tui.scanner, readiness_tui.fixes, readiness_tui.commands.fix, "
+            "readiness_tui.commands.secrets, checks.secrets, checks.streamlit_config\n"
+            "heavy = [m for m in ('textual', 'httpx', 'docker', 'supabase', 'tomlkit') if m in sys.modules]\n"
+            "assert not heavy, heavy")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=str(__import__("conftest").REPO))
+    assert proc.returncode == 0, proc.stderr
