@@ -65,7 +65,7 @@ def resolve(target: Target, ref: str, all_runs: list[Run] | None = None) -> Run:
         match = [r for r in all_runs if r.current]
     elif ref == "previous":
         match = [r for r in all_runs if not r.current][-1:]
-    elif ref.isdigit() and any(r.number == int(ref) for r in all_runs):
+    elif ref.isdigit() and (len(ref) < 4 or any(r.number == int(ref) for r in all_runs)):
         match = [r for r in all_runs if r.number == int(ref)]
     elif Path(ref).is_file():
         return Run(0, _read(Path(ref)), Path(ref), False)

@@ -174,7 +174,7 @@ def test_compose_v2_v1_and_missing(tmp_path, project):
     missing = run_item(settings, "2.2", {"compose_commands": [[none, "compose", "version"],
                                                               [str(tmp_path / "nothing"), "version"]]})
     assert missing.status == "fail" and "not found" in missing.summary
-    assert any("command not found" in str(t.get("result")) for t in missing.evidence["compose_tried"])
+    assert any("not found" in str(t.get("result")) for t in missing.evidence["compose_tried"])
 
 
 def test_version_parsing():
