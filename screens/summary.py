@@ -30,18 +30,17 @@ class SummaryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
+        yield Static(id="score")
         with VerticalScroll(id="summary-scroll"):
-            yield Static(id="score")
             yield Static(id="sections")
-            yield Static("[b]Blockers[/b] [$text-muted](critical first; enter opens the item)[/]",
-                         classes="heading")
+            yield Static(id="blockers-title", classes="heading")
             yield OptionList(id="blockers")
             yield Static(id="criteria")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
-        self.query_one("#blockers", OptionList).focus()
+        self.query_one("#blockers", OptionList).focus(scroll_visible=False)
 
     def _refresh(self, *_: object) -> None:
         app = self.app
@@ -57,20 +56,26 @@ class SummaryScreen(Screen[None]):
             + (f" · {running} check(s) still running" if running else "") + "[/]",
         ]
         self.query_one("#score", Static).update("\n".join(lines))
-        rows = ["[b]Sections[/b]"]
+        cells = []
         for section in checklist.sections:
             items = app.section_items(section.id)  # type: ignore[attr-defined]
             done = sum(1 for v in items if v.completed)
             applicable = sum(1 for v in items if v.status.value != "not_applicable")
             failing = sum(1 for v in items if v.status.value in ("fail", "error") or v.waiver_expired)
-            fail_text = f" [$error]{failing} failing[/]" if failing else ""
-            rows.append(f" {section.id:>2}. {escape(section.title[:30].ljust(30))} {bar(done, applicable, 16)} "
-                        f"{done:>2}/{applicable:<2}{fail_text}")
+            mark = "[$error]✗[/]" if failing else ("[$success]✓[/]" if done == applicable else " ")
+            cells.append(f"{mark}{section.id:>3}. {escape(section.title[:22].ljust(22))} {bar(done, applicable, 8)} "
+                         f"{done:>2}/{applicable:<2}")
+        # Two columns: the ten sections fit in five lines, leaving room for the blockers at 80×24.
+        half = (len(cells) + 1) // 2
+        rows = ["[b]Sections[/b] [$text-muted](✗ has a failing item)[/]"]
+        rows += [f"{left}  {right}" for left, right in zip(cells[:half], cells[half:] + [""], strict=False)]
         self.query_one("#sections", Static).update("\n".join(rows))
         options = self.query_one("#blockers", OptionList)
         highlighted = options.highlighted
         options.clear_options()
         open_items = blockers(views)
+        self.query_one("#blockers-title", Static).update(
+            f"[b]Blockers[/b] {len(open_items)} [$text-muted](critical first; enter opens the item)[/]")
         if open_items:
             options.add_options([
                 Option(f"{glyph(v.status, v.waiver_expired)} {v.item.id:>5} "
