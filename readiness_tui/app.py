@@ -236,8 +236,20 @@ class ReadinessApp(App[int]):
         self.post_message(RunSaved(record))
 
     def view(self, item_id: str | None = None) -> ItemView:
-        """The effective view of an item (default: the current one)."""
-        return self.views[item_id or self.current_item]
+        """The effective view of an item (default: the selected one)."""
+        return self.views[item_id or self.selected_item()]
+
+    def selected_item(self) -> str:
+        """The item the cursor is on now.
+
+        Keys are read ahead of the messages that follow the cursor, so an action typed right after
+        a cursor move asks the list itself rather than trusting `current_item` to be up to date.
+        """
+        highlighted = getattr(self.screen, "highlighted_item", None)
+        item_id = highlighted() if callable(highlighted) else None
+        if item_id and item_id != self.current_item:
+            self.current_item = item_id
+        return self.current_item
 
     def section_items(self, section_id: int | None = None) -> list[ItemView]:
         """Views of one section's items in order."""
@@ -406,7 +418,7 @@ class ReadinessApp(App[int]):
     def next_failing_id(self) -> str | None:
         """The next failing or erroring item after the current one (wrapping round)."""
         order = [i.id for i in self.target.checklist.items]
-        start = order.index(self.current_item) if self.current_mode == "section" else -1
+        start = order.index(self.selected_item()) if self.current_mode == "section" else -1
         for offset in range(1, len(order) + 1):
             item_id = order[(start + offset) % len(order)]
             view = self.views.get(item_id)
@@ -444,7 +456,7 @@ class ReadinessApp(App[int]):
 
     def action_rerun_item(self) -> None:
         """Run the current item's checks again."""
-        item = self.target.checklist.item(self.current_item)
+        item = self.target.checklist.item(self.selected_item())
         if not item.checks:
             self.notify(f"{item.id} has no automated check: confirm it, mark it n/a or waive it", timeout=4)
             return
@@ -495,7 +507,7 @@ class ReadinessApp(App[int]):
         if self.view().decision is None:
             self.notify("no decision to undo on this item", timeout=3)
             return
-        self._decide("clear", self.current_item, {})
+        self._decide("clear", self.selected_item(), {})
 
     def _decide(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
         if answer.get("name"):
@@ -526,7 +538,7 @@ class ReadinessApp(App[int]):
 
     def action_fix(self) -> None:
         """Show the safe fix of the current item as a diff; apply it when confirmed."""
-        self.find_fix(self.current_item)
+        self.find_fix(self.selected_item())
 
     @work(group="fix", exclusive=True, exit_on_error=False)
     async def find_fix(self, item_id: str) -> None:

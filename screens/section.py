@@ -124,6 +124,11 @@ class SectionScreen(Screen[None]):
             options.highlighted = index
         self._show_detail()
 
+    def highlighted_item(self) -> str | None:
+        """The id of the item under the cursor."""
+        option = self.query_one("#items", OptionList).highlighted_option
+        return option.id if option is not None else None
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and event.option.id != self.app.current_item:  # type: ignore[attr-defined]
             self.app.current_item = event.option.id  # type: ignore[attr-defined]
