@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import getpass
 import importlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -28,14 +30,18 @@ from textual.screen import ModalScreen, Screen
 
 import screens
 from readiness_tui.errors import UsageError
-from readiness_tui.model import ItemResult, Status
-from readiness_tui.scoring import ItemView, Score, build_views, compute_score
-from readiness_tui.store import RunRecord
-from readiness_tui.target import Target, open_target
+
+if TYPE_CHECKING:
+    from readiness_tui.model import ItemResult
+    from readiness_tui.scoring import ItemView, Score
+    from readiness_tui.store import RunRecord
+    from readiness_tui.target import Target
 
 POLL_SECONDS = 2.0
 REDRAW_SECONDS = 0.1
-FAILING = (Status.FAIL, Status.ERROR)
+FAILING = ("fail", "error")
+#: Actions that work while the project is still being read (everything else waits for it).
+ALWAYS = ("quit", "help", "command_palette")
 
 
 class CheckStarted(Message):
@@ -112,11 +118,19 @@ def _screen(module: str, name: str) -> Screen[None]:
     return getattr(importlib.import_module(f"screens.{module}"), name)()
 
 
+def _palette_provider() -> type:
+    """The command palette provider, imported when the palette first opens."""
+    from screens.palette import ReadinessCommands
+
+    return ReadinessCommands
+
+
 class ReadinessApp(App[int]):
     """The readiness wizard."""
 
     TITLE = "readiness"
-    CSS_PATH = Path(screens.__file__).parent / "app.tcss"
+    # Each screen brings its own .tcss (CSS_PATH on the screen), read when it is first shown.
+    CSS_PATH = Path(screens.__file__).parent / "start.tcss"
     ENABLE_COMMAND_PALETTE = True
     MODES = {
         "start": lambda: _screen("start", "StartScreen"),
@@ -137,22 +151,28 @@ class ReadinessApp(App[int]):
         Binding("g", "show_signoff", "Sign-off"),
         Binding("x", "export", "Export", show=False),
         Binding("f5", "reload", "Reload", show=False),
-        *[Binding(str(n % 10), f"goto_section({n})", f"Section {n}", show=False) for n in range(1, 11)],
     ]
+    #: Digit keys open sections 1..9 and 10 (handled in on_key: ten bindings cost start-up time).
+    SECTION_KEYS = {str(n % 10): n for n in range(1, 11)}
 
     section_id: reactive[int] = reactive(1)
     current_item: reactive[str] = reactive("")
     state_version: reactive[int] = reactive(0)
 
-    def __init__(self, target: Target, *, run_checks: bool = True) -> None:
-        # The commands provider is imported here, not at module level, to keep the import light.
-        from screens.palette import ReadinessCommands
+    COMMANDS = App.COMMANDS | {lambda: _palette_provider()}
 
-        self.COMMANDS = App.COMMANDS | {ReadinessCommands}
+    def __init__(self, project_dir: str | Path, checklist_path: str | Path | None = None, *,
+                 run_checks: bool = True) -> None:
         super().__init__()
-        self.target = target
+        self.project_dir = Path(project_dir).expanduser().resolve()
+        self.checklist_path = checklist_path
         self.run_checks = run_checks
-        self.record: RunRecord = RunRecord(project=target.project)
+        self._target: Target | None = None
+        self._target_lock = threading.Lock()
+        self.ready = False
+        """True once the project is read: its checklist, settings and run record are shown."""
+        self.startup_error: UsageError | None = None
+        self.record: RunRecord | None = None
         self.views: dict[str, ItemView] = {}
         self.score: Score | None = None
         self.running: dict[str, float] = {}
@@ -161,28 +181,60 @@ class ReadinessApp(App[int]):
         self.last_run_seconds: float | None = None
         self._stamp = RecordStamp()
         self._redraw_pending = False
-        self.started_at = time.monotonic()
-        self.first_item = target.checklist.items[0].id
-        self.set_reactive(ReadinessApp.current_item, self.first_item)
-        self.sub_title = Path(target.project).name
+        self.sub_title = self.project_dir.name
+
+    @property
+    def target(self) -> Target:
+        """The project (checklist, settings, run record), opened on first use.
+
+        The wizard opens it in a thread after the first paint; tests and helpers may use it at once.
+        """
+        with self._target_lock:
+            if self._target is None:
+                from readiness_tui.target import open_target
+
+                self._target = open_target(self.project_dir, self.checklist_path)
+            return self._target
 
     # ---- state -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.apply_record(self.target.store.load(), force=True)
+        # The first screen paints before anything else happens: the project is read, the record
+        # loaded and the check modules imported after it (start-up stays close to a bare Textual app).
+        self.call_after_refresh(self.open_project)
+
+    @work(group="record", exit_on_error=False)
+    async def open_project(self) -> None:
+        """Read the project and its run record (in a thread), show them, then start every check."""
+        try:
+            target = await asyncio.to_thread(lambda: self.target)
+            record = await asyncio.to_thread(target.store.load)
+        except UsageError as exc:
+            # A malformed .env, readiness.toml or checklist: leave, and the CLI prints FILE:LINE.
+            self.startup_error = exc
+            self.exit(2, return_code=2)
+            return
+        first = target.checklist.items[0]
+        if not self.current_item:
+            self.set_reactive(ReadinessApp.current_item, first.id)
+            self.set_reactive(ReadinessApp.section_id, first.section_id)
+        self.apply_record(record)
+        self.ready = True
         self.redraw_now()
-        for notice in self.target.store.notices:
+        self.refresh_bindings()
+        for notice in target.store.notices:
             self.notify(notice, severity="warning", timeout=10)
-        if self.target.settings.keyring_note:
-            self.notify(self.target.settings.keyring_note, timeout=6)
+        if target.settings.keyring_note:
+            self.notify(target.settings.keyring_note, timeout=6)
         self.set_interval(POLL_SECONDS, self.poll_record, name="poll-record")
         if self.run_checks:
-            # After the first paint: check modules load in the worker, never before the screen shows.
-            self.call_after_refresh(self.start_all_checks)
+            self.start_all_checks()
 
     def apply_record(self, record: RunRecord, force: bool = False) -> None:
         """Show this record if it is at least as new as the one shown (never step back)."""
-        if not force and record.revision < self.record.revision:
+        from readiness_tui.scoring import build_views, compute_score
+
+        if not force and self.record is not None and record.revision < self.record.revision:
             return
         self.record = record
         self._stamp = self._read_stamp()
@@ -226,7 +278,7 @@ class ReadinessApp(App[int]):
 
     def poll_record(self) -> None:
         """Reload the record when another process changed it (cheap stat; the read is in a thread)."""
-        if self._read_stamp() != self._stamp:
+        if self.ready and self._read_stamp() != self._stamp:
             self.reload_record()
 
     @work(group="record", exclusive=True, exit_on_error=False)
@@ -296,6 +348,7 @@ class ReadinessApp(App[int]):
     async def run_items(self, item_ids: list[str], full: bool = False) -> None:
         """Run items in the background; each result is saved the moment it arrives."""
         from checks.base import load_all
+        from readiness_tui.model import ItemResult, Status
         from readiness_tui.runner import ItemFinished, ItemProgress, ItemStarted, RunEvent, Runner
         from readiness_tui.target import begin_run, save_results
 
@@ -360,9 +413,9 @@ class ReadinessApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Global keys do nothing while a dialog is open: its fields own the keyboard.
-        if isinstance(self.screen, ModalScreen) and action not in ("quit", "help", "command_palette"):
-            return False
-        return True
+        if action in ALWAYS:
+            return True
+        return self.ready and not isinstance(self.screen, ModalScreen)
 
     def show_section(self, section_id: int, item_id: str | None = None) -> None:
         """Open a section (and select an item of it)."""
@@ -382,6 +435,12 @@ class ReadinessApp(App[int]):
         """Open the section of an item with that item selected."""
         item = self.target.checklist.item(item_id)
         self.show_section(item.section_id, item.id)
+
+    def on_key(self, event: events.Key) -> None:
+        section_id = self.SECTION_KEYS.get(event.key)
+        if section_id is not None and self.ready and not isinstance(self.screen, ModalScreen):
+            event.stop()
+            self.show_section(section_id)
 
     def action_goto_section(self, section_id: int) -> None:
         """Open section N."""
@@ -422,7 +481,7 @@ class ReadinessApp(App[int]):
         for offset in range(1, len(order) + 1):
             item_id = order[(start + offset) % len(order)]
             view = self.views.get(item_id)
-            if view is not None and (view.status in FAILING or view.waiver_expired):
+            if view is not None and (view.status.value in FAILING or view.waiver_expired):
                 return item_id
         return None
 
@@ -638,15 +697,23 @@ class ReadinessApp(App[int]):
 def make_app(project_dir: str | Path, checklist_path: str | None = None, *, run_checks: bool = True) -> ReadinessApp:
     """Build the wizard for a project (the one factory used by the CLI and the tests).
 
-    Raises UsageError for a missing directory or a malformed `.env`, `readiness.toml` or checklist.
+    Raises UsageError for a missing directory or checklist file; a malformed `.env`,
+    `readiness.toml` or checklist is found when the app reads the project (`startup_error`).
     """
-    return ReadinessApp(open_target(project_dir, checklist_path), run_checks=run_checks)
+    root = Path(project_dir).expanduser()
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    if checklist_path is not None and not Path(checklist_path).is_file():
+        raise UsageError(f"{checklist_path}: checklist file not found")
+    return ReadinessApp(root, checklist_path, run_checks=run_checks)
 
 
 def run_app(project_dir: str | Path, checklist_path: str | None = None) -> int:
     """Run the wizard in this terminal; returns the exit status."""
     app = make_app(project_dir, checklist_path)
     result = app.run()
+    if app.startup_error is not None:
+        raise app.startup_error
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)

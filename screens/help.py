@@ -42,6 +42,7 @@ KEYMAP: list[tuple[str, list[tuple[str, str]]]] = [
 class HelpScreen(ModalScreen[None]):
     """Shows every key; any of escape, q, ? closes it."""
 
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
 
     def compose(self) -> ComposeResult:

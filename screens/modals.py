@@ -22,6 +22,7 @@ class FormDialog(ModalScreen[Answer | None]):
     Enter in the last field (or the OK button) submits; Escape cancels.
     """
 
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     TITLE_TEXT = ""
     SUBMIT = "OK"
@@ -165,6 +166,7 @@ class FieldDialog(FormDialog):
 class ExportDialog(ModalScreen[str | None]):
     """Ask where to write the report; the extension picks the format."""
 
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default: str) -> None:
@@ -197,6 +199,7 @@ class ExportDialog(ModalScreen[str | None]):
 class FixDialog(ModalScreen[bool]):
     """Show a fix's diff; `a` (or the Apply button) applies it, Escape cancels."""
 
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("a", "apply", "Apply")]
 
     def __init__(self, item_id: str, name: str, description: str, diff: str) -> None:

@@ -36,6 +36,8 @@ class ReadinessCommands(Provider):
         commands: list[tuple[str, Callable[[], object], str]] = [
             (title, partial(app.run_action, action), text) for title, action, text in ACTIONS
         ]
+        if not app.ready:  # type: ignore[attr-defined]
+            return commands
         checklist = app.target.checklist  # type: ignore[attr-defined]
         for section in checklist.sections:
             commands.append((f"Section {section.id}: {section.title}",

@@ -27,6 +27,8 @@ def check_descriptions() -> dict[str, str]:
 class SectionScreen(Screen[None]):
     """Items of the current section with their status, and the selected item's detail."""
 
+    CSS_PATH = "section.tcss"
+
     BINDINGS = [
         Binding("r", "app.rerun_item", "Re-run"),
         Binding("R", "app.rerun_section", "Re-run section", key_display="R"),
@@ -94,10 +96,11 @@ class SectionScreen(Screen[None]):
             self._shown_section = section.id
             options.clear_options()
             options.add_options([Option(p, id=v.item.id) for p, v in zip(prompts, views, strict=True)])
+            self._select_current()
         else:
+            # The cursor stays where the person put it: a redraw never moves it (keys may be ahead).
             for index, prompt in enumerate(prompts):
                 options.replace_option_prompt_at_index(index, prompt)
-        self._select_current()
         self._show_detail()
 
     def _tick(self) -> None:
@@ -130,6 +133,8 @@ class SectionScreen(Screen[None]):
         return option.id if option is not None else None
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != event.option_list.highlighted:
+            return  # stale: the cursor has moved on since (keys typed ahead)
         if event.option.id and event.option.id != self.app.current_item:  # type: ignore[attr-defined]
             self.app.current_item = event.option.id  # type: ignore[attr-defined]
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -71,24 +70,33 @@ def target_markup(settings: Settings, record_note: str) -> str:
 class StartScreen(Screen[None]):
     """The target as found."""
 
-    BINDINGS = [Binding("enter", "app.next_section", "Begin")]
+    # The screen itself scrolls (no scroll container: the first paint stays cheap).
+    BINDINGS = [
+        Binding("enter", "app.next_section", "Begin"),
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
-        with VerticalScroll(id="start-scroll", can_focus=True):
-            yield Static(id="start-text")
+        yield Static(id="start-text")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
-        self.query_one("#start-scroll").focus()
 
     def _refresh(self, *_: object) -> None:
         app = self.app
+        text = self.query_one("#start-text", Static)
+        if not app.ready:  # type: ignore[attr-defined]
+            text.update(f"Reading the project in {escape(str(app.project_dir))}…")  # type: ignore[attr-defined]
+            return
         record = app.record  # type: ignore[attr-defined]
         if app.target.store.exists():  # type: ignore[attr-defined]
             note = (f"resumed: revision {record.revision}, {len(record.results)} results, "
                     f"{len(record.decisions)} decisions, updated {record.updated_at}")
         else:
             note = "new (nothing recorded yet)"
-        self.query_one("#start-text", Static).update(target_markup(app.target.settings, note))  # type: ignore[attr-defined]
+        text.update(target_markup(app.target.settings, note))  # type: ignore[attr-defined]

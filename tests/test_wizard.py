@@ -64,6 +64,7 @@ async def open_item(app: ReadinessApp, pilot, item_id: str) -> None:
 async def test_flow_start_sections_summary_signoff(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         inject_results(app, sample_results())
         await settle(app, pilot)
         assert app.current_mode == "start"
@@ -126,6 +127,7 @@ async def test_flow_start_sections_summary_signoff(good_project: Path) -> None:
 async def test_deployment_field_recorded(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await pilot.press("g")
         await settle(app, pilot)
         listing = app.screen.query_one("#signoff-list", OptionList)
@@ -145,6 +147,7 @@ async def test_deployment_field_recorded(good_project: Path) -> None:
 async def test_confirm_with_note(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "8.6")
         await pilot.press("c")
         await settle(app, pilot)
@@ -161,6 +164,7 @@ async def test_confirm_with_note(good_project: Path) -> None:
 async def test_confirm_refused_for_failing_automated_item(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         inject_results(app, sample_results())
         await open_item(app, pilot, "1.4")
         await pilot.press("c")
@@ -173,6 +177,7 @@ async def test_confirm_refused_for_failing_automated_item(good_project: Path) ->
 async def test_not_applicable_requires_reason(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "1.5")
         await pilot.press("n")
         await settle(app, pilot)
@@ -191,6 +196,7 @@ async def test_not_applicable_requires_reason(good_project: Path) -> None:
 async def test_waive_needs_another_approver(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         inject_results(app, sample_results())
         await open_item(app, pilot, "1.4")
         await pilot.press("w")
@@ -217,6 +223,7 @@ async def test_waive_needs_another_approver(good_project: Path) -> None:
 async def test_escape_cancels_without_writing(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "8.7")
         await pilot.press("c")
         await settle(app, pilot)
@@ -230,6 +237,7 @@ async def test_escape_cancels_without_writing(good_project: Path) -> None:
 async def test_undo_decision(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         decisions.confirm(app.target, "8.6", NAME)
         await pilot.press("f5")
         await settle(app, pilot)
@@ -244,6 +252,7 @@ async def test_undo_decision(good_project: Path) -> None:
 async def test_rerun_item_and_section(good_project: Path, probe_checklist: Path) -> None:
     app = app_for(good_project, checklist_path=str(probe_checklist))
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         (good_project / "probe.txt").write_text("fail\n")
         PROBE_GATE.set()
         await open_item(app, pilot, "1.1")
@@ -263,6 +272,7 @@ async def test_rerun_item_and_section(good_project: Path, probe_checklist: Path)
 async def test_running_check_shows_spinner_and_elapsed(good_project: Path, probe_checklist: Path) -> None:
     app = app_for(good_project, checklist_path=str(probe_checklist))
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "1.2")
         await pilot.press("r")
         for _ in range(50):  # bounded: the gate check is waiting, the UI must still answer
@@ -288,6 +298,7 @@ async def test_background_run_streams_results(good_project: Path, probe_checklis
     PROBE_GATE.set()
     app = make_app(good_project, str(probe_checklist), run_checks=True)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await settle(app, pilot)
         record = app.target.store.load()
         assert record.results["1.1"].status == Status.WARN
@@ -299,6 +310,7 @@ async def test_background_run_streams_results(good_project: Path, probe_checklis
 async def test_fix_absent_says_so(good_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "2.1")
         notes: list[str] = []
         monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))
@@ -325,6 +337,7 @@ async def test_fix_shows_diff_and_applies(good_project: Path, monkeypatch: pytes
     monkeypatch.setitem(sys.modules, "readiness_tui.fixes", fake)
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "1.7")
         await pilot.press("f")
         # No settle() while the dialog is open: the fix worker is waiting for its answer.
@@ -343,6 +356,7 @@ async def test_fix_shows_diff_and_applies(good_project: Path, monkeypatch: pytes
 async def test_next_failing_jumps_and_wraps(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         inject_results(app, sample_results())
         order = []
         for _ in range(4):
@@ -356,6 +370,7 @@ async def test_next_failing_jumps_and_wraps(good_project: Path) -> None:
 async def test_digit_keys_and_left_right(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await pilot.press("7")
         await settle(app, pilot)
         assert (app.current_mode, app.section_id) == ("section", 7)
@@ -378,6 +393,7 @@ async def test_digit_keys_and_left_right(good_project: Path) -> None:
 async def test_summary_blocker_opens_item(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         inject_results(app, sample_results())
         await pilot.press("s")
         await settle(app, pilot)
@@ -398,6 +414,7 @@ async def test_summary_blocker_opens_item(good_project: Path) -> None:
 async def test_command_palette_runs_actions(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await pilot.press("ctrl+p")
         await settle(app, pilot)
         await type_text(pilot, "Item 9.4")
@@ -421,6 +438,7 @@ async def test_command_palette_runs_actions(good_project: Path) -> None:
 async def test_help_and_export(good_project: Path, tmp_path: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await pilot.press("question_mark")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "HelpScreen"
@@ -447,6 +465,7 @@ async def test_help_and_export(good_project: Path, tmp_path: Path) -> None:
 async def test_usable_at_80x24(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         inject_results(app, sample_results())
         await open_item(app, pilot, "1.4")
         items = app.screen.query_one("#items", OptionList)
@@ -470,6 +489,7 @@ def test_no_color_is_honoured(good_project: Path, monkeypatch: pytest.MonkeyPatc
 async def test_second_wizard_sees_changes_and_never_overwrites(good_project: Path) -> None:
     first = app_for(good_project)
     async with first.run_test(size=(100, 30)) as pilot:
+        await settle(first, pilot)  # the project is read after the first paint
         await open_item(first, pilot, "8.6")
         # A second wizard (another process, same project) records a decision.
         other = open_target(good_project)
@@ -492,6 +512,7 @@ async def test_second_wizard_sees_changes_and_never_overwrites(good_project: Pat
 async def test_reopening_resumes_the_record(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "3.6")
         await pilot.press("n")
         await type_text(pilot, "frontend has no DB user")
@@ -499,12 +520,22 @@ async def test_reopening_resumes_the_record(good_project: Path) -> None:
         await settle(app, pilot)
     again = app_for(good_project)
     async with again.run_test(size=(100, 30)) as pilot:
+        await settle(again, pilot)  # the project is read after the first paint
         await settle(again, pilot)
         assert again.views["3.6"].status == Status.NOT_APPLICABLE
         assert "resumed" in str(again.screen.query_one("#start-text", Static).render())
 
 
 # ---- command line and start-up ------------------------------------------------------------------
+
+async def test_malformed_env_is_a_clear_message(good_project: Path) -> None:
+    (good_project / ".env").write_text("GOOD=1\nthis line is not an assignment\n")
+    app = make_app(good_project, run_checks=False)  # the project is read after the first paint
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.startup_error is not None)
+    assert app.return_code == 2
+    assert f"{good_project / '.env'}:2" in str(app.startup_error)
+
 
 def test_tui_bad_directory_is_a_clear_message(tmp_path: Path) -> None:
     proc = run_cli("tui", str(tmp_path / "missing"))

@@ -45,6 +45,9 @@ def snapshot_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReadinessAp
 async def _prepare(app: ReadinessApp, pilot, *keys: str) -> None:
     inject_results(app, sample_results())
     await pilot.pause()
+    await app.workers.wait_for_complete()  # the project is read after the first paint
+    await pilot.pause()
+    assert app.ready
     await pilot.press(*keys)
     await pilot.pause()
     await app.workers.wait_for_complete()
