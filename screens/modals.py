@@ -40,11 +40,11 @@ class FormDialog(ModalScreen[Answer | None]):
                 yield Static(self.intro, classes="dialog-intro")
             for key, text, value, required in self.fields:
                 yield Label(f"{escape(text)}{' (required)' if required else ''}")
-                yield Input(value=value, id=f"field-{key}")
+                yield Input(value=value, id=f"field-{key}", compact=True)
             yield Static("", id="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.SUBMIT, variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button(self.SUBMIT, variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         inputs = list(self.query(Input))
@@ -178,10 +178,10 @@ class ExportDialog(ModalScreen[str | None]):
             yield Static("[b]Export the report[/b]", classes="dialog-title")
             yield Static(".md Markdown (the checklist's shape) · .json JSON · .xml JUnit · .txt text",
                          classes="dialog-intro")
-            yield Input(value=self.default, id="field-path")
+            yield Input(value=self.default, id="field-path", compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button("Export", variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -216,8 +216,8 @@ class FixDialog(ModalScreen[bool]):
             with VerticalScroll(id="diff-scroll", can_focus=True):
                 yield Static(self._diff_markup(), id="diff")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply (a)", variant="warning", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply (a)", variant="warning", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def _diff_markup(self) -> str:
         lines = []
