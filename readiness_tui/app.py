@@ -26,7 +26,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 
 import screens
 from readiness_tui.errors import UsageError
@@ -150,6 +150,7 @@ class ReadinessApp(App[int]):
         Binding("s", "show_summary", "Summary"),
         Binding("g", "show_signoff", "Sign-off"),
         Binding("x", "export", "Export", show=False),
+        Binding("d", "deploy", "Deploy steps", show=False),
         Binding("f5", "reload", "Reload", show=False),
     ]
     #: Digit keys open sections 1..9 and 10 (handled in on_key: ten bindings cost start-up time).
@@ -211,8 +212,11 @@ class ReadinessApp(App[int]):
             record = await asyncio.to_thread(target.store.load)
         except UsageError as exc:
             # A malformed .env, readiness.toml or checklist: leave, and the CLI prints FILE:LINE.
+            from rich.text import Text
+
             self.startup_error = exc
-            self.exit(2, return_code=2)
+            # Textual prints the message on stderr once the terminal is restored (for every caller).
+            self.exit(return_code=2, message=Text(f"readiness: {exc}"))
             return
         first = target.checklist.items[0]
         if not self.current_item:
@@ -415,7 +419,11 @@ class ReadinessApp(App[int]):
         # Global keys do nothing while a dialog is open: its fields own the keyboard.
         if action in ALWAYS:
             return True
-        return self.ready and not isinstance(self.screen, ModalScreen)
+        return self.ready and self.on_wizard_screen()
+
+    def on_wizard_screen(self) -> bool:
+        """True on the four wizard screens (not in a dialog, nor on a screen pushed over them)."""
+        return bool(getattr(self.screen, "WIZARD_SCREEN", False))
 
     def show_section(self, section_id: int, item_id: str | None = None) -> None:
         """Open a section (and select an item of it)."""
@@ -438,7 +446,7 @@ class ReadinessApp(App[int]):
 
     def on_key(self, event: events.Key) -> None:
         section_id = self.SECTION_KEYS.get(event.key)
-        if section_id is not None and self.ready and not isinstance(self.screen, ModalScreen):
+        if section_id is not None and self.ready and self.on_wizard_screen():
             event.stop()
             self.show_section(section_id)
 
@@ -507,6 +515,16 @@ class ReadinessApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_deploy(self) -> None:
+        """The deployment steps (backup, final tests, deploy, verify, rollback, watch) with live logs."""
+        try:
+            from screens.deploy import DeployScreen
+        except ImportError:
+            self.notify("the deployment steps are not part of this build", timeout=4)
+            return
+        # Steps write to the run record; the poll shows their outcome, and reading at once on return.
+        self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
 
     def action_reload(self) -> None:
         self.reload_record()
@@ -710,10 +728,26 @@ def make_app(project_dir: str | Path, checklist_path: str | None = None, *, run_
 
 def run_app(project_dir: str | Path, checklist_path: str | None = None) -> int:
     """Run the wizard in this terminal; returns the exit status."""
+    import signal
+
     app = make_app(project_dir, checklist_path)
-    result = app.run()
+
+    def stop(signum: int, frame: object) -> None:
+        # A dropped SSH connection (SIGHUP) or a kill (SIGTERM): leave cleanly; everything is saved.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the app's loop is not running (yet, or any more)
+            raise KeyboardInterrupt from None
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = app.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if app.startup_error is not None:
-        raise app.startup_error
+        return 2  # the message was printed as the app closed
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)

@@ -23,6 +23,7 @@ ACTIONS = [
     ("Show the summary and score", "show_summary", "s"),
     ("Show the sign-off", "show_signoff", "g"),
     ("Export the report", "export", "x: Markdown, JSON or JUnit"),
+    ("Deployment steps: backup, deploy, verify, rollback", "deploy", "d: run them with live logs"),
     ("Reload the run record", "reload", "F5"),
     ("Help: every key", "help", "?"),
 ]

@@ -27,6 +27,8 @@ def check_descriptions() -> dict[str, str]:
 class SectionScreen(Screen[None]):
     """Items of the current section with their status, and the selected item's detail."""
 
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
     CSS_PATH = "section.tcss"
 
     BINDINGS = [

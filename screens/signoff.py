@@ -18,6 +18,8 @@ STATE_STYLE = {"valid": "$success", "stale": "bold $warning", "invalid": "bold $
 class SignoffScreen(Screen[None]):
     """Select a role or a deployment field and press enter to sign or fill it in."""
 
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
     CSS_PATH = "signoff.tcss"
 
     BINDINGS = [Binding("enter", "edit", "Sign / edit")]

@@ -70,6 +70,8 @@ def target_markup(settings: Settings, record_note: str) -> str:
 class StartScreen(Screen[None]):
     """The target as found."""
 
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
     # The screen itself scrolls (no scroll container: the first paint stays cheap).
     BINDINGS = [
         Binding("enter", "app.next_section", "Begin"),

@@ -26,6 +26,8 @@ def bar(done: int, total: int, width: int = 20) -> str:
 class SummaryScreen(Screen[None]):
     """Where the run stands, and what stands between it and `ready`."""
 
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
     CSS_PATH = "summary.tcss"
 
     BINDINGS = [Binding("enter", "open_blocker", "Open item", show=False)]

@@ -455,6 +455,28 @@ async def test_help_and_export(good_project: Path, tmp_path: Path) -> None:
         assert statuses["1.4"] == "fail"
 
 
+async def test_deployment_steps_screen(good_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    app = app_for(good_project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        notes: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))
+        await pilot.press("d")
+        await settle(app, pilot)
+        if importlib.util.find_spec("screens.deploy") is None:  # another area's screen, not in every build
+            assert notes == ["the deployment steps are not part of this build"]
+            return
+        assert type(app.screen).__name__ == "DeployScreen"
+        await pilot.press("right", "7")  # the wizard's navigation keys stay out of its way
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "DeployScreen"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "StartScreen"
+
+
 async def test_usable_at_80x24(good_project: Path) -> None:
     app = app_for(good_project)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,8 +1,8 @@
 """The wizard in a real terminal (tmux): keys in, screen read back with capture-pane.
 
 Starts `python -m readiness_tui tui DIR` on a fixture project whose live checks point at closed
-loopback ports, records two decisions with the keyboard, quits, reopens, and checks the same
-decisions are shown.
+loopback ports, records a decision with the keyboard, kills the terminal, reopens, records another,
+quits, reopens, and checks the same decisions are shown.
 """
 
 from __future__ import annotations
@@ -93,6 +93,16 @@ def test_decisions_survive_quit_and_reopen(tmux: Tmux, wizard_project: Path) -> 
     tmux.text("internal tool")
     tmux.keys("Enter")
     tmux.wait(lambda s: "not applicable: internal tool" in s, "the decision on 8.6")
+
+    # The terminal goes away mid-run (a dropped SSH connection): nothing is lost.
+    tmux.run("kill-session", "-t", "wiz")
+    assert Store(wizard_project).load().decisions["8.6"].reason == "internal tool"
+    tmux.start(wizard_project)
+    tmux.wait(lambda s: "1 decisions" in s, "the resumed record after the terminal was killed")
+    tmux.keys("8")
+    tmux.wait(lambda s: "8. Testing & Validation" in s, "section 8 after the kill")
+    tmux.keys("Down", "Down", "Down", "Down", "Down")
+    tmux.wait(lambda s: "not applicable: internal tool" in s, "8.6 after the kill")
     tmux.keys("Down", "c")
     tmux.wait(lambda s: "Confirm item" in s, "the confirm dialog")
     tmux.text("UAT signed off")
