@@ -28,6 +28,8 @@ def snapshot_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReadinessAp
     project = make_good_project(tmp_path / "repo")
     app = make_app(project, run_checks=False)
     app.animation_level = "none"
+    # Toasts depend on the machine (e.g. whether an OS keyring is there): not part of the picture.
+    monkeypatch.setattr(app, "notify", lambda *args, **kwargs: None)
 
     def decide(record) -> None:
         record.decisions["1.5"] = Decision("not_applicable", "Ada Lovelace", "2026-01-15T09:31:00+00:00",
