@@ -232,7 +232,8 @@ class ReadinessApp(App[int]):
             self.notify(target.settings.keyring_note, timeout=6)
         self.set_interval(POLL_SECONDS, self.poll_record, name="poll-record")
         if self.run_checks:
-            self.start_all_checks()
+            # After the target is painted: importing the check modules competes for the interpreter.
+            self.call_after_refresh(self.start_all_checks)
 
     def apply_record(self, record: RunRecord, force: bool = False) -> None:
         """Show this record if it is at least as new as the one shown (never step back)."""
