@@ -209,6 +209,7 @@ class ReadinessApp(App[int]):
         """Read the project and its run record (in a thread), show them, then start every check."""
         try:
             target = await asyncio.to_thread(lambda: self.target)
+            self._stamp = self._read_stamp()
             record = await asyncio.to_thread(target.store.load)
         except UsageError as exc:
             # A malformed .env, readiness.toml or checklist: leave, and the CLI prints FILE:LINE.
@@ -242,7 +243,6 @@ class ReadinessApp(App[int]):
         if not force and self.record is not None and record.revision < self.record.revision:
             return
         self.record = record
-        self._stamp = self._read_stamp()
         views = build_views(self.target.checklist, record)
         self.views = {v.item.id: v for v in views}
         self.score = compute_score(self.target.checklist, views)
@@ -289,6 +289,8 @@ class ReadinessApp(App[int]):
     @work(group="record", exclusive=True, exit_on_error=False)
     async def reload_record(self) -> None:
         """Re-read the run record from disk."""
+        # The file's stamp is taken before reading: a write that lands meanwhile is seen next poll.
+        self._stamp = self._read_stamp()
         record = await asyncio.to_thread(self.target.store.load)
         self.post_message(RunSaved(record))
 
