@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -31,13 +32,12 @@ async def settle(app: ReadinessApp, pilot) -> None:
     await pilot.pause()
 
 
-async def wait_until(pilot, condition, tries: int = 200) -> None:
+async def wait_until(pilot, condition, deadline_s: float = 15.0) -> None:
     """Pause until `condition()` holds (bounded: a broken wizard fails the test, never hangs it)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    assert condition()
+    end = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < end, "timed out waiting for the wizard"
+        await pilot.pause(0.02)
 
 
 async def type_text(pilot, text: str) -> None:
@@ -269,11 +269,7 @@ async def test_running_check_shows_spinner_and_elapsed(good_project: Path, probe
         await settle(app, pilot)  # the project is read after the first paint
         await open_item(app, pilot, "1.2")
         await pilot.press("r")
-        for _ in range(50):  # bounded: the gate check is waiting, the UI must still answer
-            await pilot.pause()
-            if "1.2" in app.running:
-                break
-        assert "1.2" in app.running
+        await wait_until(pilot, lambda: "1.2" in app.running)  # the gate check waits; the UI answers
         app.screen._tick()
         row = str(app.screen.query_one("#items", OptionList).get_option_at_index(1).prompt)
         assert any(frame in row for frame in "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
