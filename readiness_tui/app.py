@@ -623,8 +623,8 @@ class ReadinessApp(App[int]):
     @work(group="fix", exclusive=True, exit_on_error=False)
     async def find_fix(self, item_id: str) -> None:
         """Plan the item's fix in a thread and show its diff."""
-        try:
-            from readiness_tui import fixes  # written alongside; absent means no fixes yet
+        try:  # the fix engine is its own module; a build without it has no fixes
+            fixes = importlib.import_module("readiness_tui.fixes")
         except ImportError:
             self.notify(f"no safe fix for {item_id}", timeout=4)
             return

@@ -8,6 +8,7 @@ the screen works either way; a later change of any status marks such a sign-off 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from types import ModuleType
 from typing import Any
@@ -22,10 +23,9 @@ from readiness_tui.target import Target
 def core() -> ModuleType | None:
     """The signing core module, or None when it is not there."""
     try:
-        from readiness_tui import signoff
+        return importlib.import_module("readiness_tui.signoff")
     except ImportError:
         return None
-    return signoff
 
 
 def status_digest(target: Target, record: RunRecord) -> str:
