@@ -119,6 +119,7 @@ class _Locator:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+        self._ids: dict[str, int] | None = None
 
     def find(self, pattern: str, start: int = 1) -> int:
         rx = re.compile(pattern)
@@ -128,7 +129,14 @@ class _Locator:
         return start if start > 1 else 1
 
     def item_line(self, item_id: str) -> int:
-        return self.find(rf'^\s*id\s*=\s*"{re.escape(item_id)}"')
+        # One scan for all ids: looking each item up separately made loading quadratic.
+        if self._ids is None:
+            rx = re.compile(r'^\s*id\s*=\s*"([^"]*)"')
+            self._ids = {}
+            for number, line in enumerate(self.lines, start=1):
+                if match := rx.search(line):
+                    self._ids.setdefault(match.group(1), number)
+        return self._ids.get(item_id, 1)
 
     def key_after(self, key: str, start: int) -> int:
         return self.find(rf"^\s*{re.escape(key)}\s*=", start)

@@ -1,0 +1,767 @@
+"""The Textual application shell of the wizard: state, workers, navigation and item actions.
+
+The screens in `screens/` draw the state kept here; the item actions (re-run, confirm, not
+applicable, waive, fix, undo) live on the app so that key bindings and the command palette call
+the same code. Workers never touch widgets: they post small past-tense messages
+(`CheckStarted`, `CheckCompleted`, `RunSaved`, ...) whose handlers update the state.
+
+Every change goes to the run record at once through `Store.update` (locked, atomic) in a thread,
+and the record is polled so that a second wizard on the same project shows this one's changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import importlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+
+import screens
+from readiness_tui.errors import UsageError
+
+if TYPE_CHECKING:
+    from readiness_tui.model import ItemResult
+    from readiness_tui.scoring import ItemView, Score
+    from readiness_tui.store import RunRecord
+    from readiness_tui.target import Target
+
+POLL_SECONDS = 2.0
+REDRAW_SECONDS = 0.1
+FAILING = ("fail", "error")
+#: Actions that work while the project is still being read (everything else waits for it).
+ALWAYS = ("quit", "help", "command_palette")
+
+
+class CheckStarted(Message):
+    """An item's checks started running."""
+
+    def __init__(self, item_id: str, started: float) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.started = started
+
+
+class CheckProgressed(Message):
+    """A running check reported progress."""
+
+    def __init__(self, item_id: str, text: str) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.text = text
+
+
+class CheckCompleted(Message):
+    """An item's checks finished and the result was saved in the run record."""
+
+    def __init__(self, item_id: str, result: ItemResult, record: RunRecord | None) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.result = result
+        self.record = record
+
+
+class RunSaved(Message):
+    """The run record was written (a decision, a sign-off, a fix) or re-read from disk."""
+
+    def __init__(self, record: RunRecord, note: str = "") -> None:
+        super().__init__()
+        self.record = record
+        self.note = note
+
+
+class ActionFailed(Message):
+    """A background action could not be done; `reason` is one line for the person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class RunFinished(Message):
+    """A batch of checks finished."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        super().__init__()
+        self.count = count
+        self.seconds = seconds
+
+
+@dataclass
+class RecordStamp:
+    """What identifies a version of the record file on disk (cheap to read every poll)."""
+
+    mtime_ns: int = 0
+    size: int = 0
+
+
+def _default_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return ""
+
+
+def _screen(module: str, name: str) -> Screen[None]:
+    """Build a screen of `screens.<module>`, imported when first shown (a lighter start-up)."""
+    return getattr(importlib.import_module(f"screens.{module}"), name)()
+
+
+def _palette_provider() -> type:
+    """The command palette provider, imported when the palette first opens."""
+    from screens.palette import ReadinessCommands
+
+    return ReadinessCommands
+
+
+class ReadinessApp(App[int]):
+    """The readiness wizard."""
+
+    TITLE = "readiness"
+    # Each screen brings its own .tcss (CSS_PATH on the screen), read when it is first shown.
+    CSS_PATH = Path(screens.__file__).parent / "start.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    MODES = {
+        "start": lambda: _screen("start", "StartScreen"),
+        "section": lambda: _screen("section", "SectionScreen"),
+        "summary": lambda: _screen("summary", "SummaryScreen"),
+        "signoff": lambda: _screen("signoff", "SignoffScreen"),
+    }
+    DEFAULT_MODE = "start"
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        # Priority: scrolling panes bind the arrows too; dialogs get them back through check_action.
+        Binding("right", "next_section", "Next section", key_display="→", priority=True),
+        Binding("left", "previous_section", "Prev section", key_display="←", priority=True),
+        Binding("e", "next_failing", "Next failing"),
+        Binding("t", "show_start", "Target", show=False),
+        Binding("s", "show_summary", "Summary"),
+        Binding("g", "show_signoff", "Sign-off"),
+        Binding("x", "export", "Export", show=False),
+        Binding("d", "deploy", "Deploy steps", show=False),
+        Binding("f5", "reload", "Reload", show=False),
+    ]
+    #: Digit keys open sections 1..9 and 10 (handled in on_key: ten bindings cost start-up time).
+    SECTION_KEYS = {str(n % 10): n for n in range(1, 11)}
+
+    section_id: reactive[int] = reactive(1)
+    current_item: reactive[str] = reactive("")
+    state_version: reactive[int] = reactive(0)
+
+    COMMANDS = App.COMMANDS | {lambda: _palette_provider()}
+
+    def __init__(self, project_dir: str | Path, checklist_path: str | Path | None = None, *,
+                 run_checks: bool = True) -> None:
+        super().__init__()
+        self.project_dir = Path(project_dir).expanduser().resolve()
+        self.checklist_path = checklist_path
+        self.run_checks = run_checks
+        self._target: Target | None = None
+        self._target_lock = threading.Lock()
+        self.ready = False
+        """True once the project is read: its checklist, settings and run record are shown."""
+        self.startup_error: UsageError | None = None
+        self.record: RunRecord | None = None
+        self.views: dict[str, ItemView] = {}
+        self.score: Score | None = None
+        self.running: dict[str, float] = {}
+        self.progress_text: dict[str, str] = {}
+        self.user_name = _default_name()
+        self.last_run_seconds: float | None = None
+        self._stamp = RecordStamp()
+        self._redraw_pending = False
+        self.sub_title = self.project_dir.name
+
+    @property
+    def target(self) -> Target:
+        """The project (checklist, settings, run record), opened on first use.
+
+        The wizard opens it in a thread after the first paint; tests and helpers may use it at once.
+        """
+        with self._target_lock:
+            if self._target is None:
+                from readiness_tui.target import open_target
+
+                self._target = open_target(self.project_dir, self.checklist_path)
+            return self._target
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # The first screen paints before anything else happens: the project is read, the record
+        # loaded and the check modules imported after it (start-up stays close to a bare Textual app).
+        self.call_after_refresh(self.open_project)
+
+    @work(group="record", exit_on_error=False)
+    async def open_project(self) -> None:
+        """Read the project and its run record (in a thread), show them, then start every check."""
+        try:
+            target = await asyncio.to_thread(lambda: self.target)
+            self._stamp = self._read_stamp()
+            record = await asyncio.to_thread(target.store.load)
+        except UsageError as exc:
+            # A malformed .env, readiness.toml or checklist: leave, and the CLI prints FILE:LINE.
+            from rich.text import Text
+
+            self.startup_error = exc
+            # Textual prints the message on stderr once the terminal is restored (for every caller).
+            self.exit(return_code=2, message=Text(f"readiness: {exc}"))
+            return
+        first = target.checklist.items[0]
+        if not self.current_item:
+            self.set_reactive(ReadinessApp.current_item, first.id)
+            self.set_reactive(ReadinessApp.section_id, first.section_id)
+        self.apply_record(record)
+        self.ready = True
+        self.redraw_now()
+        self.refresh_bindings()
+        for notice in target.store.notices:
+            self.notify(notice, severity="warning", timeout=10)
+        if target.settings.keyring_note:
+            self.notify(target.settings.keyring_note, timeout=6)
+        self.set_interval(POLL_SECONDS, self.poll_record, name="poll-record")
+        if self.run_checks:
+            # After the target is painted: importing the check modules competes for the interpreter.
+            self.call_after_refresh(self.start_all_checks)
+
+    def apply_record(self, record: RunRecord, force: bool = False) -> None:
+        """Show this record if it is at least as new as the one shown (never step back)."""
+        from readiness_tui.scoring import build_views, compute_score
+
+        if not force and self.record is not None and record.revision < self.record.revision:
+            return
+        self.record = record
+        views = build_views(self.target.checklist, record)
+        self.views = {v.item.id: v for v in views}
+        self.score = compute_score(self.target.checklist, views)
+        self.changed()
+
+    def changed(self) -> None:
+        """Redraw soon: bursts of results coalesce into one redraw (calm over a slow link)."""
+        if self._redraw_pending:
+            return
+        self._redraw_pending = True
+        self.set_timer(REDRAW_SECONDS, self._redraw, name="redraw")
+
+    def redraw_now(self) -> None:
+        """Redraw at once (start-up, tests)."""
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self._redraw_pending = False
+        self._update_title()
+        self.state_version += 1
+
+    def _read_stamp(self) -> RecordStamp:
+        try:
+            st = self.target.store.path.stat()
+        except OSError:
+            return RecordStamp()
+        return RecordStamp(st.st_mtime_ns, st.st_size)
+
+    def _update_title(self) -> None:
+        score = self.score
+        if score is None:
+            return
+        running = f" · {len(self.running)} running" if self.running else ""
+        self.title = (
+            f"readiness · {score.completed}/{score.applicable} done · "
+            f"score {score.percent:.1f}% {score.band}{running}"
+        )
+
+    def poll_record(self) -> None:
+        """Reload the record when another process changed it (cheap stat; the read is in a thread)."""
+        if self.ready and self._read_stamp() != self._stamp:
+            self.reload_record()
+
+    @work(group="record", exclusive=True, exit_on_error=False)
+    async def reload_record(self) -> None:
+        """Re-read the run record from disk."""
+        # The file's stamp is taken before reading: a write that lands meanwhile is seen next poll.
+        self._stamp = self._read_stamp()
+        record = await asyncio.to_thread(self.target.store.load)
+        self.post_message(RunSaved(record))
+
+    def view(self, item_id: str | None = None) -> ItemView:
+        """The effective view of an item (default: the selected one)."""
+        return self.views[item_id or self.selected_item()]
+
+    def selected_item(self) -> str:
+        """The item the cursor is on now.
+
+        Keys are read ahead of the messages that follow the cursor, so an action typed right after
+        a cursor move asks the list itself rather than trusting `current_item` to be up to date.
+        """
+        highlighted = getattr(self.screen, "highlighted_item", None)
+        item_id = highlighted() if callable(highlighted) else None
+        if item_id and item_id != self.current_item:
+            self.current_item = item_id
+        return self.current_item
+
+    def section_items(self, section_id: int | None = None) -> list[ItemView]:
+        """Views of one section's items in order."""
+        section = self.target.checklist.section(section_id or self.section_id)
+        return [self.views[i.id] for i in section.items]
+
+    # ---- messages ----------------------------------------------------------------------------
+
+    def on_check_started(self, message: CheckStarted) -> None:
+        self.running.setdefault(message.item_id, message.started)
+        self.changed()
+
+    def on_check_progressed(self, message: CheckProgressed) -> None:
+        self.progress_text[message.item_id] = message.text
+
+    def on_check_completed(self, message: CheckCompleted) -> None:
+        self.running.pop(message.item_id, None)
+        self.progress_text.pop(message.item_id, None)
+        if message.record is not None:
+            self.apply_record(message.record)
+        else:
+            self.changed()
+
+    def on_run_saved(self, message: RunSaved) -> None:
+        self.apply_record(message.record)
+        if message.note:
+            self.notify(message.note, timeout=4)
+
+    def on_action_failed(self, message: ActionFailed) -> None:
+        self.notify(message.reason, severity="error", timeout=8)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.last_run_seconds = message.seconds
+        self.notify(f"{message.count} item(s) checked in {message.seconds:.1f} s", timeout=3)
+
+    # ---- checks ------------------------------------------------------------------------------
+
+    def start_all_checks(self) -> None:
+        """Run every item that has an automated check (a full run)."""
+        items = [i for i in self.target.checklist.items if i.checks]
+        self.run_items([i.id for i in items], full=True)
+
+    @work(group="checks", exit_on_error=False)
+    async def run_items(self, item_ids: list[str], full: bool = False) -> None:
+        """Run items in the background; each result is saved the moment it arrives."""
+        from checks.base import load_all
+        from readiness_tui.model import ItemResult, Status
+        from readiness_tui.runner import ItemFinished, ItemProgress, ItemStarted, RunEvent, Runner
+        from readiness_tui.target import begin_run, save_results
+
+        checklist = self.target.checklist
+        ids = [i for i in item_ids if i not in self.running]
+        if not ids:
+            return
+        items = [checklist.item(i) for i in ids]
+        loop_started = time.monotonic()
+        for item_id in ids:
+            self.post_message(CheckStarted(item_id, loop_started))
+        try:
+            await asyncio.to_thread(load_all)
+            await asyncio.to_thread(begin_run, self.target, full)
+        except Exception as exc:  # noqa: BLE001 - a broken record or check module is reported, not raised
+            for item_id in ids:
+                self.post_message(CheckCompleted(item_id, ItemResult(Status.ERROR, str(exc)), None))
+            self.post_message(ActionFailed(f"could not start the checks: {exc}"))
+            return
+        finished: asyncio.Queue[tuple[str, ItemResult] | None] = asyncio.Queue()
+
+        def on_event(event: RunEvent) -> None:
+            if isinstance(event, ItemStarted):
+                self.post_message(CheckStarted(event.item_id, event.started))
+            elif isinstance(event, ItemProgress):
+                self.post_message(CheckProgressed(event.item_id, event.message))
+            elif isinstance(event, ItemFinished):
+                finished.put_nowait((event.item_id, event.result))
+
+        async def saver() -> None:
+            # Results that finished together are written in one locked update, the moment they arrive.
+            done = False
+            while not done:
+                batch = [await finished.get()]
+                while not finished.empty():
+                    batch.append(finished.get_nowait())
+                done = None in batch
+                results = dict(entry for entry in batch if entry is not None)
+                if not results:
+                    continue
+                try:
+                    record = await asyncio.to_thread(save_results, self.target, results, False)
+                except Exception as exc:  # noqa: BLE001 - shown, and the results still displayed
+                    self.post_message(ActionFailed(f"could not save {', '.join(results)}: {exc}"))
+                    record = None
+                for item_id, result in results.items():
+                    self.post_message(CheckCompleted(item_id, result, record))
+
+        runner = Runner(checklist, self.target.settings, on_event=on_event)
+        saving = asyncio.create_task(saver())
+        try:
+            await runner.run(items)
+        finally:
+            finished.put_nowait(None)
+            await saving
+        if full:
+            record = await asyncio.to_thread(save_results, self.target, {}, True)
+            self.post_message(RunSaved(record))
+        self.post_message(RunFinished(len(items), time.monotonic() - loop_started))
+
+    # ---- navigation --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Global keys do nothing while a dialog is open: its fields own the keyboard.
+        if action in ALWAYS:
+            return True
+        return self.ready and self.on_wizard_screen()
+
+    def on_wizard_screen(self) -> bool:
+        """True on the four wizard screens (not in a dialog, nor on a screen pushed over them)."""
+        return bool(getattr(self.screen, "WIZARD_SCREEN", False))
+
+    def show_section(self, section_id: int, item_id: str | None = None) -> None:
+        """Open a section (and select an item of it)."""
+        ids = [s.id for s in self.target.checklist.sections]
+        if section_id not in ids:
+            return
+        self.section_id = section_id
+        section = self.target.checklist.section(section_id)
+        if item_id is None or item_id not in [i.id for i in section.items]:
+            current = self.current_item
+            item_id = current if current in [i.id for i in section.items] else section.items[0].id
+        self.current_item = item_id
+        if self.current_mode != "section":
+            self.switch_mode("section")
+
+    def goto_item(self, item_id: str) -> None:
+        """Open the section of an item with that item selected."""
+        item = self.target.checklist.item(item_id)
+        self.show_section(item.section_id, item.id)
+
+    def on_key(self, event: events.Key) -> None:
+        section_id = self.SECTION_KEYS.get(event.key)
+        if section_id is not None and self.ready and self.on_wizard_screen():
+            event.stop()
+            self.show_section(section_id)
+
+    def action_goto_section(self, section_id: int) -> None:
+        """Open section N."""
+        self.show_section(section_id)
+
+    def action_next_section(self) -> None:
+        """The next section (from the start screen: the first; from the last: the summary)."""
+        ids = [s.id for s in self.target.checklist.sections]
+        if self.current_mode == "start":
+            self.show_section(ids[0])
+        elif self.current_mode == "section":
+            position = ids.index(self.section_id)
+            if position + 1 < len(ids):
+                self.show_section(ids[position + 1])
+            else:
+                self.switch_mode("summary")
+        elif self.current_mode == "summary":
+            self.switch_mode("signoff")
+
+    def action_previous_section(self) -> None:
+        """The previous section (from the summary: the last one)."""
+        ids = [s.id for s in self.target.checklist.sections]
+        if self.current_mode == "section":
+            position = ids.index(self.section_id)
+            if position > 0:
+                self.show_section(ids[position - 1])
+            else:
+                self.switch_mode("start")
+        elif self.current_mode == "summary":
+            self.show_section(ids[-1])
+        elif self.current_mode == "signoff":
+            self.switch_mode("summary")
+
+    def next_failing_id(self) -> str | None:
+        """The next failing or erroring item after the current one (wrapping round)."""
+        order = [i.id for i in self.target.checklist.items]
+        start = order.index(self.selected_item()) if self.current_mode == "section" else -1
+        for offset in range(1, len(order) + 1):
+            item_id = order[(start + offset) % len(order)]
+            view = self.views.get(item_id)
+            if view is not None and (view.status.value in FAILING or view.waiver_expired):
+                return item_id
+        return None
+
+    def action_next_failing(self) -> None:
+        """Jump to the next failing item."""
+        item_id = self.next_failing_id()
+        if item_id is None:
+            self.notify("nothing is failing", timeout=3)
+            return
+        self.goto_item(item_id)
+
+    def action_show_start(self) -> None:
+        self.switch_mode("start")
+
+    def action_show_summary(self) -> None:
+        self.switch_mode("summary")
+
+    def action_show_signoff(self) -> None:
+        self.switch_mode("signoff")
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_deploy(self) -> None:
+        """The deployment steps (backup, final tests, deploy, verify, rollback, watch) with live logs."""
+        try:
+            from screens.deploy import DeployScreen
+        except ImportError:
+            self.notify("the deployment steps are not part of this build", timeout=4)
+            return
+        # Steps write to the run record; the poll shows their outcome, and reading at once on return.
+        self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
+
+    def action_reload(self) -> None:
+        self.reload_record()
+
+    # ---- item actions (keys on the section screen and the command palette) ---------------------
+
+    def action_rerun_item(self) -> None:
+        """Run the current item's checks again."""
+        item = self.target.checklist.item(self.selected_item())
+        if not item.checks:
+            self.notify(f"{item.id} has no automated check: confirm it, mark it n/a or waive it", timeout=4)
+            return
+        self.run_items([item.id])
+
+    def action_rerun_section(self) -> None:
+        """Run every automated item of the current section again."""
+        ids = [i.id for i in self.target.checklist.section(self.section_id).items if i.checks]
+        if ids:
+            self.run_items(ids)
+
+    def action_confirm(self) -> None:
+        """Ask for a name and an optional note, then confirm the current item."""
+        from readiness_tui.decisions import can_confirm
+        from screens.modals import ConfirmDialog
+
+        view = self.view()
+        machine = view.result.status if view.result else None
+        if not can_confirm(view.item, machine):
+            self.notify(
+                f"{view.item.id} is automated and its check says {machine}: fix it, or waive it (w) with an approver",
+                severity="warning", timeout=6)
+            return
+        item_id = view.item.id
+        self.push_screen(ConfirmDialog(view.item, self.user_name),
+                         lambda answer: answer and self._decide("confirm", item_id, answer))
+
+    def action_not_applicable(self) -> None:
+        """Ask for a reason, then mark the current item not applicable."""
+        from screens.modals import NotApplicableDialog
+
+        view = self.view()
+        item_id = view.item.id
+        self.push_screen(NotApplicableDialog(view.item, self.user_name),
+                         lambda answer: answer and self._decide("not_applicable", item_id, answer))
+
+    def action_waive(self) -> None:
+        """Ask for a reason, an approver and an expiry date, then waive the current item."""
+        from screens.modals import WaiveDialog
+
+        view = self.view()
+        item_id = view.item.id
+        self.push_screen(WaiveDialog(view.item, self.user_name),
+                         lambda answer: answer and self._decide("waive", item_id, answer))
+
+    def action_undo(self) -> None:
+        """Remove the person's decision on the current item."""
+        if self.view().decision is None:
+            self.notify("no decision to undo on this item", timeout=3)
+            return
+        self._decide("clear", self.selected_item(), {})
+
+    def _decide(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
+        if answer.get("name"):
+            self.user_name = answer["name"]
+        self.write_decision(kind, item_id, answer)
+
+    @work(group="write", exit_on_error=False)
+    async def write_decision(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
+        """Write a decision to the run record (in a thread: the lock may be busy)."""
+        from readiness_tui import decisions
+
+        calls: dict[str, Callable[[], RunRecord]] = {
+            "confirm": lambda: decisions.confirm(self.target, item_id, answer["name"], answer.get("note", "")),
+            "not_applicable": lambda: decisions.mark_not_applicable(
+                self.target, item_id, answer["name"], answer["reason"]),
+            "waive": lambda: decisions.waive(self.target, item_id, answer["name"], answer["reason"],
+                                             answer["approver"], answer["expires"]),
+            "clear": lambda: decisions.clear(self.target, item_id),
+        }
+        done = {"confirm": "confirmed", "not_applicable": "marked not applicable", "waive": "waived",
+                "clear": "decision removed"}
+        try:
+            record = await asyncio.to_thread(calls[kind])
+        except UsageError as exc:
+            self.post_message(ActionFailed(str(exc)))
+            return
+        self.post_message(RunSaved(record, f"{item_id} {done[kind]}"))
+
+    def action_fix(self) -> None:
+        """Show the safe fix of the current item as a diff; apply it when confirmed."""
+        self.find_fix(self.selected_item())
+
+    @work(group="fix", exclusive=True, exit_on_error=False)
+    async def find_fix(self, item_id: str) -> None:
+        """Plan the item's fix in a thread and show its diff."""
+        try:  # the fix engine is its own module; a build without it has no fixes
+            fixes = importlib.import_module("readiness_tui.fixes")
+        except ImportError:
+            self.notify(f"no safe fix for {item_id}", timeout=4)
+            return
+        try:
+            available = await asyncio.to_thread(fixes.available, self.target, item_id)
+            if not available:
+                self.notify(f"no safe fix for {item_id}", timeout=4)
+                return
+            fix = available[0]
+            changes = await asyncio.to_thread(fix.plan, self.target)
+            diff = fixes.render_diff(changes)
+        except Exception as exc:  # noqa: BLE001 - a fix that cannot be planned is reported
+            self.post_message(ActionFailed(f"{item_id}: the fix could not be prepared: {exc}"))
+            return
+        if not changes:
+            self.notify(f"{item_id}: nothing to change", timeout=4)
+            return
+        from screens.modals import FixDialog
+
+        if await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
+            try:
+                await asyncio.to_thread(fixes.apply, self.target, changes)
+            except Exception as exc:  # noqa: BLE001
+                self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
+                return
+            self.notify(f"{item_id}: fix applied; checking again", timeout=4)
+            self.run_items([item_id])
+
+    def action_export(self) -> None:
+        """Write a report of the run (Markdown, JSON or JUnit, by file extension)."""
+        from screens.modals import ExportDialog
+
+        default = str(Path(self.target.project) / "readiness-report.md")
+        self.push_screen(ExportDialog(default), lambda path: path and self.export_report(path))
+
+    @work(group="write", exit_on_error=False)
+    async def export_report(self, path: str) -> None:
+        """Render and write the report in a thread."""
+        from readiness_tui.reports import build_report, render
+        from readiness_tui.store import atomic_write
+
+        suffix = Path(path).suffix.lower()
+        fmt = {".json": "json", ".xml": "junit", ".txt": "text"}.get(suffix, "markdown")
+        target = Path(path).expanduser()
+        if not target.is_absolute():
+            target = Path(self.target.project) / target
+
+        def write() -> None:
+            record = self.target.store.load()
+            contacts = self.target.settings.config.get("contacts", [])
+            report = build_report(self.target.checklist, record, self.target.project, None,
+                                  contacts if isinstance(contacts, list) else [])
+            text = render(report, fmt, self.target.redactor, colour=False)
+            atomic_write(target, text.encode("utf-8"))
+
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:
+            self.post_message(ActionFailed(f"could not write {target}: {exc.strerror or exc}"))
+            return
+        self.notify(f"wrote {fmt} report to {target}", timeout=5)
+
+    # ---- sign-off ------------------------------------------------------------------------------
+
+    @work(group="write", exit_on_error=False)
+    async def write_signoff(self, role: str, name: str, override: str = "") -> None:
+        """Sign a role (through readiness_tui.signoff when present)."""
+        from screens.signoff_core import sign
+
+        try:
+            record = await asyncio.to_thread(sign, self.target, role, name, override)
+        except UsageError as exc:
+            self.post_message(ActionFailed(str(exc)))
+            return
+        self.user_name = name
+        self.post_message(RunSaved(record, f"{role} signed by {name}"))
+
+    @work(group="write", exit_on_error=False)
+    async def write_deployment_field(self, field: str, value: str) -> None:
+        """Record a deployment field."""
+        from screens.signoff_core import set_field
+
+        try:
+            record = await asyncio.to_thread(set_field, self.target, field, value, self.user_name)
+        except UsageError as exc:
+            self.post_message(ActionFailed(str(exc)))
+            return
+        self.post_message(RunSaved(record, f"{field} recorded"))
+
+
+def make_app(project_dir: str | Path, checklist_path: str | None = None, *, run_checks: bool = True) -> ReadinessApp:
+    """Build the wizard for a project (the one factory used by the CLI and the tests).
+
+    Raises UsageError for a missing directory or checklist file; a malformed `.env`,
+    `readiness.toml` or checklist is found when the app reads the project (`startup_error`).
+    """
+    root = Path(project_dir).expanduser()
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    if checklist_path is not None and not Path(checklist_path).is_file():
+        raise UsageError(f"{checklist_path}: checklist file not found")
+    return ReadinessApp(root, checklist_path, run_checks=run_checks)
+
+
+def run_app(project_dir: str | Path, checklist_path: str | None = None) -> int:
+    """Run the wizard in this terminal; returns the exit status."""
+    import signal
+
+    app = make_app(project_dir, checklist_path)
+
+    def stop(signum: int, frame: object) -> None:
+        # A dropped SSH connection (SIGHUP) or a kill (SIGTERM): leave cleanly; everything is saved.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the app's loop is not running (yet, or any more)
+            raise KeyboardInterrupt from None
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = app.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if app.startup_error is not None:
+        return 2  # the message was printed as the app closed
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(result or 0)
+
+
+def inject_results(app: ReadinessApp, results: dict[str, ItemResult]) -> None:
+    """Save results into the app's run record as if the checks had produced them (tests, demos)."""
+    from readiness_tui.target import save_results
+
+    app.apply_record(save_results(app.target, results, finished=False))
+    app.redraw_now()
+
+
+__all__ = ["ReadinessApp", "make_app", "run_app", "CheckStarted", "CheckCompleted", "RunSaved", "inject_results"]

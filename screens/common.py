@@ -1,0 +1,71 @@
+"""Shared pieces of the screens: status glyphs and colours as Textual markup, the spinner."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.markup import escape
+
+from readiness_tui.model import Status
+from readiness_tui.reports import GLYPHS
+
+#: Theme variables per status (never hex colours: the theme and NO_COLOR decide what they look like).
+STATUS_STYLE = {
+    Status.PASS: "$success",
+    Status.CONFIRMED: "$success",
+    Status.WARN: "$warning",
+    Status.FAIL: "bold $error",
+    Status.ERROR: "$error",
+    Status.PENDING: "$accent",
+    Status.NOT_APPLICABLE: "$text-muted",
+    Status.WAIVED: "$secondary",
+}
+
+LABEL = {
+    Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.ERROR: "ERROR",
+    Status.PENDING: "PENDING", Status.CONFIRMED: "CONFIRMED", Status.NOT_APPLICABLE: "N/A",
+    Status.WAIVED: "WAIVED",
+}
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def glyph(status: Status, expired: bool = False) -> str:
+    """The status glyph as markup in its colour."""
+    if expired:
+        return "[bold $error]W[/]"
+    return f"[{STATUS_STYLE[status]}]{escape(GLYPHS[status])}[/]"
+
+
+def label(status: Status, expired: bool = False) -> str:
+    """The status word as markup in its colour."""
+    if expired:
+        return "[bold $error]WAIVER EXPIRED[/]"
+    return f"[{STATUS_STYLE[status]}]{LABEL[status]}[/]"
+
+
+def spinner_frame(elapsed: float) -> str:
+    """The spinner frame for this elapsed time (four frames a second: calm over SSH)."""
+    return SPINNER[int(elapsed * 4) % len(SPINNER)]
+
+
+def elapsed_text(seconds: float) -> str:
+    """Elapsed time, short: 0.4s, 12s, 2m05s."""
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+def duration_text(ms: int) -> str:
+    """A check's duration for people."""
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def evidence_value(value: Any, limit: int = 300) -> str:
+    """One evidence value as a single line (JSON for lists and tables), shortened."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,248 @@
+"""Dialogs: each is a ModalScreen that dismisses with its answer (or None when cancelled)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from readiness_tui.checklist import Item
+
+Answer = dict[str, str]
+
+
+class FormDialog(ModalScreen[Answer | None]):
+    """A small form: labelled inputs, required fields checked before it closes.
+
+    Enter in the last field (or the OK button) submits; Escape cancels.
+    """
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    TITLE_TEXT = ""
+    SUBMIT = "OK"
+
+    def __init__(self, fields: list[tuple[str, str, str, bool]], intro: str = "") -> None:
+        """`fields`: (key, label, initial value, required)."""
+        super().__init__()
+        self.fields = fields
+        self.intro = intro
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"[b]{escape(self.TITLE_TEXT)}[/b]", classes="dialog-title")
+            if self.intro:
+                yield Static(self.intro, classes="dialog-intro")
+            for key, text, value, required in self.fields:
+                yield Label(f"{escape(text)}{' (required)' if required else ''}")
+                yield Input(value=value, id=f"field-{key}", compact=True)
+            yield Static("", id="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.SUBMIT, variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        inputs = list(self.query(Input))
+        empty = [i for i in inputs if not i.value]
+        (empty[0] if empty else inputs[0]).focus()
+
+    def answer(self) -> Answer:
+        """The values typed, stripped."""
+        return {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
+
+    def problem(self, answer: Answer) -> str:
+        """What is wrong with the answer, or an empty string."""
+        for key, text, _, required in self.fields:
+            if required and not answer[key]:
+                return f"{text} is required"
+        return ""
+
+    def submit(self) -> None:
+        answer = self.answer()
+        problem = self.problem(answer)
+        if problem:
+            self.query_one("#dialog-error", Static).update(f"[$error]{escape(problem)}[/]")
+            return
+        self.dismiss(answer)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        position = inputs.index(event.input)
+        if position + 1 < len(inputs):
+            inputs[position + 1].focus()
+        else:
+            self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _item_intro(item: Item) -> str:
+    return f"{item.id}  {escape(item.text)}"
+
+
+class ConfirmDialog(FormDialog):
+    """Confirm an item: a name and an optional note."""
+
+    TITLE_TEXT = "Confirm item"
+    SUBMIT = "Confirm"
+
+    def __init__(self, item: Item, name: str) -> None:
+        super().__init__([("name", "Your name", name, True), ("note", "Note (optional)", "", False)],
+                         _item_intro(item))
+
+
+class NotApplicableDialog(FormDialog):
+    """Mark an item not applicable: a name and the reason."""
+
+    TITLE_TEXT = "Not applicable"
+    SUBMIT = "Mark N/A"
+
+    def __init__(self, item: Item, name: str) -> None:
+        super().__init__([("name", "Your name", name, True), ("reason", "Why it does not apply", "", True)],
+                         _item_intro(item))
+
+
+class WaiveDialog(FormDialog):
+    """Waive an item: reason, an approver other than you, an expiry date."""
+
+    TITLE_TEXT = "Waive (accept the risk)"
+    SUBMIT = "Waive"
+
+    def __init__(self, item: Item, name: str, today: date | None = None) -> None:
+        expires = ((today or date.today()) + timedelta(days=30)).isoformat()
+        super().__init__(
+            [("name", "Your name", name, True), ("reason", "Reason", "", True),
+             ("approver", "Approver (someone else)", "", True), ("expires", "Expires (YYYY-MM-DD)", expires, True)],
+            _item_intro(item),
+        )
+
+    def problem(self, answer: Answer) -> str:
+        problem = super().problem(answer)
+        if problem:
+            return problem
+        if answer["approver"].casefold() == answer["name"].casefold():
+            return "the approver must be someone other than you"
+        try:
+            date.fromisoformat(answer["expires"])
+        except ValueError:
+            return "the expiry date must be YYYY-MM-DD"
+        return ""
+
+
+class SignDialog(FormDialog):
+    """Sign a role: the signer's name and, if the run is not ready, an optional override reason."""
+
+    TITLE_TEXT = "Sign off"
+    SUBMIT = "Sign"
+
+    def __init__(self, role: str, name: str, intro: str) -> None:
+        self.TITLE_TEXT = f"Sign off as {role}"
+        super().__init__([("name", "Your name", name, True), ("override", "Override reason (optional)", "", False)],
+                         intro)
+
+
+class FieldDialog(FormDialog):
+    """Record one deployment field."""
+
+    TITLE_TEXT = "Deployment field"
+
+    def __init__(self, field: str, value: str) -> None:
+        self.TITLE_TEXT = field
+        super().__init__([("value", field, value, True)])
+
+
+class ExportDialog(ModalScreen[str | None]):
+    """Ask where to write the report; the extension picks the format."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default: str) -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("[b]Export the report[/b]", classes="dialog-title")
+            yield Static(".md Markdown (the checklist's shape) · .json JSON · .xml JUnit · .txt text",
+                         classes="dialog-intro")
+            yield Input(value=self.default, id="field-path", compact=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self.query_one(Input).value.strip() or None if event.button.id == "ok" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FixDialog(ModalScreen[bool]):
+    """Show a fix's diff; `a` (or the Apply button) applies it, Escape cancels."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("a", "apply", "Apply")]
+
+    def __init__(self, item_id: str, name: str, description: str, diff: str) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.fix_name = name
+        self.description = description
+        self.diff = diff
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(f"[b]Fix {escape(self.item_id)}: {escape(self.fix_name)}[/b]", classes="dialog-title")
+            yield Static(escape(self.description), classes="dialog-intro")
+            with VerticalScroll(id="diff-scroll", can_focus=True):
+                yield Static(self._diff_markup(), id="diff")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Apply (a)", variant="warning", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def _diff_markup(self) -> str:
+        lines = []
+        for line in self.diff.splitlines():
+            text = escape(line)
+            if line.startswith(("+++", "---")):
+                lines.append(f"[b]{text}[/b]")
+            elif line.startswith("+"):
+                lines.append(f"[$success]{text}[/]")
+            elif line.startswith("-"):
+                lines.append(f"[$error]{text}[/]")
+            elif line.startswith("@@"):
+                lines.append(f"[$accent]{text}[/]")
+            else:
+                lines.append(text)
+        return "\n".join(lines)
+
+    def on_mount(self) -> None:
+        self.query_one("#diff-scroll").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "ok")
+
+    def action_apply(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,59 @@
+"""The command palette provider: every action, every section and every item, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+#: (title, app action, help) — the same actions the keys run.
+ACTIONS = [
+    ("Re-run the selected item", "rerun_item", "r: run its checks again"),
+    ("Re-run this section", "rerun_section", "R: run every automated item of the section again"),
+    ("Confirm the selected item", "confirm", "c: your name and an optional note"),
+    ("Mark the selected item not applicable", "not_applicable", "n: a reason is required"),
+    ("Waive the selected item", "waive", "w: reason, approver, expiry date"),
+    ("Fix the selected item", "fix", "f: show the diff of a safe fix, apply on confirmation"),
+    ("Undo the decision on the selected item", "undo", "u"),
+    ("Jump to the next failing item", "next_failing", "e"),
+    ("Next section", "next_section", "→"),
+    ("Previous section", "previous_section", "←"),
+    ("Show the target (start screen)", "show_start", "t"),
+    ("Show the summary and score", "show_summary", "s"),
+    ("Show the sign-off", "show_signoff", "g"),
+    ("Export the report", "export", "x: Markdown, JSON or JUnit"),
+    ("Deployment steps: backup, deploy, verify, rollback", "deploy", "d: run them with live logs"),
+    ("Reload the run record", "reload", "F5"),
+    ("Help: every key", "help", "?"),
+]
+
+
+class ReadinessCommands(Provider):
+    """Actions, sections and items of the wizard."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            (title, partial(app.run_action, action), text) for title, action, text in ACTIONS
+        ]
+        if not app.ready:  # type: ignore[attr-defined]
+            return commands
+        checklist = app.target.checklist  # type: ignore[attr-defined]
+        for section in checklist.sections:
+            commands.append((f"Section {section.id}: {section.title}",
+                             partial(app.show_section, section.id), "open the section"))  # type: ignore[attr-defined]
+        for item in checklist.items:
+            commands.append((f"Item {item.id}: {item.text}", partial(app.goto_item, item.id), "open the item"))  # type: ignore[attr-defined]
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, callback, text in self._commands()[: len(ACTIONS)]:
+            yield DiscoveryHit(title, callback, help=text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=text)

@@ -1,0 +1,198 @@
+"""The section screen: one class for all ten sections, driven by the checklist data."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from readiness_tui.decisions import can_confirm
+from readiness_tui.scoring import ItemView
+from screens.common import duration_text, elapsed_text, evidence_value, glyph, label, spinner_frame
+
+
+def check_descriptions() -> dict[str, str]:
+    """Registered checks' one-line descriptions by name (the check modules load on first use)."""
+    from checks.base import load_all
+
+    return {name: spec.description for name, spec in load_all().items()}
+
+
+class SectionScreen(Screen[None]):
+    """Items of the current section with their status, and the selected item's detail."""
+
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
+    CSS_PATH = "section.tcss"
+
+    BINDINGS = [
+        Binding("r", "app.rerun_item", "Re-run"),
+        Binding("R", "app.rerun_section", "Re-run section", key_display="R"),
+        Binding("c", "app.confirm", "Confirm"),
+        Binding("n", "app.not_applicable", "N/A"),
+        Binding("w", "app.waive", "Waive"),
+        Binding("f", "app.fix", "Fix"),
+        Binding("u", "app.undo", "Undo decision", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._descriptions: dict[str, str] | None = None
+        self._shown_section = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield Static(id="section-title")
+        with Horizontal(id="section-body"):
+            yield OptionList(id="items")
+            with VerticalScroll(id="detail-scroll", can_focus=True):
+                yield Static(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state_version", self._refresh_all, init=False)
+        self.watch(self.app, "section_id", self._refresh_all, init=False)
+        self.watch(self.app, "current_item", self._select_current, init=False)
+        self.set_interval(0.25, self._tick, name="spinner")
+        self._refresh_all()
+        self.query_one("#items", OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self._refresh_all()
+
+    # ---- drawing -----------------------------------------------------------------------------
+
+    def _row(self, view: ItemView, now: float) -> str:
+        started = self.app.running.get(view.item.id)  # type: ignore[attr-defined]
+        if started is not None:
+            elapsed = now - started
+            mark = f"[$accent]{spinner_frame(elapsed)}[/]"
+            tail = f" [$text-muted]{elapsed_text(elapsed)}[/]"
+        else:
+            mark = glyph(view.status, view.waiver_expired)
+            tail = ""
+        item_id = f"[b]{view.item.id:>5}[/b]" if view.item.critical else f"{view.item.id:>5}"
+        return f"{mark} {item_id} {escape(view.item.text)}{tail}"
+
+    def _refresh_all(self, *_: object) -> None:
+        app = self.app
+        section = app.target.checklist.section(app.section_id)  # type: ignore[attr-defined]
+        views = app.section_items()  # type: ignore[attr-defined]
+        done = sum(1 for v in views if v.completed)
+        applicable = sum(1 for v in views if v.status.value != "not_applicable")
+        total = len(app.target.checklist.sections)  # type: ignore[attr-defined]
+        self.query_one("#section-title", Static).update(
+            f"[b]{section.id}. {escape(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
+            f"{done}/{applicable} done[/]"
+        )
+        options = self.query_one("#items", OptionList)
+        now = time.monotonic()
+        prompts = [self._row(v, now) for v in views]
+        if self._shown_section != section.id or options.option_count != len(prompts):
+            self._shown_section = section.id
+            options.clear_options()
+            options.add_options([Option(p, id=v.item.id) for p, v in zip(prompts, views, strict=True)])
+            self._select_current()
+        else:
+            # The cursor stays where the person put it: a redraw never moves it (keys may be ahead).
+            for index, prompt in enumerate(prompts):
+                options.replace_option_prompt_at_index(index, prompt)
+        self._show_detail()
+
+    def _tick(self) -> None:
+        """Redraw running rows (spinner and elapsed time) only while something runs here."""
+        running = self.app.running  # type: ignore[attr-defined]
+        if not running or self.app.screen is not self:
+            return
+        options = self.query_one("#items", OptionList)
+        now = time.monotonic()
+        for index, view in enumerate(self.app.section_items()):  # type: ignore[attr-defined]
+            if view.item.id in running:
+                options.replace_option_prompt_at_index(index, self._row(view, now))
+        if self.app.current_item in running:  # type: ignore[attr-defined]
+            self._show_detail()
+
+    def _select_current(self, *_: object) -> None:
+        options = self.query_one("#items", OptionList)
+        current = self.app.current_item  # type: ignore[attr-defined]
+        try:
+            index = options.get_option_index(current)
+        except Exception:  # noqa: BLE001 - the item is in another section
+            return
+        if options.highlighted != index:
+            options.highlighted = index
+        self._show_detail()
+
+    def highlighted_item(self) -> str | None:
+        """The id of the item under the cursor."""
+        option = self.query_one("#items", OptionList).highlighted_option
+        return option.id if option is not None else None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != event.option_list.highlighted:
+            return  # stale: the cursor has moved on since (keys typed ahead)
+        if event.option.id and event.option.id != self.app.current_item:  # type: ignore[attr-defined]
+            self.app.current_item = event.option.id  # type: ignore[attr-defined]
+
+    def _show_detail(self) -> None:
+        app = self.app
+        view: ItemView = app.view()  # type: ignore[attr-defined]
+        if self._descriptions is None and view.item.checks:
+            self._descriptions = check_descriptions()
+        self.query_one("#detail", Static).update(self.detail_markup(view))
+
+    def detail_markup(self, view: ItemView) -> str:
+        """The selected item's detail: what was checked, evidence, duration, decision, hint."""
+        app = self.app
+        redact = app.target.redactor.text  # type: ignore[attr-defined]
+        item = view.item
+        lines = [f"[b]{item.id}  {escape(item.text)}[/b]"]
+        tags = [item.kind] + (["[bold $error]critical[/]"] if item.critical else [])
+        lines.append(f"[$text-muted]{' · '.join(tags)}[/]")
+        lines.append("")
+        started = app.running.get(item.id)  # type: ignore[attr-defined]
+        if started is not None:
+            elapsed = time.monotonic() - started
+            progress = app.progress_text.get(item.id, "")  # type: ignore[attr-defined]
+            lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {escape(progress)}")
+        lines.append(f"{glyph(view.status, view.waiver_expired)} {label(view.status, view.waiver_expired)}  "
+                     f"{escape(redact(view.summary))}")
+        if view.decision is not None:
+            d = view.decision
+            lines.append(f"[$text-muted]by {escape(d.by)} at {escape(d.at)} ({escape(d.user_host)})[/]")
+            if view.result is not None:
+                lines.append(f"[$text-muted]machine said: {view.result.status.value} — "
+                             f"{escape(redact(view.result.summary))}[/]")
+        if item.checks:
+            lines += ["", "[b]What was checked[/b]"]
+            by_check = {c.check: c for c in (view.result.checks if view.result else [])}
+            for name in item.checks:
+                description = (self._descriptions or {}).get(name, "no automated check yet")
+                outcome = by_check.get(name)
+                tail = (f"  {glyph(outcome.status)} {duration_text(outcome.duration_ms)}" if outcome else "")
+                lines.append(f" • [$accent]{escape(name)}[/] — {escape(description)}{tail}")
+        evidence = view.evidence
+        if evidence:
+            lines += ["", "[b]Evidence[/b]"]
+            for key, value in evidence.items():
+                lines.append(f" {escape(str(key))}: {escape(redact(evidence_value(value)))}")
+        if view.result is not None:
+            finished = f" · finished {escape(view.result.finished_at)}" if view.result.finished_at else ""
+            lines += ["", f"[$text-muted]took {duration_text(view.duration_ms)}{finished}[/]"]
+        if item.hint:
+            lines += ["", "[b]How to fix[/b]", escape(item.hint)]
+        machine = view.result.status if view.result else None
+        actions = ["r re-run"] if item.checks else []
+        if can_confirm(item, machine):
+            actions.append("c confirm")
+        actions += ["n not applicable", "w waive", "f fix"]
+        if view.decision is not None:
+            actions.append("u undo decision")
+        lines += ["", f"[$text-muted]{' · '.join(actions)}[/]"]
+        return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""The sign-off screen: the checklist's roles and deployment fields, who signed what and when."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.signoff_core import field_value, states
+
+STATE_STYLE = {"valid": "$success", "stale": "bold $warning", "invalid": "bold $error"}
+
+
+class SignoffScreen(Screen[None]):
+    """Select a role or a deployment field and press enter to sign or fill it in."""
+
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
+    CSS_PATH = "signoff.tcss"
+
+    BINDINGS = [Binding("enter", "edit", "Sign / edit")]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with VerticalScroll(id="signoff-scroll"):
+            yield Static(id="signoff-score")
+            yield OptionList(id="signoff-list")
+            yield Static("[$text-muted]A sign-off is bound to the results it saw: any later change marks it "
+                         "stale, and it must be signed again.[/]", id="signoff-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state_version", self._refresh, init=True)
+        self.query_one("#signoff-list", OptionList).focus()
+
+    def _refresh(self, *_: object) -> None:
+        app = self.app
+        target = app.target  # type: ignore[attr-defined]
+        record = app.record  # type: ignore[attr-defined]
+        score = app.score  # type: ignore[attr-defined]
+        self.query_one("#signoff-score", Static).update(
+            f"[b]Sign-off[/b]  score {score.percent:.1f}% {escape(score.band)} · run {escape(record.run_id)}")
+        try:
+            signed = {s["role"]: s for s in states(target, record)}
+        except Exception as exc:  # noqa: BLE001 - a broken signature shows as such, the screen stays up
+            signed = {}
+            self.notify(f"cannot read the sign-offs: {exc}", severity="error")
+        options = self.query_one("#signoff-list", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_option(Option("[b]Roles[/b]", disabled=True))
+        for role in target.checklist.roles:
+            s = signed.get(role)
+            if s is None:
+                text = f"  [$text-muted]○[/] {escape(role):<20} [$text-muted]not signed — enter to sign[/]"
+            else:
+                state = str(s.get("state", "valid"))
+                reason = f" — {escape(str(s.get('reason') or ''))}" if s.get("reason") else ""
+                text = (f"  [{STATE_STYLE.get(state, '$text')}]{'●' if state == 'valid' else '!'}[/] "
+                        f"{escape(role):<20} {escape(str(s.get('name', '')))} at {escape(str(s.get('at', '')))} "
+                        f"({escape(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
+                        f"{state.upper()}[/]{reason}")
+            options.add_option(Option(text, id=f"role:{role}"))
+        options.add_option(Option("[b]Deployment[/b]", disabled=True))
+        for field in target.checklist.deployment_fields:
+            value, by = field_value(record, field)
+            shown = escape(value) if value else "[$text-muted]—[/]"
+            who = f" [$text-muted](by {escape(by)})[/]" if by else ""
+            options.add_option(Option(f"  {escape(field):<24} {shown}{who}", id=f"field:{field}"))
+        if highlighted is not None and highlighted < options.option_count:
+            options.highlighted = highlighted
+        elif options.option_count > 1:
+            options.highlighted = 1
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._edit(event.option.id)
+
+    def action_edit(self) -> None:
+        option = self.query_one("#signoff-list", OptionList).highlighted_option
+        if option is not None:
+            self._edit(option.id)
+
+    def _edit(self, option_id: str | None) -> None:
+        from screens.modals import FieldDialog, SignDialog
+
+        app = self.app
+        if not option_id:
+            return
+        kind, _, name = option_id.partition(":")
+        if kind == "role":
+            score = app.score  # type: ignore[attr-defined]
+            intro = (f"Score {score.percent:.1f}% ({escape(score.band)}). Your signature covers the results "
+                     "as they are now.")
+            self.app.push_screen(
+                SignDialog(name, app.user_name, intro),  # type: ignore[attr-defined]
+                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", "")),  # type: ignore[attr-defined]
+            )
+        else:
+            value, _by = field_value(app.record, name)  # type: ignore[attr-defined]
+            self.app.push_screen(
+                FieldDialog(name, value),
+                lambda answer: answer and app.write_deployment_field(name, answer["value"]),  # type: ignore[attr-defined]
+            )

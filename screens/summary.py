@@ -1,0 +1,113 @@
+"""The summary: score and band, progress per section, success criteria, and the blockers."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from readiness_tui.scoring import blockers, criteria_tables
+from screens.common import glyph
+
+BAND_STYLE = {"ready": "$success", "nearly": "$warning", "not-ready": "$error", "do-not-deploy": "bold $error"}
+VERDICT_STYLE = {"PASS": "$success", "FAIL": "$error", "TBD": "$text-muted", "INFO": "$accent"}
+
+
+def bar(done: int, total: int, width: int = 20) -> str:
+    """A progress bar in block characters."""
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+class SummaryScreen(Screen[None]):
+    """Where the run stands, and what stands between it and `ready`."""
+
+    WIZARD_SCREEN = True  # the app's navigation keys work here
+
+    CSS_PATH = "summary.tcss"
+
+    BINDINGS = [Binding("enter", "open_blocker", "Open item", show=False)]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield Static(id="score")
+        with VerticalScroll(id="summary-scroll"):
+            yield Static(id="sections")
+            yield Static(id="blockers-title", classes="heading")
+            yield OptionList(id="blockers")
+            yield Static(id="criteria")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state_version", self._refresh, init=True)
+        self.query_one("#blockers", OptionList).focus(scroll_visible=False)
+
+    def _refresh(self, *_: object) -> None:
+        app = self.app
+        checklist = app.target.checklist  # type: ignore[attr-defined]
+        score = app.score  # type: ignore[attr-defined]
+        views = list(app.views.values())  # type: ignore[attr-defined]
+        style = BAND_STYLE.get(score.band, "$text")
+        running = len(app.running)  # type: ignore[attr-defined]
+        lines = [
+            f"[b]Score {score.percent:.1f}%[/b]  [{style}]{escape(score.band)}[/] — {escape(score.band_label)}",
+            f"[$text-muted]{score.completed} of {score.applicable} applicable items done "
+            f"({score.total - score.applicable} not applicable)"
+            + (f" · {running} check(s) still running" if running else "") + "[/]",
+        ]
+        self.query_one("#score", Static).update("\n".join(lines))
+        cells = []
+        for section in checklist.sections:
+            items = app.section_items(section.id)  # type: ignore[attr-defined]
+            done = sum(1 for v in items if v.completed)
+            applicable = sum(1 for v in items if v.status.value != "not_applicable")
+            failing = sum(1 for v in items if v.status.value in ("fail", "error") or v.waiver_expired)
+            mark = "[$error]✗[/]" if failing else ("[$success]✓[/]" if done == applicable else " ")
+            cells.append(f"{mark}{section.id:>3}. {escape(section.title[:22].ljust(22))} {bar(done, applicable, 8)} "
+                         f"{done:>2}/{applicable:<2}")
+        # Two columns: the ten sections fit in five lines, leaving room for the blockers at 80×24.
+        half = (len(cells) + 1) // 2
+        rows = ["[b]Sections[/b] [$text-muted](✗ has a failing item)[/]"]
+        rows += [f"{left}  {right}" for left, right in zip(cells[:half], cells[half:] + [""], strict=False)]
+        self.query_one("#sections", Static).update("\n".join(rows))
+        options = self.query_one("#blockers", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        open_items = blockers(views)
+        self.query_one("#blockers-title", Static).update(
+            f"[b]Blockers[/b] {len(open_items)} [$text-muted](critical first; enter opens the item)[/]")
+        if open_items:
+            options.add_options([
+                Option(f"{glyph(v.status, v.waiver_expired)} {v.item.id:>5} "
+                       f"{'[bold $error]critical[/] ' if v.item.critical else ''}"
+                       f"{escape(v.item.text)} [$text-muted]— {escape(v.summary)}[/]", id=v.item.id)
+                for v in open_items
+            ])
+            if highlighted is not None:
+                options.highlighted = min(highlighted, len(open_items) - 1)
+        else:
+            options.add_option(Option("[$success]nothing blocks this run[/]", disabled=True))
+        tables = []
+        for _id, title, cells in criteria_tables(checklist, views):
+            tables.append(f"[b]{escape(title)}[/b]")
+            for cell in cells:
+                verdict = f"[{VERDICT_STYLE.get(cell.verdict, '$text')}]{cell.verdict:<4}[/]"
+                measured = cell.measurement.display if cell.measurement else "—"
+                tables.append(f" {verdict} {escape(cell.row.metric[:28].ljust(28))} target {escape(cell.row.target.ljust(12))} "
+                              f"measured {escape(measured)}")
+            tables.append("")
+        self.query_one("#criteria", Static).update("\n".join(tables).rstrip())
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.goto_item(event.option.id)  # type: ignore[attr-defined]
+
+    def action_open_blocker(self) -> None:
+        options = self.query_one("#blockers", OptionList)
+        option = options.highlighted_option
+        if option is not None and option.id:
+            self.app.goto_item(option.id)  # type: ignore[attr-defined]
