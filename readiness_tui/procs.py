@@ -154,11 +154,10 @@ def run_command(
                     pass
 
     reader = threading.Thread(target=read, name="readiness-proc-reader", daemon=True)
-    reader.start()
-
     timed_out = cancelled = False
     deadline = started + timeout
     try:  # an interrupt (Ctrl+C, SIGTERM turned into an exception) kills the command's whole group too
+        reader.start()
         while True:
             try:
                 proc.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
