@@ -143,14 +143,15 @@ class ReadinessApp(App[int]):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         # Priority: scrolling panes bind the arrows too; dialogs get them back through check_action.
-        Binding("right", "next_section", "Next section", key_display="→", priority=True),
-        Binding("left", "previous_section", "Prev section", key_display="←", priority=True),
-        Binding("e", "next_failing", "Next failing"),
+        Binding("right", "next_section", "Next", key_display="→", priority=True),
+        Binding("left", "previous_section", "Prev", key_display="←", priority=True),
+        Binding("e", "next_failing", "Failing"),
         Binding("t", "show_start", "Target", show=False),
         Binding("s", "show_summary", "Summary"),
         Binding("g", "show_signoff", "Sign-off"),
         Binding("x", "export", "Export", show=False),
         Binding("d", "deploy", "Deploy steps", show=False),
+        Binding("k", "credentials", "Credentials"),
         Binding("f5", "reload", "Reload", show=False),
     ]
     #: Digit keys open sections 1..9 and 10 (handled in on_key: ten bindings cost start-up time).
@@ -528,6 +529,23 @@ class ReadinessApp(App[int]):
             return
         # Steps write to the run record; the poll shows their outcome, and reading at once on return.
         self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
+
+    def action_credentials(self) -> None:
+        """The credentials: where each is found (never values), set one (masked), delete one."""
+        from screens.credentials import CredentialsScreen
+
+        self.push_screen(CredentialsScreen())
+
+    def reopen_target(self) -> None:
+        """Read the project again (settings, credentials) after a credential or a fix changed it.
+
+        Runs in a thread; the checks started afterwards see the new settings.
+        """
+        from readiness_tui.target import open_target
+
+        fresh = open_target(self.project_dir, self.checklist_path)
+        with self._target_lock:
+            self._target = fresh
 
     def action_reload(self) -> None:
         self.reload_record()

@@ -31,7 +31,7 @@ class SignoffScreen(Screen[None]):
             yield OptionList(id="signoff-list")
             yield Static("[$text-muted]A sign-off is bound to the results it saw: any later change marks it "
                          "stale, and it must be signed again.[/]", id="signoff-note")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)

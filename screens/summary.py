@@ -40,7 +40,7 @@ class SummaryScreen(Screen[None]):
             yield Static(id="blockers-title", classes="heading")
             yield OptionList(id="blockers")
             yield Static(id="criteria")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
