@@ -640,7 +640,8 @@ class ReadinessApp(App[int]):
 
     @work(group="fix", exclusive=True, exit_on_error=False)
     async def find_fix(self, item_id: str) -> None:
-        """Plan the item's fix in a thread and show its diff."""
+        """Plan the item's fix in a thread (the person picks one when there are several), show its diff,
+        apply it on confirmation and check the item again."""
         try:  # the fix engine is its own module; a build without it has no fixes
             fixes = importlib.import_module("readiness_tui.fixes")
         except ImportError:
@@ -648,12 +649,25 @@ class ReadinessApp(App[int]):
             return
         try:
             available = await asyncio.to_thread(fixes.available, self.target, item_id)
-            if not available:
-                self.notify(f"no safe fix for {item_id}", timeout=4)
+        except Exception as exc:  # noqa: BLE001 - a fix that cannot be planned is reported
+            self.post_message(ActionFailed(f"{item_id}: the fixes could not be prepared: {exc}"))
+            return
+        if not available:
+            self.notify(f"no safe fix for {item_id}", timeout=4)
+            return
+        fix = available[0]
+        if len(available) > 1:
+            from screens.modals import ChooseFixDialog
+
+            choice = await self.push_screen_wait(
+                ChooseFixDialog(item_id, [(f.name, f.description) for f in available]))
+            if choice is None:
                 return
-            fix = available[0]
+            fix = available[choice]
+        try:
             changes = await asyncio.to_thread(fix.plan, self.target)
-            diff = fixes.render_diff(changes)
+            # The diff is shown on screen: redacted like every other output.
+            diff = self.target.redactor.text(fixes.render_diff(changes))
         except Exception as exc:  # noqa: BLE001 - a fix that cannot be planned is reported
             self.post_message(ActionFailed(f"{item_id}: the fix could not be prepared: {exc}"))
             return
@@ -662,14 +676,21 @@ class ReadinessApp(App[int]):
             return
         from screens.modals import FixDialog
 
-        if await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
-            try:
-                await asyncio.to_thread(fixes.apply, self.target, changes)
-            except Exception as exc:  # noqa: BLE001
-                self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
-                return
-            self.notify(f"{item_id}: fix applied; checking again", timeout=4)
+        if not await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
+            return
+        try:
+            backups = await asyncio.to_thread(fixes.apply, self.target, changes)
+            # A fix may change what the settings read (.env, .gitignore): the re-run sees the new files.
+            await asyncio.to_thread(self.reopen_target)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
+            return
+        kept = f"; old version kept in {fixes.BACKUP_DIR}" if backups and hasattr(fixes, "BACKUP_DIR") else ""
+        if self.target.checklist.item(item_id).checks:
+            self.notify(f"{item_id}: {fix.name} applied{kept}; checking again", timeout=5)
             self.run_items([item_id])
+        else:
+            self.notify(f"{item_id}: {fix.name} applied{kept}", timeout=5)
 
     def action_export(self) -> None:
         """Write a report of the run (Markdown, JSON or JUnit, by file extension)."""
