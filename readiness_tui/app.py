@@ -423,6 +423,11 @@ class ReadinessApp(App[int]):
         # Global keys do nothing while a dialog is open: its fields own the keyboard.
         if action in ALWAYS:
             return True
+        # Keys that would go where the person already is are hidden from that screen's footer
+        # (nothing comes before the start screen): the keys that matter fit 80 columns.
+        if (action, self.current_mode) in (("previous_section", "start"), ("show_summary", "summary"),
+                                           ("show_signoff", "signoff")):
+            return False
         return self.ready and self.on_wizard_screen()
 
     def on_wizard_screen(self) -> bool:
