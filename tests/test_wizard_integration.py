@@ -132,3 +132,18 @@ async def test_deployment_steps_from_the_palette(good_project: Path) -> None:
         await wait_screen(app, pilot, "DeployScreen")
         await pilot.press("escape")
         await wait_screen(app, pilot, "StartScreen")
+
+
+async def test_global_keys_fit_the_footer_at_80_columns(good_project: Path) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = app_for(good_project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for mode in ("start", "summary", "signoff"):
+            app.switch_mode(mode)
+            await settle(app, pilot)
+            keys = {k.key: k.region for k in app.screen.query(FooterKey)}
+            palette = keys.pop("ctrl+p")
+            assert {"question_mark", "q", "right", "e", "k"} <= set(keys), (mode, keys)
+            assert all(region.right <= palette.x for region in keys.values()), (mode, keys, palette)
