@@ -143,14 +143,15 @@ class ReadinessApp(App[int]):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         # Priority: scrolling panes bind the arrows too; dialogs get them back through check_action.
-        Binding("right", "next_section", "Next section", key_display="→", priority=True),
-        Binding("left", "previous_section", "Prev section", key_display="←", priority=True),
-        Binding("e", "next_failing", "Next failing"),
+        Binding("right", "next_section", "Next", key_display="→", priority=True),
+        Binding("left", "previous_section", "Prev", key_display="←", priority=True),
+        Binding("e", "next_failing", "Failing"),
         Binding("t", "show_start", "Target", show=False),
         Binding("s", "show_summary", "Summary"),
         Binding("g", "show_signoff", "Sign-off"),
         Binding("x", "export", "Export", show=False),
         Binding("d", "deploy", "Deploy steps", show=False),
+        Binding("k", "credentials", "Credentials"),
         Binding("f5", "reload", "Reload", show=False),
     ]
     #: Digit keys open sections 1..9 and 10 (handled in on_key: ten bindings cost start-up time).
@@ -422,6 +423,11 @@ class ReadinessApp(App[int]):
         # Global keys do nothing while a dialog is open: its fields own the keyboard.
         if action in ALWAYS:
             return True
+        # Keys that would go where the person already is are hidden from that screen's footer
+        # (nothing comes before the start screen): the keys that matter fit 80 columns.
+        if (action, self.current_mode) in (("previous_section", "start"), ("show_summary", "summary"),
+                                           ("show_signoff", "signoff")):
+            return False
         return self.ready and self.on_wizard_screen()
 
     def on_wizard_screen(self) -> bool:
@@ -529,6 +535,23 @@ class ReadinessApp(App[int]):
         # Steps write to the run record; the poll shows their outcome, and reading at once on return.
         self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
 
+    def action_credentials(self) -> None:
+        """The credentials: where each is found (never values), set one (masked), delete one."""
+        from screens.credentials import CredentialsScreen
+
+        self.push_screen(CredentialsScreen())
+
+    def reopen_target(self) -> None:
+        """Read the project again (settings, credentials) after a credential or a fix changed it.
+
+        Runs in a thread; the checks started afterwards see the new settings.
+        """
+        from readiness_tui.target import open_target
+
+        fresh = open_target(self.project_dir, self.checklist_path)
+        with self._target_lock:
+            self._target = fresh
+
     def action_reload(self) -> None:
         self.reload_record()
 
@@ -622,7 +645,8 @@ class ReadinessApp(App[int]):
 
     @work(group="fix", exclusive=True, exit_on_error=False)
     async def find_fix(self, item_id: str) -> None:
-        """Plan the item's fix in a thread and show its diff."""
+        """Plan the item's fix in a thread (the person picks one when there are several), show its diff,
+        apply it on confirmation and check the item again."""
         try:  # the fix engine is its own module; a build without it has no fixes
             fixes = importlib.import_module("readiness_tui.fixes")
         except ImportError:
@@ -630,12 +654,25 @@ class ReadinessApp(App[int]):
             return
         try:
             available = await asyncio.to_thread(fixes.available, self.target, item_id)
-            if not available:
-                self.notify(f"no safe fix for {item_id}", timeout=4)
+        except Exception as exc:  # noqa: BLE001 - a fix that cannot be planned is reported
+            self.post_message(ActionFailed(f"{item_id}: the fixes could not be prepared: {exc}"))
+            return
+        if not available:
+            self.notify(f"no safe fix for {item_id}", timeout=4)
+            return
+        fix = available[0]
+        if len(available) > 1:
+            from screens.modals import ChooseFixDialog
+
+            choice = await self.push_screen_wait(
+                ChooseFixDialog(item_id, [(f.name, f.description) for f in available]))
+            if choice is None:
                 return
-            fix = available[0]
+            fix = available[choice]
+        try:
             changes = await asyncio.to_thread(fix.plan, self.target)
-            diff = fixes.render_diff(changes)
+            # The diff is shown on screen: redacted like every other output.
+            diff = self.target.redactor.text(fixes.render_diff(changes))
         except Exception as exc:  # noqa: BLE001 - a fix that cannot be planned is reported
             self.post_message(ActionFailed(f"{item_id}: the fix could not be prepared: {exc}"))
             return
@@ -644,14 +681,21 @@ class ReadinessApp(App[int]):
             return
         from screens.modals import FixDialog
 
-        if await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
-            try:
-                await asyncio.to_thread(fixes.apply, self.target, changes)
-            except Exception as exc:  # noqa: BLE001
-                self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
-                return
-            self.notify(f"{item_id}: fix applied; checking again", timeout=4)
+        if not await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
+            return
+        try:
+            backups = await asyncio.to_thread(fixes.apply, self.target, changes)
+            # A fix may change what the settings read (.env, .gitignore): the re-run sees the new files.
+            await asyncio.to_thread(self.reopen_target)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
+            return
+        kept = f"; old version kept in {fixes.BACKUP_DIR}" if backups and hasattr(fixes, "BACKUP_DIR") else ""
+        if self.target.checklist.item(item_id).checks:
+            self.notify(f"{item_id}: {fix.name} applied{kept}; checking again", timeout=5)
             self.run_items([item_id])
+        else:
+            self.notify(f"{item_id}: {fix.name} applied{kept}", timeout=5)
 
     def action_export(self) -> None:
         """Write a report of the run (Markdown, JSON or JUnit, by file extension)."""

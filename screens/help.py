@@ -18,6 +18,7 @@ KEYMAP: list[tuple[str, list[tuple[str, str]]]] = [
         ("t / s / g", "target (start) / summary / sign-off"),
         ("x", "export the report (.md, .json, .xml)"),
         ("d", "deployment steps: backup, tests, deploy, verify, rollback"),
+        ("k", "credentials: where each is found; s sets one (masked), x deletes"),
         ("ctrl+p", "command palette: every action, every section and item"),
         ("F5", "reload the run record now (it also reloads by itself)"),
         ("? / F1", "this help"),

@@ -142,15 +142,27 @@ class WaiveDialog(FormDialog):
 
 
 class SignDialog(FormDialog):
-    """Sign a role: the signer's name and, if the run is not ready, an optional override reason."""
+    """Sign a role: the signer's name, and an override reason when the run is below the top band.
+
+    Below `ready` the signing core refuses a sign-off without a reason; the dialog asks for it
+    up front (required) so the reason is typed here and recorded with the signature.
+    """
 
     TITLE_TEXT = "Sign off"
     SUBMIT = "Sign"
 
-    def __init__(self, role: str, name: str, intro: str) -> None:
+    def __init__(self, role: str, name: str, intro: str, needs_override: bool = False) -> None:
         self.TITLE_TEXT = f"Sign off as {role}"
-        super().__init__([("name", "Your name", name, True), ("override", "Override reason (optional)", "", False)],
-                         intro)
+        self.needs_override = needs_override
+        fields = [("name", "Your name", name, True)]
+        if needs_override:
+            fields.append(("override", "Override reason: why sign below ready (recorded)", "", True))
+        super().__init__(fields, intro)
+
+    def answer(self) -> Answer:
+        answer = super().answer()
+        answer.setdefault("override", "")
+        return answer
 
 
 class FieldDialog(FormDialog):
@@ -191,6 +203,39 @@ class ExportDialog(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(self.query_one(Input).value.strip() or None if event.button.id == "ok" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChooseFixDialog(ModalScreen[int | None]):
+    """An item has several safe fixes: pick one (enter), or escape."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, item_id: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical(classes="dialog"):
+            yield Static(f"[b]Fixes for {escape(self.item_id)}[/b]", classes="dialog-title")
+            yield Static("Pick one: its diff is shown before anything is written.", classes="dialog-intro")
+            yield OptionList(*[Option(f"[b]{escape(name)}[/b] — {escape(text)}", id=str(n))
+                               for n, (name, text) in enumerate(self.choices)], id="fix-choices")
+
+    def on_mount(self) -> None:
+        self.query_one("#fix-choices").focus()
+
+    def on_option_list_option_selected(self, event: object) -> None:
+        option = getattr(event, "option", None)
+        if option is not None and option.id is not None:
+            self.dismiss(int(option.id))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -24,6 +24,7 @@ ACTIONS = [
     ("Show the sign-off", "show_signoff", "g"),
     ("Export the report", "export", "x: Markdown, JSON or JUnit"),
     ("Deployment steps: backup, deploy, verify, rollback", "deploy", "d: run them with live logs"),
+    ("Credentials: where each is found, set (masked), delete", "credentials", "k: values are never shown"),
     ("Reload the run record", "reload", "F5"),
     ("Help: every key", "help", "?"),
 ]

@@ -33,7 +33,7 @@ class SectionScreen(Screen[None]):
 
     BINDINGS = [
         Binding("r", "app.rerun_item", "Re-run"),
-        Binding("R", "app.rerun_section", "Re-run section", key_display="R"),
+        Binding("R", "app.rerun_section", "Re-run all", key_display="R"),
         Binding("c", "app.confirm", "Confirm"),
         Binding("n", "app.not_applicable", "N/A"),
         Binding("w", "app.waive", "Waive"),
@@ -53,7 +53,7 @@ class SectionScreen(Screen[None]):
             yield OptionList(id="items")
             with VerticalScroll(id="detail-scroll", can_focus=True):
                 yield Static(id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh_all, init=False)

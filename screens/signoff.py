@@ -31,7 +31,7 @@ class SignoffScreen(Screen[None]):
             yield OptionList(id="signoff-list")
             yield Static("[$text-muted]A sign-off is bound to the results it saw: any later change marks it "
                          "stale, and it must be signed again.[/]", id="signoff-note")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
@@ -59,7 +59,9 @@ class SignoffScreen(Screen[None]):
                 text = f"  [$text-muted]○[/] {escape(role):<20} [$text-muted]not signed — enter to sign[/]"
             else:
                 state = str(s.get("state", "valid"))
-                reason = f" — {escape(str(s.get('reason') or ''))}" if s.get("reason") else ""
+                reason = f" — {escape(str(s.get('reason') or ''))}" if state != "valid" and s.get("reason") else ""
+                if s.get("override"):
+                    reason += f" [$warning]override: {escape(str(s['override']))}[/]"
                 text = (f"  [{STATE_STYLE.get(state, '$text')}]{'●' if state == 'valid' else '!'}[/] "
                         f"{escape(role):<20} {escape(str(s.get('name', '')))} at {escape(str(s.get('at', '')))} "
                         f"({escape(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
@@ -93,10 +95,15 @@ class SignoffScreen(Screen[None]):
         kind, _, name = option_id.partition(":")
         if kind == "role":
             score = app.score  # type: ignore[attr-defined]
+            top = app.target.checklist.bands[0].id  # type: ignore[attr-defined]
+            below = score.band != top
             intro = (f"Score {score.percent:.1f}% ({escape(score.band)}). Your signature covers the results "
                      "as they are now.")
+            if below:
+                intro += (f" [$warning]The run is below `{escape(top)}`: signing needs a reason, recorded "
+                          "with your signature.[/]")
             self.app.push_screen(
-                SignDialog(name, app.user_name, intro),  # type: ignore[attr-defined]
+                SignDialog(name, app.user_name, intro, needs_override=below),  # type: ignore[attr-defined]
                 lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", "")),  # type: ignore[attr-defined]
             )
         else:

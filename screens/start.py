@@ -74,7 +74,8 @@ class StartScreen(Screen[None]):
 
     # The screen itself scrolls (no scroll container: the first paint stays cheap).
     BINDINGS = [
-        Binding("enter", "app.next_section", "Begin"),
+        # Shown as → in the footer (the same action): the footer fits 80 columns.
+        Binding("enter", "app.next_section", "Begin", show=False),
         Binding("up", "scroll_up", "Scroll up", show=False),
         Binding("down", "scroll_down", "Scroll down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
@@ -84,7 +85,7 @@ class StartScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         yield Static(id="start-text")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)

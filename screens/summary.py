@@ -40,7 +40,7 @@ class SummaryScreen(Screen[None]):
             yield Static(id="blockers-title", classes="heading")
             yield OptionList(id="blockers")
             yield Static(id="criteria")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
@@ -67,9 +67,11 @@ class SummaryScreen(Screen[None]):
             applicable = sum(1 for v in items if v.status.value != "not_applicable")
             failing = sum(1 for v in items if v.status.value in ("fail", "error") or v.waiver_expired)
             mark = "[$error]✗[/]" if failing else ("[$success]✓[/]" if done == applicable else " ")
-            cells.append(f"{mark}{section.id:>3}. {escape(section.title[:22].ljust(22))} {bar(done, applicable, 8)} "
+            title = section.title if len(section.title) <= 17 else section.title[:16] + "…"
+            cells.append(f"{mark}{section.id:>3}. {escape(title.ljust(17))} {bar(done, applicable, 6)} "
                          f"{done:>2}/{applicable:<2}")
-        # Two columns: the ten sections fit in five lines, leaving room for the blockers at 80×24.
+        # Two columns of 37 cells: the ten sections fit in five lines at 80×24 (76 columns inside the
+        # padding and the scroll bar), leaving room for the blockers.
         half = (len(cells) + 1) // 2
         rows = ["[b]Sections[/b] [$text-muted](✗ has a failing item)[/]"]
         rows += [f"{left}  {right}" for left, right in zip(cells[:half], cells[half:] + [""], strict=False)]
