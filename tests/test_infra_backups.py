@@ -130,3 +130,23 @@ def test_logrotate_rule_in_the_project(tmp_path, project):
     result = run_item(settings, "5.7")
     assert result.status == "pass", result.summary
     assert "deploy/logrotate.conf:1" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("dpkg", "#!/bin/sh\nif [ -d /run/systemd/system ]; then\n  exit 0\nfi\n\n/usr/libexec/dpkg/dpkg-db-backup\n"),
+        ("passwd", "#!/bin/sh\ncd /var/backups || exit 0\nfor FILE in passwd group shadow; do cp -p /etc/$FILE $FILE.bak; done\n"),
+    ],
+)
+def test_os_housekeeping_backup_is_not_a_database_schedule(tmp_path, project, name, body):
+    """Debian's own cron.daily jobs say "backup" but never back up the application's database."""
+    backups = tmp_path / "backups"
+    write_backup(backups / "db.dump", 1)
+    sysroot = write_system_root(tmp_path / "root", cron=False)
+    (sysroot / "etc" / "cron.daily").mkdir(parents=True)
+    (sysroot / "etc" / "cron.daily" / name).write_text(body)
+    result = run_item(backup_settings(project, backups, sysroot), "6.1")
+    assert result.status == "warn", result.summary
+    assert "no cron or systemd-timer entry runs a backup" in result.summary
+    assert result.evidence["backup_schedules"] == []
