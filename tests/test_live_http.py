@@ -345,6 +345,9 @@ async def test_load_test_measures(tmp_path: Path, strict_backend: Any) -> None:
     assert lt["answered"] == 200 and lt["p50_ms"] <= lt["p95_ms"] <= lt["p99_ms"]
     assert lt["requests_per_s"] > 0 and lt["statuses"] == {"200": 200}
     assert result.measurements["perf.avg_response_ms"].value > 0
+    # The target is the health endpoint: its success rate fills the Availability table's row.
+    health = result.measurements["avail.health_success_pct"]
+    assert health.value == 100.0 and "200 of 200" in health.display
     assert seen and seen[-1] == 1.0
 
 
