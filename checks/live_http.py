@@ -699,4 +699,10 @@ async def api_call(ctx: CheckContext) -> CheckResult:
         shape = f", {len(data)} records"
     elif isinstance(data, dict):
         shape = f", JSON keys: {', '.join(list(data)[:5])}"
-    return passed(f"{method} {path} answered {ex.status} in {_ms(ex.ms)}{shape}", **evidence)
+    head = f"{method} {path} answered {ex.status} in {_ms(ex.ms)}"
+    if data is None and (ex.truncated or "json" in (ex.header("content-type") or "").lower()):
+        # Connected, but what came back is not the API's JSON: a proxy page, a runaway stream, garbage.
+        why = (f"a body cut off after {ex.body_size} bytes (larger than the read cap)" if ex.truncated
+               else "a body that does not parse as JSON")
+        return warned(f"{head} but with {why} (expected JSON)", **evidence)
+    return passed(f"{head}{shape}", **evidence)

@@ -82,7 +82,8 @@ async def load_test(ctx: CheckContext) -> CheckResult:
         evidence["concurrency_capped_at"] = MAX_CONCURRENCY
     if not result.answered:
         kinds = ", ".join(f"{k} {n}" for k, n in result.errors_by_kind().items())
-        return errored(f"load test: no answer from {url} ({kinds})", **evidence)
+        what = "no usable answer" if result.statuses or "body_too_large" in result.errors else "no answer"
+        return errored(f"load test: {what} from {url} ({kinds})", **evidence)
     error_pct = 100.0 * result.failures / max(1, result.sent)
     max_error_pct = float(ctx.param("max_error_pct", 1.0))
     target_ms = float(ctx.param("target_ms", 500))
