@@ -91,16 +91,39 @@ def find_schedules(ctx: CheckContext, pattern: re.Pattern[str],
             if pattern.search(script.name) or any(pattern.search(x) for x in text.splitlines()
                                                   if not x.strip().startswith("#")):
                 entries.append({"source": str(script), "line": 0, "entry": f"cron.{period} script {script.name}"})
+    enabled = _enabled_timers(ctx)
     for unit_dir in ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"):
         d = _sys(ctx, unit_dir)
         searched.append(str(d))
         if not d.is_dir():
             continue
         for timer in sorted(d.glob("*.timer")):
+            # A vendor unit (e.g. postgresql-common's pg_basebackup@.timer) schedules nothing until it is
+            # enabled; a unit the admin wrote in /etc/systemd/system counts as meant to run.
+            if not _timer_active(timer, unit_dir == "/etc/systemd/system", enabled):
+                continue
             entries += _timer_entry(timer, pattern)
     for e in entries:
         e["entry"] = redactor.text(e["entry"])
     return entries, searched
+
+
+def _enabled_timers(ctx: CheckContext) -> set[str]:
+    """Names of the timers enabled under `<system_root>/etc/systemd/system/*.wants/`."""
+    names: set[str] = set()
+    base = _sys(ctx, "/etc/systemd/system")
+    if base.is_dir():
+        for wants in base.glob("*.wants"):
+            names.update(p.name for p in wants.glob("*.timer"))
+    return names
+
+
+def _timer_active(timer: Path, admin_unit: bool, enabled: set[str]) -> bool:
+    name = timer.name
+    if name.endswith("@.timer"):  # a template: only its enabled instances run
+        prefix = name.removesuffix(".timer")
+        return any(n.startswith(prefix) and n != name for n in enabled)
+    return admin_unit or name in enabled
 
 
 class _Unless:
