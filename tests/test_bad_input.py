@@ -254,3 +254,22 @@ def test_user_sees_one_line_in_a_real_process(tmp_path: Path) -> None:
     done = run_cli("check", str(tmp_path), "--format", "markdown", env=None)
     assert done.returncode == 2 and done.stdout == ""
     assert "contact 1 must be a table" in _one_clear_line(done.stderr)
+
+
+@pytest.mark.parametrize("where", ["a-directory", "under-a-file", "proc"])
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_output_that_cannot_be_written(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       where: str, command: str) -> None:
+    """Before: `--output DIR` (or a path under a file) ended in an IsADirectoryError traceback."""
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    if command == "report":
+        assert _main(capsys, "check", str(project), "--only", "4.1")[0] == 0
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    output = {"a-directory": str(tmp_path), "under-a-file": str(plain / "r.json"), "proc": "/proc/version"}[where]
+    extra = ["--only", "4.1"] if command == "check" else []
+    code, out, err = _main(capsys, command, str(project), *extra, "--output", output)
+    assert code == 2 and out == ""
+    line = _one_clear_line(err)
+    assert line.startswith(f"readiness: --output {output}:")
+    assert plain.read_text() == "x"
