@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from fixtures.projects import anon_key, git, make_good_project, make_jwt, service_key, write_env
 from fixtures.sec import init_repo, planted_secrets, run_check
 
