@@ -19,6 +19,9 @@ from checks.base import CheckContext, check
 from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, pending
 
 DEFAULT_BACKUP_PATTERN = r"backup|pg_dump|pg_basebackup|pg_dumpall"
+#: The operating system's own housekeeping "backups" (Debian's dpkg database, /etc/passwd copies in
+#: /var/backups): they say "backup" but never back up the application's database.
+DEFAULT_IGNORE_PATTERN = r"dpkg|\bapt\b|apt-compat|/var/backups\b|\bpasswd\b"
 DEFAULT_CONFIG_PATTERNS = [".env", ".env.*", "*.env", "config.toml", "secrets.toml", "readiness.toml",
                            "docker-compose*.yml", "docker-compose*.yaml", "*config*.tar*", "*config*.zip"]
 
@@ -41,8 +44,11 @@ def _cron_entries(text: str, where: str, pattern: re.Pattern[str]) -> list[dict[
     return found
 
 
-def find_schedules(ctx: CheckContext, pattern: re.Pattern[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """(cron / systemd entries running the backup, places searched)."""
+def find_schedules(ctx: CheckContext, pattern: re.Pattern[str],
+                   ignore: re.Pattern[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """(cron / systemd entries running the backup, places searched); lines matching `ignore` do not count."""
+    if ignore is not None:
+        pattern = _Unless(pattern, ignore)  # type: ignore[assignment]
     from readiness_tui.procs import ProcError, run_command
 
     entries: list[dict[str, Any]] = []
@@ -85,16 +91,49 @@ def find_schedules(ctx: CheckContext, pattern: re.Pattern[str]) -> tuple[list[di
             if pattern.search(script.name) or any(pattern.search(x) for x in text.splitlines()
                                                   if not x.strip().startswith("#")):
                 entries.append({"source": str(script), "line": 0, "entry": f"cron.{period} script {script.name}"})
+    enabled = _enabled_timers(ctx)
     for unit_dir in ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"):
         d = _sys(ctx, unit_dir)
         searched.append(str(d))
         if not d.is_dir():
             continue
         for timer in sorted(d.glob("*.timer")):
+            # A vendor unit (e.g. postgresql-common's pg_basebackup@.timer) schedules nothing until it is
+            # enabled; a unit the admin wrote in /etc/systemd/system counts as meant to run.
+            if not _timer_active(timer, unit_dir == "/etc/systemd/system", enabled):
+                continue
             entries += _timer_entry(timer, pattern)
     for e in entries:
         e["entry"] = redactor.text(e["entry"])
     return entries, searched
+
+
+def _enabled_timers(ctx: CheckContext) -> set[str]:
+    """Names of the timers enabled under `<system_root>/etc/systemd/system/*.wants/`."""
+    names: set[str] = set()
+    base = _sys(ctx, "/etc/systemd/system")
+    if base.is_dir():
+        for wants in base.glob("*.wants"):
+            names.update(p.name for p in wants.glob("*.timer"))
+    return names
+
+
+def _timer_active(timer: Path, admin_unit: bool, enabled: set[str]) -> bool:
+    name = timer.name
+    if name.endswith("@.timer"):  # a template: only its enabled instances run
+        prefix = name.removesuffix(".timer")
+        return any(n.startswith(prefix) and n != name for n in enabled)
+    return admin_unit or name in enabled
+
+
+class _Unless:
+    """A pattern that matches a line only when `ignore` does not (duck-types `re.Pattern.search`)."""
+
+    def __init__(self, pattern: re.Pattern[str], ignore: re.Pattern[str]) -> None:
+        self.pattern, self.ignore = pattern, ignore
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return None if self.ignore.search(text) else self.pattern.search(text)
 
 
 def _timer_entry(timer: Path, pattern: re.Pattern[str]) -> list[dict[str, Any]]:
@@ -151,13 +190,14 @@ def backup_database(ctx: CheckContext) -> CheckResult:
     fail_days = float(ctx.param("fail_days", 7))
     try:
         pattern = re.compile(str(ctx.param("backup_command_pattern", DEFAULT_BACKUP_PATTERN)), re.I)
+        ignore = re.compile(str(ctx.param("backup_ignore_pattern", DEFAULT_IGNORE_PATTERN)), re.I)
     except re.error as exc:
-        return errored(f"param backup_command_pattern is not a valid regular expression: {exc}")
+        return errored(f"param backup_command_pattern / backup_ignore_pattern is not a valid regular expression: {exc}")
     if not ctx.settings.backup_dir:
         return pending("backup_dir is not set: set it in readiness.toml [target], or confirm the hosted "
                        "backups (e.g. Supabase daily backups / PITR)")
     root = ctx.settings.path(ctx.settings.backup_dir)
-    schedules, searched = find_schedules(ctx, pattern)
+    schedules, searched = find_schedules(ctx, pattern, ignore)
     evidence: dict[str, Any] = {"backup_dir": str(root), "backup_schedules": schedules,
                                 "backup_schedule_searched": searched, "backup_warn_hours": warn_hours,
                                 "backup_fail_days": fail_days}

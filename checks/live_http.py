@@ -496,6 +496,11 @@ ASSET = re.compile(r"""<(?:script|link)\b[^>]*?(?:src|href)=["']([^"'#]+?\.(?:js
 ENCODED = {"gzip", "br", "zstd", "deflate"}
 
 
+def _count(n: int, noun: str) -> str:
+    """"1 asset", "3 assets"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def page_assets(html: str, page_url: str) -> list[str]:
     """Same-origin JS/CSS assets referenced by a page, as absolute URLs, in page order."""
     origin = urlsplit(page_url)[:2]
@@ -602,7 +607,7 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
     measurements: dict[str, Measurement] = {}
     if shell:
         measurements["perf.page_load_ms"] = Measurement(
-            round(load_ms, 1), f"{_ms(load_ms)} (HTML + {len(assets)} assets)", "ms")
+            round(load_ms, 1), f"{_ms(load_ms)} (HTML + {_count(len(assets), 'asset')})", "ms")
     if session is not None:
         evidence["session"] = session.evidence()
         if not session.error and session.status == FINISHED_OK:
@@ -624,7 +629,7 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
     elif session is not None and session.status != FINISHED_OK:
         result = failed(f"page served, but the dashboard script {session.status}", **evidence)
     else:
-        timing = f"page {_ms(load_ms)} with {len(assets)} assets"
+        timing = f"page {_ms(load_ms)} with {_count(len(assets), 'asset')}"
         if session is not None:
             timing += f", script run {_ms(session.render_ms)}"
         slow = load_ms >= float(ctx.param("max_ms", 2000)) or (
@@ -699,4 +704,10 @@ async def api_call(ctx: CheckContext) -> CheckResult:
         shape = f", {len(data)} records"
     elif isinstance(data, dict):
         shape = f", JSON keys: {', '.join(list(data)[:5])}"
-    return passed(f"{method} {path} answered {ex.status} in {_ms(ex.ms)}{shape}", **evidence)
+    head = f"{method} {path} answered {ex.status} in {_ms(ex.ms)}"
+    if data is None and (ex.truncated or "json" in (ex.header("content-type") or "").lower()):
+        # Connected, but what came back is not the API's JSON: a proxy page, a runaway stream, garbage.
+        why = (f"a body cut off after {ex.body_size} bytes (larger than the read cap)" if ex.truncated
+               else "a body that does not parse as JSON")
+        return warned(f"{head} but with {why} (expected JSON)", **evidence)
+    return passed(f"{head}{shape}", **evidence)

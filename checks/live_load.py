@@ -28,10 +28,24 @@ def load_target(ctx: CheckContext) -> tuple[str | None, str]:
     return None, ""
 
 
+def _verified_health(ctx: CheckContext) -> bool:
+    """Whether the last `readiness deploy verify` recorded a health-check success rate (item 6.5 reports it)."""
+    from readiness_tui.deploy import last_step
+    from readiness_tui.store import Store
+
+    try:
+        record = Store(ctx.settings.project_dir, ctx.settings.redactor()).load()
+    except Exception:  # an unreadable record is reported by the run itself; here it only means "no figure"
+        return False
+    verify = last_step(record, "verify") or {}
+    return bool(verify.get("measurements", {}).get("avail.health_success_pct"))
+
+
 @check("load.test", "N requests at concurrency C: req/s, p50/p95/p99 latency, errors by kind",
        timeout=MAX_SECONDS + 30)
 async def load_test(ctx: CheckContext) -> CheckResult:
-    """Items 4.7 and 8.5; reports `perf.avg_response_ms` (mean latency under load)."""
+    """Items 4.7 and 8.5; reports `perf.avg_response_ms` (mean latency under load) and, when the target is a
+    health endpoint, `avail.health_success_pct`."""
     from readiness_tui.loadgen import run_load
 
     url, source = load_target(ctx)
@@ -68,7 +82,8 @@ async def load_test(ctx: CheckContext) -> CheckResult:
         evidence["concurrency_capped_at"] = MAX_CONCURRENCY
     if not result.answered:
         kinds = ", ".join(f"{k} {n}" for k, n in result.errors_by_kind().items())
-        return errored(f"load test: no answer from {url} ({kinds})", **evidence)
+        what = "no usable answer" if result.statuses or "body_too_large" in result.errors else "no answer"
+        return errored(f"load test: {what} from {url} ({kinds})", **evidence)
     error_pct = 100.0 * result.failures / max(1, result.sent)
     max_error_pct = float(ctx.param("max_error_pct", 1.0))
     target_ms = float(ctx.param("target_ms", 500))
@@ -90,4 +105,11 @@ async def load_test(ctx: CheckContext) -> CheckResult:
         "perf.avg_response_ms": Measurement(
             round(mean, 2), f"{mean:.1f} ms (mean of {result.answered}, c={concurrency})", "ms"),
     }
+    if "health" in url and result.sent and not _verified_health(ctx):
+        # Every request of the load test asked the health endpoint: its 2xx share is a health-check
+        # success rate over `sent` probes (the deployment verification's own figure, when recorded, wins).
+        ok = sum(n for status, n in result.statuses.items() if 200 <= status < 300)
+        pct = round(100.0 * ok / result.sent, 2)
+        verdict.measurements["avail.health_success_pct"] = Measurement(
+            pct, f"{pct:g}% ({ok} of {result.sent} health probes under load)", "%")
     return verdict

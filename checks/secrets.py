@@ -106,6 +106,13 @@ def _where(findings: list[Any], limit: int = 3) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _size(n: int) -> str:
+    """Bytes for a summary: "0.0 MB" for a small repository read like nothing was scanned."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{max(1, round(n / 1000))} kB" if n else "0 bytes"
+
+
 def _judge(result: Any, findings: list[Any], scope: str) -> CheckResult:
     serious = [f for f in findings if f.severity != "low"]
     public = [f for f in findings if f.severity == "low"]
@@ -119,8 +126,7 @@ def _judge(result: Any, findings: list[Any], scope: str) -> CheckResult:
         res = warned(f"no secrets in {scope}, but {len(public)} public key(s) hardcoded "
                      f"({_where(public, 2)}); read them from the environment too{skipped}", **evidence)
     else:
-        mb = result.bytes_scanned / 1_000_000
-        res = passed(f"no hardcoded secrets in {result.files_scanned} {scope} ({mb:.1f} MB scanned)"
+        res = passed(f"no hardcoded secrets in {result.files_scanned} {scope} ({_size(result.bytes_scanned)} scanned)"
                      f"{skipped}", **evidence)
     res.measurements["secret_findings"] = Measurement(float(len(serious)), str(len(serious)))
     return res

@@ -215,6 +215,9 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
             expected = f"{s_index}.{i_index}"
             item_id = it.get("id")
             iline = loc.item_line(str(item_id)) if isinstance(item_id, str) else line
+            if item_id is not None and not isinstance(item_id, str):
+                # `id = 1.1` is a TOML float: "expected "1.1"" alone would read like nonsense.
+                raise fail(iline, f"item {item_id!r}: `id` must be a quoted string, e.g. id = \"{expected}\"")
             if item_id != expected:
                 where = f"item {item_id!r}" if item_id is not None else "an item without `id`"
                 raise fail(iline, f"{where}: expected id \"{expected}\" (ids are <section>.<n> in order)")

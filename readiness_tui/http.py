@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -191,12 +192,29 @@ def join(base: str, path: str) -> str:
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and its causes, outermost first (httpx wraps the OSError that says what happened 3 levels deep)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
 def _classify(exc: BaseException) -> tuple[str, str]:
     """(kind, one-line reason) of an httpx or OS error."""
+    import errno
+
     import httpx
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # "[SSL: X] x (_ssl.c:1006)": the C source line means nothing to the reader.
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)
     cause = exc.__cause__ or exc.__context__
+    errnos = {getattr(e, "errno", None) for e in _chain(exc)}
+    if errno.ECONNRESET in errnos and not isinstance(exc, httpx.ConnectError):
+        return "connection_reset", "connection reset by the server before it answered"
     if isinstance(exc, httpx.ConnectTimeout):
         return "connect_timeout", "connection timed out"
     if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
@@ -211,7 +229,7 @@ def _classify(exc: BaseException) -> tuple[str, str]:
         if "Name or service not known" in chain or "nodename nor servname" in chain or "getaddrinfo" in chain \
                 or "Temporary failure in name resolution" in chain or "No address associated" in chain:
             return "dns", f"host name not found: {text}"
-        if "refused" in chain.lower():
+        if "refused" in chain.lower() or errno.ECONNREFUSED in errnos:
             return "connect_refused", "connection refused (nothing listens on that port)"
         return "connect_error", f"cannot connect: {text}"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError):

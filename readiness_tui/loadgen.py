@@ -46,8 +46,9 @@ class LoadResult:
 
     @property
     def failures(self) -> int:
-        """Requests without an answer plus answers with a 4xx/5xx status."""
-        bad_status = sum(n for status, n in self.statuses.items() if status >= 400)
+        """Requests without an answer plus answers that are not 2xx (like ab's "Non-2xx responses": a
+        redirect is not the page, so a load test of redirects measures nothing the users wait for)."""
+        bad_status = sum(n for status, n in self.statuses.items() if status >= 300)
         return sum(self.errors.values()) + bad_status
 
     @property
@@ -62,10 +63,10 @@ class LoadResult:
         return sum(self.latencies_ms) / len(self.latencies_ms) if self.latencies_ms else 0.0
 
     def errors_by_kind(self) -> dict[str, int]:
-        """Network errors by kind plus non-2xx/3xx statuses as `http_<code>`."""
+        """Network errors by kind plus non-2xx statuses as `http_<code>`."""
         out = dict(self.errors)
         for status, n in sorted(self.statuses.items()):
-            if status >= 400:
+            if status >= 300:
                 out[f"http_{status}"] = n
         return out
 
@@ -98,6 +99,15 @@ _CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r]*chunked", re.IGNORECASE)
 _CONNECTION = re.compile(rb"\r\nconnection:[ \t]*([\w-]+)", re.IGNORECASE)
 
 
+#: Largest answer body the load test accepts (bytes): a health or API answer beyond it is broken, and
+#: streaming it would spend the whole time budget on one request.
+MAX_BODY = 1024 * 1024
+
+
+class _TooLarge(ValueError):
+    """An answer body beyond `max_body` bytes."""
+
+
 class _Conn(asyncio.Protocol):
     """One keep-alive connection that parses answers as bytes arrive (no stream reader per request).
 
@@ -106,9 +116,11 @@ class _Conn(asyncio.Protocol):
     Bodies are counted and dropped, never kept: a huge answer costs no memory.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, head_only: bool) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, head_only: bool, max_body: int = MAX_BODY) -> None:
         self.loop = loop
         self.head_only = head_only
+        self.max_body = max_body
+        self.body_bytes = 0
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
         self.waiter: asyncio.Future[tuple[int, bool]] | None = None
@@ -126,6 +138,7 @@ class _Conn(asyncio.Protocol):
         """Write one request; the future gives (status, close-after) once the whole answer is in."""
         self.waiter = self.loop.create_future()
         self.state, self.status, self.close_after, self.in_chunks, self.got_bytes = "head", 0, False, False, False
+        self.body_bytes = 0
         assert self.transport is not None
         self.transport.write(payload)
         return self.waiter
@@ -185,12 +198,17 @@ class _Conn(asyncio.Protocol):
                     self.state, self.in_chunks = "size", True
                 elif (length := _CONTENT_LENGTH.search(head)) is not None:
                     self.state, self.remaining = "body", int(length.group(1))
+                    if self.remaining > self.max_body:
+                        raise _TooLarge(f"answer of {self.remaining} bytes")
                 else:
                     self.state, self.close_after = "eof", True
             elif self.state == "body":
                 take = min(self.remaining, len(buf))
                 del buf[:take]
                 self.remaining -= take
+                self.body_bytes += take
+                if self.body_bytes > self.max_body + 2 * 65536:  # chunk framing counted loosely
+                    raise _TooLarge(f"answer of more than {self.max_body} bytes")
                 if self.remaining:
                     return
                 if self.in_chunks:
@@ -214,7 +232,10 @@ class _Conn(asyncio.Protocol):
                     self._done()
                     return
             elif self.state == "eof":
+                self.body_bytes += len(buf)
                 buf.clear()
+                if self.body_bytes > self.max_body:
+                    raise _TooLarge(f"answer of more than {self.max_body} bytes")
                 return
             else:
                 buf.clear()  # bytes nobody asked for: ignore them
@@ -230,6 +251,8 @@ def _error_kind(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, ConnectionResetError | BrokenPipeError | asyncio.IncompleteReadError):
         return "connection_closed"
+    if isinstance(exc, _TooLarge):
+        return "body_too_large"
     if isinstance(exc, ValueError):
         return "protocol"
     if isinstance(exc, OSError):
@@ -248,8 +271,12 @@ async def run_load(
     ssl_context: ssl.SSLContext | None = None,
     method: str = "GET",
     progress: ProgressFn | None = None,
+    max_body: int = MAX_BODY,
 ) -> LoadResult:
-    """Send `total` requests to `url` from `concurrency` keep-alive connections; stop at `max_seconds`."""
+    """Send `total` requests to `url` from `concurrency` keep-alive connections; stop at `max_seconds`.
+
+    An answer body beyond `max_body` bytes is an error (`body_too_large`) and its connection is dropped.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url}")
@@ -275,7 +302,7 @@ async def run_load(
 
     async def open_conn() -> _Conn:
         _, proto = await asyncio.wait_for(
-            loop.create_connection(lambda: _Conn(loop, head_only), host, port, ssl=tls,
+            loop.create_connection(lambda: _Conn(loop, head_only, max_body), host, port, ssl=tls,
                                    server_hostname=host if tls else None),
             connect_timeout,
         )

@@ -261,6 +261,45 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+#: Keys of one `[[contacts]]` entry (all strings; the report lists them under Support & Escalation).
+CONTACT_KEYS = ("name", "role", "email", "phone")
+
+
+def _regular_or_absent(path: Path) -> None:
+    """UsageError when `path` exists but is not a readable regular file (a directory, a dangling or looping
+    link): silently skipping it would report "no .env" while one is plainly there."""
+    if os.path.lexists(path) and not path.is_file():
+        what = "a directory" if path.is_dir() else "not a regular file (a broken or looping link?)"
+        raise UsageError(f"{path}: is {what}; it must be a file")
+
+
+def _check_tables(path: Path, config: dict[str, Any]) -> None:
+    """The shape of the tables other modules read lazily, checked up front so a mistake is one line (exit 2)
+    instead of a silently ignored table or a traceback in a report."""
+    for name in ("commands", "deploy"):
+        if name in config and not isinstance(config[name], dict):
+            raise UsageError(f"{path}: `{name}` must be a table ([{name}]), not {type(config[name]).__name__}")
+    uptime = config.get("deploy", {}).get("uptime_url")
+    if uptime is not None and not isinstance(uptime, str):
+        raise UsageError(f"{path}: [deploy] uptime_url must be a URL string, not {uptime!r}")
+    contacts = config.get("contacts")
+    if contacts is None:
+        return
+    if not isinstance(contacts, list):
+        raise UsageError(f"{path}: `contacts` must be an array of tables ([[contacts]] with name, role, email, phone)")
+    for number, contact in enumerate(contacts, 1):
+        if not isinstance(contact, dict):
+            raise UsageError(f"{path}: contact {number} must be a table ([[contacts]] with name, role, email, phone), "
+                             f"not {contact!r}")
+        for key, value in contact.items():
+            if key not in CONTACT_KEYS:
+                raise UsageError(f"{path}: contact {number}: unknown key `{key}` (known: {', '.join(CONTACT_KEYS)})")
+            if not isinstance(value, str):
+                raise UsageError(f"{path}: contact {number}: `{key}` must be a string, not {value!r}")
+        if not any(contact.get(k) for k in ("name", "email", "phone")):
+            raise UsageError(f"{path}: contact {number} needs a name, email or phone")
+
+
 def _coerce(name: str, value: Any, default: Any, where: str) -> Any:
     if isinstance(default, bool):
         if isinstance(value, bool):
@@ -305,6 +344,8 @@ def load_settings(
     root = root.resolve()
     settings = Settings(project_dir=root, repo_root=gitutil.repo_root(root))
     settings.env_file = root / ".env"
+    _regular_or_absent(settings.env_file)
+    _regular_or_absent(root / CONFIG_FILE)
     if settings.env_file.is_file():
         settings.env_entries = parse_env_file(settings.env_file)
     config_path = root / CONFIG_FILE
@@ -315,6 +356,7 @@ def load_settings(
         target = settings.config.get("target", {})
         if not isinstance(target, dict):
             raise UsageError(f"{config_path}: `target` must be a table ([target])")
+        _check_tables(config_path, settings.config)
     known = {f.name for f in fields(Settings)} - _SKIP
     for key in target:
         if key not in known:

@@ -130,3 +130,45 @@ def test_logrotate_rule_in_the_project(tmp_path, project):
     result = run_item(settings, "5.7")
     assert result.status == "pass", result.summary
     assert "deploy/logrotate.conf:1" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("dpkg", "#!/bin/sh\nif [ -d /run/systemd/system ]; then\n  exit 0\nfi\n\n/usr/libexec/dpkg/dpkg-db-backup\n"),
+        ("passwd", "#!/bin/sh\ncd /var/backups || exit 0\nfor FILE in passwd group shadow; do cp -p /etc/$FILE $FILE.bak; done\n"),
+    ],
+)
+def test_os_housekeeping_backup_is_not_a_database_schedule(tmp_path, project, name, body):
+    """Debian's own cron.daily jobs say "backup" but never back up the application's database."""
+    backups = tmp_path / "backups"
+    write_backup(backups / "db.dump", 1)
+    sysroot = write_system_root(tmp_path / "root", cron=False)
+    (sysroot / "etc" / "cron.daily").mkdir(parents=True)
+    (sysroot / "etc" / "cron.daily" / name).write_text(body)
+    result = run_item(backup_settings(project, backups, sysroot), "6.1")
+    assert result.status == "warn", result.summary
+    assert "no cron or systemd-timer entry runs a backup" in result.summary
+    assert result.evidence["backup_schedules"] == []
+
+
+def test_vendor_timer_counts_only_when_enabled(tmp_path, project):
+    """postgresql-common ships pg_basebackup@.timer: a template that schedules nothing until an instance
+    is enabled (a link in timers.target.wants)."""
+    backups = tmp_path / "backups"
+    write_backup(backups / "db.dump", 1)
+    sysroot = write_system_root(tmp_path / "root", cron=False)
+    vendor = sysroot / "usr" / "lib" / "systemd" / "system"
+    vendor.mkdir(parents=True)
+    (vendor / "pg_basebackup@.timer").write_text("[Timer]\nOnCalendar=weekly\n")
+    (vendor / "pg_basebackup@.service").write_text("[Service]\nExecStart=/usr/bin/pg_backupcluster %i basebackup\n")
+    (vendor / "nightly-dump.timer").write_text("[Timer]\nOnCalendar=daily\n")
+    (vendor / "nightly-dump.service").write_text("[Service]\nExecStart=/usr/bin/pg_dump -Fc crm\n")
+    result = run_item(backup_settings(project, backups, sysroot), "6.1")
+    assert result.status == "warn" and result.evidence["backup_schedules"] == [], result.summary
+    wants = sysroot / "etc" / "systemd" / "system" / "timers.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "pg_basebackup@15-main.timer").symlink_to(vendor / "pg_basebackup@.timer")
+    result = run_item(backup_settings(project, backups, sysroot), "6.1")
+    assert result.status == "pass", result.summary
+    assert [e["source"] for e in result.evidence["backup_schedules"]] == [str(vendor / "pg_basebackup@.service")]

@@ -345,6 +345,9 @@ async def test_load_test_measures(tmp_path: Path, strict_backend: Any) -> None:
     assert lt["answered"] == 200 and lt["p50_ms"] <= lt["p95_ms"] <= lt["p99_ms"]
     assert lt["requests_per_s"] > 0 and lt["statuses"] == {"200": 200}
     assert result.measurements["perf.avg_response_ms"].value > 0
+    # The target is the health endpoint: its success rate fills the Availability table's row.
+    health = result.measurements["avail.health_success_pct"]
+    assert health.value == 100.0 and "200 of 200" in health.display
     assert seen and seen[-1] == 1.0
 
 
@@ -363,13 +366,26 @@ async def test_load_test_errors_by_kind_and_bounded(tmp_path: Path, raw_servers:
     assert "no answer to the first" in lt["stopped"]
 
 
+async def test_load_generator_refuses_answers_beyond_the_cap(raw_servers: dict) -> None:
+    """By default a body over 1 MB is an error at once: streaming 50 MB (or 1 GB) per request would
+    spend the whole time budget on a broken endpoint."""
+    from readiness_tui.loadgen import run_load
+
+    started = time.monotonic()
+    result = await run_load(raw_servers["huge"].url + "/", 50, 2, read_timeout=5)
+    assert time.monotonic() - started < 3
+    assert set(result.errors) == {"body_too_large"} and result.answered == 0
+    assert "no answer to the first" in result.stopped
+
+
 @pytest.mark.parametrize("server", ["chunked", "until_close", "huge"])
 async def test_load_generator_reads_every_framing(raw_servers: dict, server: str) -> None:
     from readiness_tui.loadgen import run_load
 
     total = 3 if server == "huge" else 40
     tracemalloc.start()
-    result = await run_load(raw_servers[server].url + "/", total, 2, read_timeout=5)
+    # The 50 MB answers are read through (a raised cap) to prove they are counted and dropped, not kept.
+    result = await run_load(raw_servers[server].url + "/", total, 2, read_timeout=5, max_body=64 << 20)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert result.answered == total and result.statuses == {200: total}, result.summary()

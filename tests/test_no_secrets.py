@@ -51,3 +51,83 @@ def test_redactor_removes_known_values_and_url_passwords():
 def test_readiness_dir_is_ignored_by_its_own_gitignore(cli, good_project):
     cli("check", str(good_project), "--only", "1.1", "-q")
     assert (Path(good_project) / ".readiness" / ".gitignore").is_file()
+
+
+def test_every_command_together_leaks_nothing(good_project, tmp_path):
+    """Secrets in `.env`, in a tracked file, in the environment and in a deploy script's output; every command
+    that writes or prints runs once; every output and every file it could have written is grepped."""
+    from conftest import run_cli
+    from fixtures.projects import git
+    from fixtures.sec import planted_secrets
+
+    front = good_project
+    repo = front if (front / ".git").exists() else front.parent
+    service = service_key()
+    tracked = planted_secrets(seed=5)[:4]
+    (front / "settings_prod.py").write_text("\n".join(s.line for s in tracked) + "\n")
+    env = dict(GOOD_ENV, SUPABASE_KEY=service, DATABASE_URL=f"postgresql://app:{DB_PASSWORD}@127.0.0.1:1/crm",
+               REDIS_URL=f"redis://:{REDIS_PASSWORD}@127.0.0.1:1/0", PUSHER_APP_SECRET=PUSHER_SECRET)
+    write_env(front / ".env", env)
+    # The deploy script prints what a careless script prints: the database URL and an environment secret.
+    (front / "deploy.py").write_text(
+        "import os, sys\n"
+        "env = dict(l.strip().split('=', 1) for l in open('.env') if '=' in l)\n"
+        "print('backing up', env['DATABASE_URL'], 'with', os.environ.get('SUPABASE_SERVICE_KEY'))\n"
+        "print('redis', env['REDIS_URL'], file=sys.stderr)\n")
+    (front / "readiness.toml").write_text(
+        '[deploy]\nbackup = ["python3", "deploy.py", "backup"]\n'
+        '[[contacts]]\nrole = "On-call"\nname = "Grace"\nemail = "oncall@example.invalid"\n')
+    (front / ".streamlit").mkdir(exist_ok=True)
+    (front / ".streamlit" / "config.toml").write_text("[server]\nenableXsrfProtection = false\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "leaky")
+    env_vars = {"SUPABASE_SERVICE_KEY": ENV_ONLY_SECRET}
+    d = str(front)
+    report_json = tmp_path / "signed.json"
+    runs: list[tuple[str, ...]] = []
+    runs += [("check", d, "--format", fmt, "--timeout", "3", "--output", str(tmp_path / f"r.{fmt}"))
+             for fmt in ("text", "json", "markdown", "junit")]
+    runs += [("check", d, "--format", fmt, "--timeout", "3", "--only", "1,3") for fmt in ("text", "json")]
+    runs += [
+        ("report", d), ("report", d, "--format", "markdown"), ("history", d), ("diff", "--dir", d),
+        ("secrets", "scan", d), ("secrets", "scan", d, "--format", "json"),
+        ("fix", "3.2", d), ("fix", "3.2", d, "--yes"), ("fix", "1.7", d), ("fix", "3.5", d),
+        ("deploy", "backup", d, "--yes", "--by", "sre", "--override", "leak test"),
+        ("confirm", "8.6", d, "--by", "sre", "--note", "pen test done"),
+        ("na", "1.5", d, "--reason", "no pusher", "--by", "sre"),
+        ("waive", "8.7", d, "--reason", "later", "--approver", "lead", "--expires", "2099-01-01", "--by", "sre"),
+        ("deployment", "Deployed By", "sre", d, "--by", "sre"),
+        ("sign", "--role", "Technical Lead", "--name", "Ann", d, "--override", "leak test"),
+        ("report", d, "--format", "json", "--output", str(report_json)), ("verify", str(report_json)),
+        ("credentials", "list", d),
+        ("demo", "--headless", "--fail-under", "0"),
+    ]
+    outputs: dict[str, str] = {}
+    codes: dict[str, int] = {}
+    every_code: list[tuple[tuple[str, ...], int]] = []
+    for args in runs:
+        proc = run_cli(*args, env=env_vars, timeout=180)
+        assert "Traceback" not in proc.stderr, (args, proc.stderr)
+        codes[args[0] + (" " + args[1] if args[0] in ("secrets", "fix") else "")] = proc.returncode
+        every_code.append((args, proc.returncode))
+        outputs[" ".join(args) + " :out"], outputs[" ".join(args) + " :err"] = proc.stdout, proc.stderr
+    # The commands saw the secrets: the grep below means something.
+    assert "supabase-service-role-jwt" in outputs["secrets scan " + d + " :out"]
+    assert "backing up" in outputs["deploy backup " + d + " --yes --by sre --override leak test :out"] \
+        + outputs["deploy backup " + d + " --yes --by sre --override leak test :err"]
+    backups = list((front / ".readiness" / "backups").glob("*"))
+    assert backups, "fix --yes backs up what it changes"
+    sources = {front / ".env", front / "settings_prod.py", front / "deploy.py"}
+    for path in sorted(p for p in repo.rglob("*") if p.is_file() and ".git" not in p.relative_to(repo).parts):
+        if path not in sources:
+            outputs[str(path.relative_to(repo))] = path.read_text("utf-8", "replace")
+    for path in tmp_path.glob("r.*"):
+        outputs[path.name] = path.read_text()
+    assert any(".readiness/history" in k for k in outputs)
+    # Every command did its job (a command that failed early would prove nothing).
+    assert [(a, c) for a, c in every_code if c not in (0, 1)] == []
+    assert codes["deploy"] == 0 and codes["sign"] == 0 and codes["verify"] == 0 and codes["fix 3.2"] == 0
+    values = [service, DB_PASSWORD, REDIS_PASSWORD, PUSHER_SECRET, ENV_ONLY_SECRET] + [s.value for s in tracked]
+    for name, text in outputs.items():
+        for value in values:
+            assert value not in text, f"a secret ({value[:4]}…) leaked into {name}"

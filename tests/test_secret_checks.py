@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from fixtures.projects import anon_key, git, make_good_project, make_jwt, service_key, write_env
 from fixtures.sec import init_repo, planted_secrets, run_check
 
@@ -154,3 +155,11 @@ def test_new_modules_stay_headless():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=str(__import__("conftest").REPO))
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(("n", "shown"), [(0, "0 bytes"), (12_345, "12 kB"), (300, "1 kB"), (2_500_000, "2.5 MB")])
+def test_scanned_size_is_never_zero_megabytes(n: int, shown: str) -> None:
+    """A small repository's scan read "(0.0 MB scanned)", as if nothing was read."""
+    from checks.secrets import _size
+
+    assert _size(n) == shown

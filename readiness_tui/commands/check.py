@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 NAME = "check"
 ORDER = 10
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from checks.base import RunOptions
     from readiness_tui.checklist import select_items
     from readiness_tui.errors import UsageError
-    from readiness_tui.reports import build_report, render
+    from readiness_tui.reports import build_report, check_output_path, render, write_output
     from readiness_tui.runner import ItemFinished, RunEvent
     from readiness_tui.target import open_target, run_items
 
@@ -50,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--fail-under must be between 0 and 100")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be positive")
+    if args.output:
+        check_output_path(args.output)
     target = open_target(args.dir, args.checklist)
     items = select_items(target.checklist, args.only, args.skip)
     if not items:
@@ -83,9 +84,7 @@ def run(args: argparse.Namespace) -> int:
     colour = None if not args.output else False
     text = render(report, args.format, target.redactor, colour=colour)
     if args.output:
-        from readiness_tui.store import atomic_write
-
-        atomic_write(Path(args.output), text.encode("utf-8"))
+        write_output(args.output, text)
         if not args.quiet:
             s = report.score
             print(f"readiness: wrote {args.format} report to {args.output}; score {s.percent:.1f}% ({s.band})",

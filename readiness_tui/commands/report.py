@@ -19,12 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    from pathlib import Path
 
     from readiness_tui.commands._util import open_target_noted, say
     from readiness_tui.errors import UsageError
-    from readiness_tui.reports import build_report, render
-    from readiness_tui.store import atomic_write
+    from readiness_tui.reports import build_report, render, write_output
 
     target = open_target_noted(args)
     if not target.store.exists():
@@ -34,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
                           contacts=contacts if isinstance(contacts, list) else [])
     text = render(report, args.format, target.redactor, colour=False if args.output else None)
     if args.output:
-        atomic_write(Path(args.output), text.encode("utf-8"))
+        write_output(args.output, text)
         say(f"wrote {args.format} report to {args.output}; score {report.score.percent:.1f}% ({report.score.band})")
     else:
         sys.stdout.write(text)

@@ -1,0 +1,275 @@
+"""Bad input from a demanding user: every mistake is one clear line on stderr (exit 2), never a traceback.
+
+In-process through `cli.main` (fast) for the many configuration mistakes; a subprocess for the few that
+must be seen exactly as a user sees them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from readiness_tui import cli
+
+EMBEDDED = Path(__file__).resolve().parents[1] / "readiness_tui" / "data" / "checklist.toml"
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_clear_line(err: str) -> str:
+    """The error line (a keyring note may precede it), asserting there is no traceback."""
+    assert "Traceback" not in err
+    lines = [x for x in err.splitlines() if x.strip() and not x.startswith("readiness: no OS keyring")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("readiness: ")
+    return lines[0]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    p = tmp_path / "proj"
+    p.mkdir()
+    # No keyring lookups (the fail backend) and no values from this shell's environment.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    for name in ("BACKEND_API_URL", "SUPABASE_URL", "SUPABASE_KEY", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return p
+
+
+# --- .env: tolerated dialects are read correctly; garbage is one line -------------------------------------
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xef\xbb\xbfCACHE_TTL_SECONDS=300\n",  # a BOM (Windows editors)
+        b"CACHE_TTL_SECONDS=300\r\n",  # CRLF line endings
+        b"export CACHE_TTL_SECONDS='300'\n",  # shell `export` prefix and quotes
+        b'CACHE_TTL_SECONDS="300"  # five minutes\n',
+        b"BIG=" + b"a" * 10_000_000 + b"\nCACHE_TTL_SECONDS=300\n",  # a 10 MB line
+    ],
+    ids=["bom", "crlf", "export-quotes", "comment", "10mb-line"],
+)
+def test_env_dialects_are_read(project: Path, capsys: pytest.CaptureFixture[str], raw: bytes) -> None:
+    (project / ".env").write_bytes(raw)
+    code, out, err = _main(capsys, "check", str(project), "--only", "4.1", "--format", "json")
+    assert code in (0, 1) and "Traceback" not in err
+    assert '"summary": "CACHE_TTL_SECONDS=300"' in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (bytes(range(256)) * 8, "not valid UTF-8"),
+        (b'A="unterminated\nB=2\n', ".env:1: cannot parse 'A'"),
+        (b"=value\n", ".env:1:"),
+    ],
+    ids=["binary", "unterminated-quote", "no-name"],
+)
+def test_env_garbage_is_one_line(project: Path, capsys: pytest.CaptureFixture[str], raw: bytes, message: str) -> None:
+    (project / ".env").write_bytes(raw)
+    code, _out, err = _main(capsys, "check", str(project), "--only", "4.1")
+    assert code == 2
+    assert message in _one_clear_line(err)
+
+
+@pytest.mark.parametrize("name", [".env", "readiness.toml"])
+@pytest.mark.parametrize("kind", ["directory", "looping-link"])
+def test_config_that_is_not_a_file_is_named(project: Path, capsys: pytest.CaptureFixture[str],
+                                            name: str, kind: str) -> None:
+    """Before: a `.env` directory was reported as "no .env" and a `readiness.toml` directory was ignored."""
+    if kind == "directory":
+        (project / name).mkdir()
+    else:
+        (project / name).symlink_to(name)
+    code, _out, err = _main(capsys, "check", str(project), "--only", "4.1")
+    assert code == 2
+    line = _one_clear_line(err)
+    assert name in line and "it must be a file" in line
+
+
+# --- readiness.toml: wrong types in every table ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("target = 3\n", "`target` must be a table"),
+        ("[target]\nbackend_url = 3\n", "`backend_url` must be a string"),
+        ('[target]\ncheck_timeout = "fast"\n', "`check_timeout` must be a number"),
+        ("[target]\ncheck_timeout = -5\n", "`check_timeout` must be positive"),
+        ("[target]\nnosuch = 1\n", "unknown key `nosuch` in [target]"),
+        ('commands = "pytest"\n', "`commands` must be a table"),
+        ("deploy = []\n", "`deploy` must be a table"),
+        ("[deploy]\nuptime_url = 7\n", "[deploy] uptime_url must be a URL string"),
+        ('contacts = "bob"\n', "`contacts` must be an array of tables"),
+        ("contacts = [1, 2]\n", "contact 1 must be a table"),
+        ("[[contacts]]\nname = 5\n", "contact 1: `name` must be a string"),
+        ('[[contacts]]\nname = "Ann"\npager = "x"\n', "contact 1: unknown key `pager`"),
+        ('[[contacts]]\nrole = "On-call"\n', "contact 1 needs a name, email or phone"),
+        ("[target\n", "readiness.toml:1: invalid TOML"),
+    ],
+    ids=lambda v: v if len(v) < 30 else None,
+)
+def test_readiness_toml_wrong_types(project: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str) -> None:
+    (project / "readiness.toml").write_text(toml)
+    for args in (["check", str(project), "--only", "1.1", "--format", "markdown"], ["history", str(project)]):
+        code, _out, err = _main(capsys, *args)
+        assert code == 2, (args, err)
+        assert message in _one_clear_line(err)
+
+
+@pytest.mark.parametrize(
+    ("toml", "step", "message"),
+    [
+        ("[deploy]\nbackup = 7\n", "backup", "[deploy] backup must be an argument list"),
+        ('[deploy]\nverify_items = ""\n', "verify", "[deploy] verify_items must be"),
+    ],
+)
+def test_deploy_table_mistakes(project: Path, capsys: pytest.CaptureFixture[str], toml: str, step: str,
+                               message: str) -> None:
+    (project / "readiness.toml").write_text(toml)
+    code, _out, err = _main(capsys, "deploy", step, str(project), "--yes", "--by", "tester")
+    assert code == 2
+    assert message in _one_clear_line(err)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[commands]\nunit_tests = 5\n", "`unit_tests` must be an argument list"),
+        ("[commands]\nunit_tests = [1, 2]\n", "`unit_tests` must be an argument list"),
+        ("[commands.unit_tests]\nx = 1\n", "unknown key(s) x"),
+    ],
+)
+def test_commands_table_mistakes_are_the_items_error(project: Path, capsys: pytest.CaptureFixture[str],
+                                                     toml: str, message: str) -> None:
+    """A bad [commands] entry is the item's `error` (its summary names the key), the rest of the run goes on."""
+    (project / "readiness.toml").write_text(toml)
+    code, out, err = _main(capsys, "check", str(project), "--only", "8.1", "--run-project-commands",
+                           "--format", "json")
+    assert code == 1 and "Traceback" not in err
+    assert '"status": "error"' in out and message in out
+
+
+# --- the checklist file -------------------------------------------------------------------------------
+
+def _checklist(tail: str) -> str:
+    text = EMBEDDED.read_text()
+    return text[: text.index("[[sections]]")] + tail
+
+
+_ITEM = '[[sections]]\nid = 1\ntitle = "A"\n[[sections.items]]\nid = "1.1"\ntext = "t"\n'
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("", "no [[sections]]"),
+        ('[[sections]]\nid = 1\ntitle = "A"\n[[sections.items]]\ntext = "t"\nkind = "auto"\n', "an item without `id`"),
+        (_ITEM + 'kind = "manual"\n' + _ITEM.split("\n", 3)[3] + 'kind = "manual"\n', 'expected id "1.2"'),
+        (_ITEM + 'kind = "robot"\n', "`kind` must be one of"),
+        (_ITEM + 'kind = "auto"\nchecks = "env.file"\n', "`checks` must be a list"),
+        (_ITEM + 'kind = "auto"\nparams = "x"\n', "`params` must be a table"),
+        (_ITEM + 'kind = "manual"\ncritical = "yes"\n', "`critical` must be true or false"),
+        (_ITEM + 'kind = "manual"\nfoo = 3\n', "unknown key `foo`"),
+        ('[[sections]]\nid = 1\ntitle = "A"\n[[sections.items]]\nid = 1.1\ntext = "t"\nkind = "manual"\n',
+         "`id` must be a quoted string"),
+        ('[[sections]]\nid = "one"\ntitle = "A"\n', "`id` must be 1"),
+        ('[[sections]]\nid = 1\ntitle = "A"\nitems = 3\n', "has no [[sections.items]]"),
+        (_ITEM + 'kind = "manual"\n[[criteria]]\nid = "x"\ntitle = "X"\n[[criteria.rows]]\nmetric = "m"\n'
+         'target = "t"\nmeasurement = "a"\nop = "<"\nthreshold = "z"\n', "`threshold` must be a number"),
+    ],
+    ids=lambda v: None,
+)
+def test_checklist_mistakes(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], tail: str,
+                            message: str) -> None:
+    bad = tmp_path / "team.toml"
+    bad.write_text(_checklist(tail))
+    code, _out, err = _main(capsys, "check", str(project), "--checklist", str(bad))
+    assert code == 2
+    line = _one_clear_line(err)
+    assert line.startswith(f"readiness: {bad}:") and message in line
+
+
+# --- command-line paths -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "{missing}"], "not a directory"),
+        (["check", "{file}"], "not a directory"),
+        (["report", "{missing}"], "not a directory"),
+        (["history", "{file}"], "not a directory"),
+        (["diff", "--dir", "{missing}"], "not a directory"),
+        (["secrets", "scan", "{missing}"], "not a directory"),
+        (["fix", "1.1", "{missing}"], "not a directory"),
+        (["deploy", "verify", "{missing}"], "not a directory"),
+        (["sign", "--role", "Technical Lead", "--name", "A", "{missing}"], "not a directory"),
+        (["na", "1.1", "{file}", "--reason", "r"], "not a directory"),
+        (["verify", "{missing}"], "cannot read"),
+        (["verify", "{file}"], "not a JSON report"),
+        (["check", "{proj}", "--checklist", "{missing}"], "checklist file not found"),
+        (["check", "{proj}", "--only", "99"], "there is no section 99"),
+        (["check", "{proj}", "--only", "1.99"], "there is no item '1.99'"),
+        (["check", "{proj}", "--timeout", "-1"], "--timeout must be positive"),
+        (["check", "{proj}", "--fail-under", "200"], "--fail-under must be between 0 and 100"),
+        (["report", "{proj}"], "no run recorded"),
+        (["confirm", "99.9", "{proj}", "--by", "me"], "no item '99.9'"),
+        (["fix", "99.9", "{proj}"], "no item '99.9'"),
+        (["deploy", "nosuch", "{proj}"], "unknown step 'nosuch'"),
+        (["waive", "1.1", "{proj}", "--reason", "r", "--approver", "a", "--expires", "2020-13-01"],
+         "--expires must be a date"),
+        (["diff", "1", "99", "--dir", "{proj}"], "no run '1'"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_cli_error_paths(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                         message: str) -> None:
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("not a report\n")
+    filled = [x.format(missing=tmp_path / "nowhere", file=a_file, proj=project) for x in args]
+    code, _out, err = _main(capsys, *filled)
+    assert code == 2
+    assert message in _one_clear_line(err)
+
+
+@pytest.mark.parametrize("sub", ["check", "report", "history", "diff", "secrets", "fix", "deploy", "sign", "verify",
+                                 "demo", "confirm", "na", "waive", "deployment", "credentials", "tui"])
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str], sub: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([sub, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ") and f" {sub}" in out.splitlines()[0]
+
+
+def test_user_sees_one_line_in_a_real_process(tmp_path: Path) -> None:
+    """The same as a user sees it: stderr holds one line, stdout nothing, exit 2."""
+    (tmp_path / "readiness.toml").write_text("contacts = [1, 2]\n")
+    done = run_cli("check", str(tmp_path), "--format", "markdown", env=None)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "contact 1 must be a table" in _one_clear_line(done.stderr)
+
+
+@pytest.mark.parametrize("where", ["a-directory", "under-a-file", "proc"])
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_output_that_cannot_be_written(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       where: str, command: str) -> None:
+    """Before: `--output DIR` (or a path under a file) ended in an IsADirectoryError traceback."""
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    if command == "report":
+        assert _main(capsys, "check", str(project), "--only", "4.1")[0] == 0
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    output = {"a-directory": str(tmp_path), "under-a-file": str(plain / "r.json"), "proc": "/proc/version"}[where]
+    extra = ["--only", "4.1"] if command == "check" else []
+    code, out, err = _main(capsys, command, str(project), *extra, "--output", output)
+    assert code == 2 and out == ""
+    line = _one_clear_line(err)
+    assert line.startswith(f"readiness: --output {output}:")
+    assert plain.read_text() == "x"
