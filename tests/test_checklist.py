@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import need
 
 from readiness_tui.checklist import load_checklist, parse_checklist, select_items
 from readiness_tui.errors import UsageError
@@ -28,8 +29,8 @@ def test_embedded_has_75_items_in_seed_order():
     assert checklist.band_for(69.9).id == "do-not-deploy"
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed checklist not beside the checkout")
 def test_item_texts_are_the_seeds_words():
+    need(SEED.exists(), f"the seed checklist beside the checkout ({SEED})")
     seed = SEED.read_text()
     lines = [re.sub(r"\*\*|`", "", m) for m in re.findall(r"^- \[ \] (.*)$", seed, re.M)]
     texts = [i.text for i in load_checklist().items]
