@@ -17,6 +17,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+# Loopback only: every process the suite starts (and this one) refuses to look up any other host.
+NETGUARD = REPO / "tests" / "netguard"
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), os.environ.get("PYTHONPATH")) if p)
+sys.path.insert(0, str(NETGUARD))
+import sitecustomize as _netguard  # noqa: E402,F401 - installs the guard in this process too
+
 pytest_plugins = sorted(
     f"fixtures.{p.stem}" for p in (REPO / "tests" / "fixtures").glob("*.py") if not p.stem.startswith("_")
 )
@@ -36,7 +42,7 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("READINESS_", "SUPABASE", "PUSHER", "BACKEND_API"))}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(NETGUARD), env.get("PYTHONPATH", "")])
     env["NO_COLOR"] = "1"
     env.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     if extra:
@@ -62,3 +68,14 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 def cli():
     """The `run_cli` function."""
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(tmp_path_factory, monkeypatch):
+    """Fail a test that tried to look up a host other than loopback (the lookup itself was refused)."""
+    log = tmp_path_factory.mktemp("netguard") / "lookups.log"
+    monkeypatch.setenv("NETGUARD_LOG", str(log))
+    yield
+    if log.exists():
+        hosts = sorted(set(log.read_text().split()))
+        pytest.fail(f"the test looked up non-loopback hosts: {', '.join(hosts)}", pytrace=False)

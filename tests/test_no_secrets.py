@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.projects import GOOD_ENV, service_key, write_env
+from fixtures.projects import GOOD_ENV, PROBE_LOOPBACK, service_key, write_env
 
 DB_PASSWORD = "Pg-Sup3r-S3cret-9931"
 REDIS_PASSWORD = "r3dis-Pa55-77129"
@@ -75,7 +75,7 @@ def test_every_command_together_leaks_nothing(good_project, tmp_path):
         "print('backing up', env['DATABASE_URL'], 'with', os.environ.get('SUPABASE_SERVICE_KEY'))\n"
         "print('redis', env['REDIS_URL'], file=sys.stderr)\n")
     (front / "readiness.toml").write_text(
-        '[deploy]\nbackup = ["python3", "deploy.py", "backup"]\n'
+        PROBE_LOOPBACK + '[deploy]\nbackup = ["python3", "deploy.py", "backup"]\n'
         '[[contacts]]\nrole = "On-call"\nname = "Grace"\nemail = "oncall@example.invalid"\n')
     (front / ".streamlit").mkdir(exist_ok=True)
     (front / ".streamlit" / "config.toml").write_text("[server]\nenableXsrfProtection = false\n")

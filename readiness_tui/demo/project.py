@@ -200,6 +200,8 @@ def readiness_toml(backend_url: str, frontend_url: str) -> str:
 [target]
 backend_url = "{backend_url}"
 frontend_url = "{frontend_url}"
+# The sample backend also answers as the Supabase API (/rest/v1/): the demo never leaves loopback.
+supabase_url = "{backend_url}"
 container = "readiness-demo-frontend"
 backup_dir = ".deploy/backups"
 config_backup_dir = ".deploy/backups"

@@ -149,6 +149,9 @@ class BackendHandler(_Handler):
             self.json(200, OPENAPI, headers)
         elif url.path in ("/docs", "/docs/"):
             self.reply(200, DOCS_HTML.encode(), "text/html; charset=utf-8", headers)
+        elif url.path == "/rest/v1/leads":
+            # Stands in for the Supabase project's PostgREST API, so 2.4 and 10.8 stay on loopback.
+            self.json(200, LEADS[:1], {**headers, "Content-Range": f"0-0/{len(LEADS)}"})
         elif url.path == "/api/leads":
             try:
                 limit = int((parse_qs(url.query).get("limit") or ["25"])[0])
