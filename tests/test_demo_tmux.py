@@ -115,7 +115,7 @@ def test_demo_in_tmux_shows_items_and_leaves_nothing(private_tmux: PrivateTmux, 
     demos = list(parent.iterdir())
     assert len(demos) == 1 and demos[0].name.startswith("readiness-demo-"), demos
     toml = (demos[0] / "readiness.toml").read_text()
-    ports = [int(p) for p in re.findall(r'_url = "http://127\.0\.0\.1:(\d+)"', toml)]
+    ports = sorted({int(p) for p in re.findall(r'(?:backend|frontend)_url = "http://127\.0\.0\.1:(\d+)"', toml)})
     assert len(ports) == 2 and all(port_open(p) for p in ports), (ports, toml)
     assert str(demos[0]) in shown
 
