@@ -73,33 +73,10 @@ def _serve(demo: Demo) -> int:
 
 
 def _wizard(path: str) -> int:
-    """The wizard on the demo; SIGTERM and SIGHUP ask it to exit (so the terminal is restored)."""
-    import asyncio
-    import signal
+    """The wizard on the demo (run_app makes SIGTERM and SIGHUP exit it, so the terminal is restored)."""
+    from readiness_tui.app import run_app
 
-    from readiness_tui import app as wizard
-
-    make_app = getattr(wizard, "make_app", None)
-    if make_app is None:
-        return int(wizard.run_app(path) or 0)
-    app = make_app(path)
-
-    def stop(signum: int, frame: object) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # the app's loop is not running (yet, or any more)
-            raise KeyboardInterrupt from None
-        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        result = app.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if app.return_code not in (None, 0):
-        return int(app.return_code)
-    return int(result or 0)
+    return int(run_app(path) or 0)
 
 
 def run(args: argparse.Namespace) -> int:
