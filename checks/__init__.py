@@ -1,13 +1,8 @@
-"""Check implementations and their registry.
+"""The built-in checks.
 
-A check is one function registered under a name with `@check("area.name", "what it checks")`.
-It receives a `CheckContext` and returns a `CheckResult`; a plain function runs in a worker
-thread, an `async def` on the event loop. Modules in this package are discovered automatically:
-adding a check is one file (or one function in an existing file) plus its tests. Check modules
-must import heavy libraries (httpx, docker, psycopg, supabase, ...) inside the functions that use
-them, so that `readiness check --help` and start-up stay fast.
+Each module registers its checks with `readiness_tui.checkapi.check` and is named in the
+`readiness_tui.checks` entry-point group of `pyproject.toml`, exactly as a plugin's would be.
+Check modules import heavy libraries (httpx, docker, psycopg, supabase, ...) inside the functions
+that use them, so that `readiness check --help` and start-up stay fast. Modules whose name starts
+with `_` hold helpers shared by several checks.
 """
-
-from checks.base import CHECKS, CheckContext, CheckSpec, check, get_check, load_all
-
-__all__ = ["CHECKS", "CheckContext", "CheckSpec", "check", "get_check", "load_all"]

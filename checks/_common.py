@@ -1,21 +1,9 @@
-"""Helpers shared by checks: placeholder detection, JWT decoding, URL inspection."""
+"""Helpers shared by checks: development flags, URL inspection (placeholders and JWTs: `readiness_tui.values`)."""
 
 from __future__ import annotations
 
-import base64
 import ipaddress
-import json
-import re
-from typing import Any
 from urllib.parse import urlsplit
-
-#: Values a template leaves for a person to replace (seed: `your-anon-public-key`, `yourdomain.com`).
-PLACEHOLDER = re.compile(
-    r"^(?:your[-_].*|.*yourdomain\.com.*|.*your-project-id.*|changeme|change[-_]me|replace[-_]?me|todo|tbd|"
-    r"placeholder|example|xxx+.*|\*+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\.\.\.|…|dummy|fake|secret|password|"
-    r"none|null|test)$",
-    re.IGNORECASE,
-)
 
 #: Settings that betray a development configuration (item 1.1).
 DEV_FLAGS = {
@@ -29,37 +17,10 @@ DEV_FLAGS = {
 }
 
 
-def is_placeholder(value: str) -> bool:
-    """True for a template value a person was meant to replace."""
-    v = value.strip().strip("'\"")
-    return not v or bool(PLACEHOLDER.match(v)) or "yourdomain" in v.lower() or v.lower().startswith("your-")
-
-
 def dev_flag(key: str, value: str) -> bool:
     """True when `key=value` is a development setting."""
     allowed = DEV_FLAGS.get(key.upper())
     return bool(allowed) and value.strip().lower() in allowed  # type: ignore[operator]
-
-
-def b64url_json(segment: str) -> dict[str, Any] | None:
-    """Decode one base64url JWT segment as a JSON object, or None."""
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        data = json.loads(raw)
-    except (ValueError, TypeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def decode_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(header, payload) of a JWT, without verifying it; None when it is not a JWT."""
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        return None
-    header, payload = b64url_json(parts[0]), b64url_json(parts[1])
-    if header is None or payload is None:
-        return None
-    return header, payload
 
 
 def is_local_host(host: str) -> bool:

@@ -7,8 +7,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.base import CheckContext
 from readiness_tui import gitutil
+from readiness_tui.checkapi import CheckContext
 
 TEXT_EXT = {
     ".md", ".markdown", ".rst", ".txt", ".py", ".toml", ".yml", ".yaml", ".json", ".ini", ".cfg", ".conf",

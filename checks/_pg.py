@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from readiness_tui.checkapi import CheckContext, Param
 from readiness_tui.redact import REDACTED, redact_url
 
 if TYPE_CHECKING:
     import psycopg
-
-    from checks.base import CheckContext
 
 
 class PgError(Exception):
@@ -105,6 +104,12 @@ def explain(exc: BaseException, url: str, connect_timeout: float) -> str:
     return f"cannot connect to {where}: {first}"
 
 
+#: Parameters of every check that queries PostgreSQL.
+PG_PARAMS = {
+    "statement_timeout_s": Param(float, "seconds one statement may run (default: 80 % of the check's timeout)"),
+}
+
+
 def statement_timeout_s(ctx: CheckContext) -> float:
     """Seconds one statement may run: item param `statement_timeout_s`, else 80 % of the check timeout."""
     budget = float(ctx.params.get("timeout") or ctx.options.timeout or ctx.settings.check_timeout)
@@ -175,8 +180,3 @@ class Timer:
         return round((time.perf_counter() - self.start) * 1000, 1)
 
 
-def relation_exists(cur: psycopg.Cursor[Any], name: str) -> bool:
-    """True when `name` (optionally schema-qualified) resolves to a relation on the search path."""
-    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
-    row = cur.fetchone()
-    return bool(row and row[0])

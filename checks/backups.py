@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, pending
 
 DEFAULT_BACKUP_PATTERN = r"backup|pg_dump|pg_basebackup|pg_dumpall"
@@ -55,7 +55,7 @@ def find_schedules(ctx: CheckContext, pattern: re.Pattern[str],
     searched: list[str] = []
     redactor = ctx.settings.redactor()
     if ctx.settings.system_root in ("/", ""):
-        argv = [str(a) for a in ctx.param("crontab_command", ["crontab", "-l"])]
+        argv = [str(a) for a in ctx.param("crontab_command")]
         searched.append(" ".join(argv))
         try:
             res = run_command(argv, None, timeout=ctx.settings.read_timeout)
@@ -184,13 +184,22 @@ def _age_text(hours: float) -> str:
     return f"{hours / 24:.1f} days"
 
 
-@check("backup.database", "the newest database backup is recent (≤ 26 h) and a cron/systemd entry runs it")
+@check("backup.database", "the newest database backup is recent (≤ 26 h) and a cron/systemd entry runs it",
+       params={
+    "crontab_command": Param(list[str], "the command that lists the user's crontab", ["crontab", "-l"]),
+    "warn_hours": Param(float, "warn when the newest backup is older than this", 26.0),
+    "fail_days": Param(float, "fail when the newest backup is older than this", 7.0),
+    "backup_command_pattern": Param(str, "regular expression of a backup command in a schedule", DEFAULT_BACKUP_PATTERN),
+    "backup_ignore_pattern": Param(str, "regular expression of schedule lines that are not database backups",
+                                   DEFAULT_IGNORE_PATTERN),
+    "max_files": Param(int, "files looked at in backup_dir at most", 20_000),
+})
 def backup_database(ctx: CheckContext) -> CheckResult:
-    warn_hours = float(ctx.param("warn_hours", 26))
-    fail_days = float(ctx.param("fail_days", 7))
+    warn_hours = float(ctx.param("warn_hours"))
+    fail_days = float(ctx.param("fail_days"))
     try:
-        pattern = re.compile(str(ctx.param("backup_command_pattern", DEFAULT_BACKUP_PATTERN)), re.I)
-        ignore = re.compile(str(ctx.param("backup_ignore_pattern", DEFAULT_IGNORE_PATTERN)), re.I)
+        pattern = re.compile(str(ctx.param("backup_command_pattern")), re.I)
+        ignore = re.compile(str(ctx.param("backup_ignore_pattern")), re.I)
     except re.error as exc:
         return errored(f"param backup_command_pattern / backup_ignore_pattern is not a valid regular expression: {exc}")
     if not ctx.settings.backup_dir:
@@ -205,7 +214,7 @@ def backup_database(ctx: CheckContext) -> CheckResult:
                      else "no cron or systemd-timer entry runs a backup")
     if not root.is_dir():
         return failed(f"backup directory {root} does not exist; {schedule_note}", **evidence)
-    newest, count = newest_file(root, int(ctx.param("max_files", 20_000)))
+    newest, count = newest_file(root, int(ctx.param("max_files")))
     evidence["backup_files_seen"] = count
     if newest is None:
         return failed(f"no backup in {root}; {schedule_note}", **evidence)
@@ -229,15 +238,19 @@ def backup_database(ctx: CheckContext) -> CheckResult:
     return result
 
 
-@check("backup.config", "configuration backups exist and are not readable by other users")
+@check("backup.config", "configuration backups exist and are not readable by other users",
+       params={
+    "config_patterns": Param(list[str], "glob patterns of configuration backups", DEFAULT_CONFIG_PATTERNS),
+    "max_files": Param(int, "files looked at in backup_dir at most", 20_000),
+})
 def backup_config(ctx: CheckContext) -> CheckResult:
     where = ctx.settings.config_backup_dir or ctx.settings.backup_dir
     if not where:
         return pending("config_backup_dir / backup_dir is not set: set one in readiness.toml [target], "
                        "or confirm where configuration backups are kept")
     root = ctx.settings.path(where)
-    patterns = [str(p) for p in ctx.param("config_patterns", DEFAULT_CONFIG_PATTERNS)]
-    limit = int(ctx.param("max_files", 20_000))
+    patterns = [str(p) for p in ctx.param("config_patterns")]
+    limit = int(ctx.param("max_files"))
     evidence: dict[str, Any] = {"config_backup_dir": str(root), "config_patterns": patterns}
     if not root.is_dir():
         return failed(f"configuration backup directory {root} does not exist", **evidence)

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, check
 from readiness_tui.model import CheckResult, Status, errored, not_applicable
 from readiness_tui.redact import redact_url
 
+
 #: Policies that evict keys when memory is full (what a cache wants); `noeviction` makes writes fail.
-EVICTING = {"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
-            "volatile-ttl"}
-
-
 def _host_port(url: str) -> str:
     """`host:port` of a Redis URL (or the unix socket path), never its credentials."""
     from urllib.parse import urlsplit

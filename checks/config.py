@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks._corpus import corpus
-from checks.base import CheckContext, check
+from readiness_tui.checks._corpus import corpus
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, failed, pending
 
 CODE_EXT = (".py", ".toml", ".yml", ".yaml", ".json", ".ini", ".cfg", ".conf", ".js", ".ts", ".sh")
@@ -61,9 +62,10 @@ REFRESH_MS = re.compile(r"st_autorefresh\s*\(\s*(?:interval\s*=\s*)?(?P<value>\d
 REFRESH_S = re.compile(r"(?i)(?:auto_?refresh|refresh)_?(?:interval|seconds|secs|rate)?\w*\s*[:=]\s*(?P<value>\d+(?:\.\d+)?)\b")
 
 
-@check("config.auto_refresh", "The dashboard's auto-refresh interval, found in code and .env, is at least 30 s")
+@check("config.auto_refresh", "The dashboard's auto-refresh interval, found in code and .env, is at least 30 s",
+       params={"min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0)})
 def auto_refresh(ctx: CheckContext) -> CheckResult:
-    minimum = float(ctx.param("min_seconds", 30))
+    minimum = float(ctx.param("min_seconds"))
     hits = _env_hits(ctx, REFRESH_KEY)
     for h in hits:
         if h.value is not None and re.search(r"_MS\b|MILLI", h.where, re.I):
@@ -87,9 +89,10 @@ PAGE_KEY = re.compile(r"PAGE_SIZE|PER_PAGE|PAGE_LIMIT|ROWS_PER_PAGE", re.I)
 PAGE_CODE = re.compile(r"(?i)\b(?:page_size|per_page|page_limit|rows_per_page|items_per_page)\s*[:=]\s*(?P<value>\d+)\b")
 
 
-@check("config.page_size", "Pagination page size, found in code and .env, is 25–50 records")
+@check("config.page_size", "Pagination page size, found in code and .env, is 25–50 records",
+       params={"min": Param(float, "smallest acceptable page size", 25.0), "max": Param(float, "largest acceptable page size", 50.0)})
 def page_size(ctx: CheckContext) -> CheckResult:
-    low, high = float(ctx.param("min", 25)), float(ctx.param("max", 50))
+    low, high = float(ctx.param("min")), float(ctx.param("max"))
     hits = _env_hits(ctx, PAGE_KEY) + _code_hits(ctx, PAGE_CODE)
     measured = [h for h in hits if h.value is not None]
     evidence = {"found": [f"{h.where} = {h.value:g}" if h.value is not None else h.where for h in hits[:20]],

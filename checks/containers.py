@@ -11,7 +11,7 @@ import os
 import re
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import (
     CheckResult,
     Measurement,
@@ -90,9 +90,10 @@ def _with_client(ctx: CheckContext, body: Any) -> CheckResult:
 # ---------------------------------------------------------------------------------------------
 # 2.1 engine
 # ---------------------------------------------------------------------------------------------
-@check("docker.engine", "Docker Engine reachable through the SDK and at least version 20.10")
+@check("docker.engine", "Docker Engine reachable through the SDK and at least version 20.10",
+       params={"min_version": Param(str, "the oldest acceptable Docker Engine version", "20.10")})
 def docker_engine(ctx: CheckContext) -> CheckResult:
-    minimum = str(ctx.param("min_version", "20.10"))
+    minimum = str(ctx.param("min_version"))
 
     def body(client: Any) -> CheckResult:
         info = client.version()
@@ -129,12 +130,17 @@ def parse_compose_version(output: str) -> tuple[str, str] | None:
     return None
 
 
-@check("docker.compose", "Docker Compose v2 (`docker compose version`) at least 2.0")
+@check("docker.compose", "Docker Compose v2 (`docker compose version`) at least 2.0",
+       params={
+    "min_version": Param(str, "the oldest acceptable Compose version", "2.0"),
+    "compose_commands": Param(list[list[str]], "the commands tried, in order, to read the Compose version",
+                              [["docker", "compose", "version"], ["docker-compose", "version"]]),
+})
 def docker_compose(ctx: CheckContext) -> CheckResult:
     from readiness_tui.procs import ProcError, run_command
 
-    minimum = str(ctx.param("min_version", "2.0"))
-    commands = ctx.param("compose_commands", [["docker", "compose", "version"], ["docker-compose", "version"]])
+    minimum = str(ctx.param("min_version"))
+    commands = ctx.param("compose_commands")
     if not isinstance(commands, list) or not all(isinstance(c, list) and c for c in commands):
         return errored("param compose_commands must be a list of argument lists")
     redactor = ctx.settings.redactor()
@@ -176,6 +182,9 @@ def docker_compose(ctx: CheckContext) -> CheckResult:
 # ---------------------------------------------------------------------------------------------
 # 10.1 image, 6.3 tags
 # ---------------------------------------------------------------------------------------------
+ERROR_PATTERN = r"\b(error|critical|fatal|traceback|panic)\b"
+
+
 def _image_name(ctx: CheckContext) -> str:
     return str(ctx.param("image", ctx.settings.image))
 
@@ -188,7 +197,8 @@ def _repository(image: str) -> str:
     return head if head and "/" not in tail else image
 
 
-@check("docker.image", "the frontend image (setting `image`) exists on the Docker host")
+@check("docker.image", "the frontend image (setting `image`) exists on the Docker host",
+       params={"image": Param(str, "the image (default: setting image)")})
 def docker_image(ctx: CheckContext) -> CheckResult:
     import docker
 
@@ -227,7 +237,8 @@ def judge_image_tags(image: str, tags: list[str], digests: list[str]) -> CheckRe
     return passed(f"tagged {', '.join(versioned[:3])} and pushed ({len(digests)} registry digest(s))", **evidence)
 
 
-@check("docker.image_tags", "the image is tagged beyond `latest` and pushed (RepoDigests)")
+@check("docker.image_tags", "the image is tagged beyond `latest` and pushed (RepoDigests)",
+       params={"image": Param(str, "the image (default: setting image)")})
 def docker_image_tags(ctx: CheckContext) -> CheckResult:
     import docker
 
@@ -274,12 +285,18 @@ def restart_policy(attrs: dict[str, Any]) -> tuple[str, Measurement]:
     return policy, Measurement(1.0 if label else 0.0, label or "No")
 
 
-@check("docker.container", "the frontend container is running, without restarts or error lines in its logs")
+@check("docker.container", "the frontend container is running, without restarts or error lines in its logs",
+       params={
+    "container": Param(str, "the container (default: setting container)"),
+    "log_tail": Param(int, "log lines read from the end", 500),
+    "error_pattern": Param(str, "regular expression of an error line", ERROR_PATTERN),
+    "error_lines_shown": Param(int, "error lines quoted in the evidence", 5),
+})
 def docker_container(ctx: CheckContext) -> CheckResult:
     name = _container_name(ctx)
-    tail = int(ctx.param("log_tail", 500))
-    pattern = re.compile(str(ctx.param("error_pattern", r"\b(error|critical|fatal|traceback|panic)\b")), re.I)
-    max_shown = int(ctx.param("error_lines_shown", 5))
+    tail = int(ctx.param("log_tail"))
+    pattern = re.compile(str(ctx.param("error_pattern")), re.I)
+    max_shown = int(ctx.param("error_lines_shown"))
     redactor = ctx.settings.redactor()
 
     def body(client: Any) -> CheckResult:
@@ -330,7 +347,8 @@ def docker_container(ctx: CheckContext) -> CheckResult:
     return _with_client(ctx, body)
 
 
-@check("docker.health", "the frontend container's Docker health status is healthy")
+@check("docker.health", "the frontend container's Docker health status is healthy",
+       params={"container": Param(str, "the container (default: setting container)")})
 def docker_health(ctx: CheckContext) -> CheckResult:
     name = _container_name(ctx)
     redactor = ctx.settings.redactor()

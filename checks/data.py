@@ -12,8 +12,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks._pg import PgError, ctx_session, label
-from checks.base import CheckContext, check
+from readiness_tui.checks._pg import PG_PARAMS, PgError, ctx_session, label
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.datarules import DataRule
 from readiness_tui.model import CheckResult, Measurement, Status, errored, not_applicable, pending, worst
 
@@ -241,22 +242,26 @@ def category_check(ctx: CheckContext, categories: tuple[str, ...], what: str, ev
     return result
 
 
-@check("data.enums", "enum columns hold only their allowed values (checklist data rules, category enum)")
+@check("data.enums", "enum columns hold only their allowed values (checklist data rules, category enum)",
+       params=PG_PARAMS)
 def enums(ctx: CheckContext) -> CheckResult:
     return category_check(ctx, ("enum",), "enum", "enum_rules")
 
 
-@check("data.required", "required columns have no NULLs (checklist data rules, category required)")
+@check("data.required", "required columns have no NULLs (checklist data rules, category required)",
+       params=PG_PARAMS)
 def required(ctx: CheckContext) -> CheckResult:
     return category_check(ctx, ("required",), "required-field", "required_rules")
 
 
-@check("data.ranges", "values within their ranges and formats (checklist data rules, range and format)")
+@check("data.ranges", "values within their ranges and formats (checklist data rules, range and format)",
+       params=PG_PARAMS)
 def ranges(ctx: CheckContext) -> CheckResult:
     return category_check(ctx, ("range", "format"), "range and format", "range_format_rules")
 
 
-@check("data.test_data", "no test records (example/test emails, \"Test\" names) in the database")
+@check("data.test_data", "no test records (example/test emails, \"Test\" names) in the database",
+       params=PG_PARAMS)
 def test_data(ctx: CheckContext) -> CheckResult:
     return category_check(ctx, ("test_data",), "test-data", "test_data_rules")
 
@@ -281,12 +286,13 @@ ORDER BY cn.nspname, cl.relname, con.conname
 """
 
 
-@check("data.foreign_keys", "no orphaned rows for any foreign key found in the catalog")
+@check("data.foreign_keys", "no orphaned rows for any foreign key found in the catalog",
+       params={**PG_PARAMS, "schemas": Param(list[str], "schemas whose foreign keys are checked", ["public"])})
 def foreign_keys(ctx: CheckContext) -> CheckResult:
     import psycopg
     from psycopg import sql
 
-    schemas = ctx.param("schemas", ["public"])
+    schemas = ctx.param("schemas")
     if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
         return errored("item param `schemas` must be a list of schema names")
     if not ctx.settings.database_url:

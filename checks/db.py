@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks._common import decode_jwt
-from checks._pg import PgError, Timer, ctx_session, label, url_parts
-from checks.base import CheckContext, check
+from readiness_tui.checks._pg import PG_PARAMS, PgError, Timer, ctx_session, label, url_parts
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.datarules import IDENT
 from readiness_tui.model import (
     CheckResult,
@@ -27,6 +27,7 @@ from readiness_tui.model import (
     pending,
     warned,
 )
+from readiness_tui.values import decode_jwt
 
 NO_DB = "no DATABASE_URL (set it in .env, readiness.toml or the keyring; a read-only user is enough)"
 
@@ -238,7 +239,8 @@ def _table_param(ctx: CheckContext) -> str | None:
 # ---------------------------------------------------------------- 2.4
 
 
-@check("db.reachable", "PostgreSQL answers: DATABASE_URL via psycopg, or the Supabase API with a count query")
+@check("db.reachable", "PostgreSQL answers: DATABASE_URL via psycopg, or the Supabase API with a count query",
+       params={**PG_PARAMS, "table": Param(str, "table counted through the Supabase API (default: setting supabase_table)")})
 def reachable(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     if s.database_url:
@@ -284,7 +286,8 @@ ORDER BY 1, 2
 """
 
 
-@check("db.frontend_readonly", "the frontend's database user has no INSERT/UPDATE/DELETE privileges")
+@check("db.frontend_readonly", "the frontend's database user has no INSERT/UPDATE/DELETE privileges",
+       params=PG_PARAMS)
 def frontend_readonly(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     if not s.frontend_database_url:
@@ -327,9 +330,10 @@ def frontend_readonly(ctx: CheckContext) -> CheckResult:
 # ---------------------------------------------------------------- 4.2
 
 
-@check("db.indexes", "every index the performance migration creates exists in pg_indexes")
+@check("db.indexes", "every index the performance migration creates exists in pg_indexes",
+       params={**PG_PARAMS, "file": Param(str, "the migration file whose indexes must exist", "backend/migrations/003_performance_indexes.sql")})
 def indexes(ctx: CheckContext) -> CheckResult:
-    rel = str(ctx.param("file", "backend/migrations/003_performance_indexes.sql"))
+    rel = str(ctx.param("file"))
     path = ctx.settings.path(rel)
     if not path.is_file():
         return errored(f"index file {rel} not found (set the item param `file`)", index_file=rel)
@@ -372,7 +376,11 @@ def _pooler_url(url: str) -> str | None:
     return None
 
 
-@check("db.pooling", "connection pooling evidence: pooler URL (port 6543, pgbouncer) or pool settings")
+@check("db.pooling", "connection pooling evidence: pooler URL (port 6543, pgbouncer) or pool settings",
+       params={
+    "backend_dir": Param(str, "the backend's folder, searched for pool settings", "backend"),
+    "max_files": Param(int, "files searched at most", 2000),
+})
 def pooling(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     evidence: dict[str, Any] = {}
@@ -384,11 +392,11 @@ def pooling(ctx: CheckContext) -> CheckResult:
             return passed(f"DATABASE_URL goes through a connection pooler: {via_url}", **evidence)
     env_hits = [f"{s.env_file.name}:{e.line} {e.key}" for e in s.env_entries if _POOL_ENV.search(e.key) and e.value]
     code_hits: list[str] = []
-    base = s.path(str(ctx.param("backend_dir", "backend")))
+    base = s.path(str(ctx.param("backend_dir")))
     if base.is_dir():
         scanned = 0
         for path in sorted(base.rglob("*")):
-            if scanned >= int(ctx.param("max_files", 2000)) or len(code_hits) >= 20:
+            if scanned >= int(ctx.param("max_files")) or len(code_hits) >= 20:
                 break
             if path.suffix not in (".py", ".toml", ".ini", ".cfg", ".yaml", ".yml", ".env") or not path.is_file():
                 continue
@@ -417,7 +425,8 @@ def pooling(ctx: CheckContext) -> CheckResult:
 # ---------------------------------------------------------------- 7.1
 
 
-@check("db.migrations", "the tables, enum types and indexes the migration files create exist")
+@check("db.migrations", "the tables, enum types and indexes the migration files create exist",
+       params=PG_PARAMS)
 def migrations(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     directory = s.path(s.migrations_dir)
@@ -450,13 +459,18 @@ def migrations(ctx: CheckContext) -> CheckResult:
 # ---------------------------------------------------------------- 10.8
 
 
-@check("db.query", "a simple read query succeeds, with its latency")
+@check("db.query", "a simple read query succeeds, with its latency",
+       params={
+    **PG_PARAMS,
+    "table": Param(str, "table queried (default: setting supabase_table)"),
+    "warn_ms": Param(float, "warn when the query takes longer", 500.0),
+})
 def query(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     table = _table_param(ctx)
     if table is None:
         return errored(f"table {ctx.param('table', s.supabase_table)!r} is not a plain table name")
-    warn_ms = float(ctx.param("warn_ms", 500))
+    warn_ms = float(ctx.param("warn_ms"))
     if s.database_url:
         from psycopg import sql
 

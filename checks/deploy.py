@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, Measurement, Status
 
 
@@ -31,18 +31,15 @@ def _uptime(url: str, timeout: float) -> tuple[float | None, str]:
     return float(value), ""
 
 
-@check("deploy.availability", "rollback rehearsed in time; health-check success rate and uptime measured")
+@check("deploy.availability", "rollback rehearsed in time; health-check success rate and uptime measured",
+       params={"rollback_target_s": Param(float, "the longest acceptable rollback, in seconds", 300.0)})
 def availability(ctx: CheckContext) -> CheckResult:
-    from readiness_tui.deploy import last_step
-    from readiness_tui.store import Store
-
     settings = ctx.settings
-    record = Store(settings.project_dir, settings.redactor()).load()
-    target_s = float(ctx.param("rollback_target_s", 300.0))
+    target_s = float(ctx.param("rollback_target_s"))
     measurements: dict[str, Measurement] = {}
     evidence: dict[str, object] = {"rollback_target_s": target_s}
 
-    verify = last_step(record, "verify")
+    verify = ctx.last_deploy_step("verify")
     health = (verify or {}).get("measurements", {}).get("avail.health_success_pct")
     if health:
         measurements["avail.health_success_pct"] = Measurement.from_dict(health)
@@ -56,7 +53,7 @@ def availability(ctx: CheckContext) -> CheckResult:
         else:
             evidence["uptime_problem"] = problem
 
-    rollback = last_step(record, "rollback")
+    rollback = ctx.last_deploy_step("rollback")
     if rollback is None:
         result = CheckResult(Status.PENDING, "no rollback recorded yet: rehearse it with `readiness deploy rollback` "
                              "(target < 5 min) or confirm it was tested")

@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from checks._corpus import Doc, base_dir, corpus, markdown
-from checks.base import CheckContext, check
+from readiness_tui.checks._corpus import Doc, base_dir, corpus, markdown
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, failed, passed, pending, warned
 
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$|^(.+)\n[=-]{3,}\s*$", re.M)
@@ -109,12 +110,14 @@ def _named_document(ctx: CheckContext, default: str, what: str) -> CheckResult:
     return passed(f"{evidence['file']}: {evidence['words']} words{where}", **evidence)
 
 
-@check("docs.user_guide", "docs/USER_GUIDE.md exists and is more than a stub")
+@check("docs.user_guide", "docs/USER_GUIDE.md exists and is more than a stub",
+       params={"path": Param(str, "where the user guide is", "docs/USER_GUIDE.md")})
 def user_guide(ctx: CheckContext) -> CheckResult:
     return _named_document(ctx, "docs/USER_GUIDE.md", "end-user documentation")
 
 
-@check("docs.maintenance", "docs/MAINTENANCE.md exists and is more than a stub")
+@check("docs.maintenance", "docs/MAINTENANCE.md exists and is more than a stub",
+       params={"path": Param(str, "where the maintenance guide is", "docs/MAINTENANCE.md")})
 def maintenance(ctx: CheckContext) -> CheckResult:
     return _named_document(ctx, "docs/MAINTENANCE.md", "the operations guide")
 
@@ -189,9 +192,10 @@ def architecture(ctx: CheckContext) -> CheckResult:
     return passed(f"architecture diagram: {', '.join(found[:3])}", **evidence)
 
 
-@check("docs.phases", "Phase documents A–E exist (PHASE_<X>_*.md)")
+@check("docs.phases", "Phase documents A–E exist (PHASE_<X>_*.md)",
+       params={"phases": Param(list[str], "the phase letters whose documents must exist", ["A", "B", "C", "D", "E"])})
 def phases(ctx: CheckContext) -> CheckResult:
-    wanted = [str(p).upper() for p in ctx.param("phases", ["A", "B", "C", "D", "E"])]
+    wanted = [str(p).upper() for p in ctx.param("phases")]
     found: dict[str, list[str]] = {p: [] for p in wanted}
     for doc in markdown(ctx):
         m = re.match(r"phase[_\- ]?([a-z])(?:[_\-. ]|$)", Path(doc.rel).name, re.I)

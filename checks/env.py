@@ -13,10 +13,12 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from checks._common import decode_jwt, dev_flag, is_local_host, is_placeholder, split_url
-from checks.base import CheckContext, check
+from readiness_tui.checks._common import dev_flag, is_local_host, split_url
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, failed, not_applicable, passed, warned
 from readiness_tui.redact import preview, redact_url
+from readiness_tui.values import decode_jwt, is_placeholder
 
 PUSHER_CLUSTERS = ("mt1", "us2", "us3", "eu", "ap1", "ap2", "ap3", "ap4", "sa1")
 SUPABASE_HOSTED = re.compile(r"^(?P<ref>[a-z0-9]{20})\.supabase\.(co|in)$")
@@ -31,7 +33,11 @@ def _probe_note(ctx: CheckContext, field: str, value: str | None) -> dict[str, s
     return {}
 
 
-@check("env.dotenv", "The project's .env exists, parses, has every template key, and holds no placeholder or dev value")
+@check("env.dotenv", "The project's .env exists, parses, has every template key, and holds no placeholder or dev value",
+       params={
+    "template_keys": Param(list[str], "keys the .env must have (default: the keys of the env template found)", []),
+    "optional_keys": Param(list[str], "template keys that may be absent", []),
+})
 def dotenv_file(ctx: CheckContext) -> CheckResult:
     settings = ctx.settings
     path = settings.env_file
@@ -41,8 +47,8 @@ def dotenv_file(ctx: CheckContext) -> CheckResult:
         how = f"copy {example.name} to .env" if example else "create .env from the checklist's template"
         return failed(f"no .env in {settings.project_dir}: {how} and fill in production values", file=rel)
     env = settings.env
-    template = list(ctx.param("template_keys", []))
-    optional = set(ctx.param("optional_keys", []))
+    template = list(ctx.param("template_keys"))
+    optional = set(ctx.param("optional_keys"))
     missing = [k for k in template if k not in optional and not env.get(k, "").strip()]
     placeholders = [e.key for e in settings.env_entries if e.value.strip() and is_placeholder(e.value)]
     empty = [e.key for e in settings.env_entries if not e.value.strip() and e.key not in optional]
@@ -209,10 +215,11 @@ def pusher_config(ctx: CheckContext) -> CheckResult:
     return passed(f"Pusher configured for cluster {cluster}", **evidence)
 
 
-@check("env.cache_ttl", "CACHE_TTL_SECONDS is an integer within a sane range")
+@check("env.cache_ttl", "CACHE_TTL_SECONDS is an integer within a sane range",
+       params={"min": Param(int, "the shortest sane TTL in seconds", 30), "max": Param(int, "the longest sane TTL in seconds", 3600)})
 def cache_ttl(ctx: CheckContext) -> CheckResult:
     raw = os.environ.get("CACHE_TTL_SECONDS") or ctx.settings.env.get("CACHE_TTL_SECONDS")
-    low, high = int(ctx.param("min", 30)), int(ctx.param("max", 3600))
+    low, high = int(ctx.param("min")), int(ctx.param("max"))
     if raw is None or not raw.strip():
         return warned("CACHE_TTL_SECONDS is not set: the application's default applies, unpinned")
     try:

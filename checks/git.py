@@ -8,11 +8,11 @@ import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
 
-from checks._common import decode_jwt, is_placeholder
-from checks.base import CheckContext, check
 from readiness_tui import gitutil
+from readiness_tui.checkapi import CheckContext, check
 from readiness_tui.model import CheckResult, failed, passed, warned
 from readiness_tui.redact import URL_PASSWORD, is_secret_name
+from readiness_tui.values import decode_jwt, is_placeholder
 
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tmpl", ".defaults")
 MAX_BYTES = 1_000_000

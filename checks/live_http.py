@@ -15,8 +15,9 @@ import uuid
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from checks._common import split_url
-from checks.base import CheckContext, check
+from readiness_tui.checks._common import split_url
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.http import (
     Exchange,
     Http,
@@ -33,6 +34,8 @@ from readiness_tui.model import CheckResult, Measurement, Status, errored, faile
 HEALTHY = {"ok", "healthy", "pass", "up"}
 FINISHED_OK = "finished successfully"
 PROBE_ORIGIN = "https://malicious.com"
+#: The backend API call several probes use (`METHOD /path`).
+CALL_PARAM = Param(str, "the backend API call probed, `METHOD /path` (default: setting api_call)")
 STREAMLIT_HEALTH = "/_stcore/health"
 API_CALL = re.compile(r"^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\s+(/\S*)$", re.IGNORECASE)
 
@@ -169,7 +172,11 @@ async def _health(ctx: CheckContext, http: Http, which: str) -> dict[str, Any]:
     return await _sample(ctx, http, join(base, path), judge)
 
 
-@check("http.backend_health", "backend GET /health answers 200 with a JSON status ok/healthy, fast")
+@check("http.backend_health", "backend GET /health answers 200 with a JSON status ok/healthy, fast",
+       params={
+    "backend_health_path": Param(str, "the backend's health path", "/health"),
+    "max_ms": Param(float, "warn when p95 latency is above this", 100.0),
+})
 async def backend_health(ctx: CheckContext) -> CheckResult:
     """Item 2.3."""
     async with Http(ctx.settings, shared=ctx.shared) as http:
@@ -184,14 +191,19 @@ async def backend_health(ctx: CheckContext) -> CheckResult:
     if not outcome["healthy"]:
         return failed(f"backend /health {outcome['why']}", **evidence)
     p95 = percentile(outcome["latencies"], 95)
-    limit = float(ctx.param("max_ms", 100))
+    limit = float(ctx.param("max_ms"))
     if p95 >= limit:
         return warned(f"backend healthy but slow: p95 {_ms(p95)} ≥ {limit:g} ms", **evidence)
     return passed(f"backend healthy ({outcome['why']}), p95 {_ms(p95)} over {len(outcome['latencies'])} requests",
                   **evidence)
 
 
-@check("http.health_both", "backend /health and frontend /_stcore/health both healthy; latency p50/p95")
+@check("http.health_both", "backend /health and frontend /_stcore/health both healthy; latency p50/p95",
+       params={
+    "backend_health_path": Param(str, "the backend's health path", "/health"),
+    "frontend_health_path": Param(str, "the frontend's health path", STREAMLIT_HEALTH),
+    "max_ms": Param(float, "warn when p95 latency is above this", 100.0),
+})
 async def health_both(ctx: CheckContext) -> CheckResult:
     """Items 5.1 and 10.3; reports `perf.health_ms` (the slower endpoint's p95)."""
     async with Http(ctx.settings, shared=ctx.shared) as http:
@@ -227,7 +239,7 @@ async def health_both(ctx: CheckContext) -> CheckResult:
     elif errors:
         result = errored("; ".join(errors), **evidence)
     else:
-        limit = float(ctx.param("max_ms", 100))
+        limit = float(ctx.param("max_ms"))
         slow = max(p95s) >= limit
         result = (warned if slow else passed)("both healthy: " + ", ".join(good), **evidence)
     result.measurements = measurements
@@ -253,14 +265,19 @@ def _judge_cors(ex: Exchange, origin: str) -> tuple[Status, str]:
     return Status.PASS, f"allows only {acao}"
 
 
-@check("http.cors", "backend CORS: a foreign Origin is not echoed, never * with credentials")
+@check("http.cors", "backend CORS: a foreign Origin is not echoed, never * with credentials",
+       params={
+    "origin": Param(str, "the foreign origin sent", PROBE_ORIGIN),
+    "paths": Param(list[str], "paths probed (default: the API call's path and /health)"),
+    "call": CALL_PARAM,
+})
 async def cors(ctx: CheckContext) -> CheckResult:
     """Item 3.1: preflight and GET with `Origin: https://malicious.com` on the API and /health."""
     base, problem = _base(ctx, "backend")
     if problem is not None:
         return problem
     assert base is not None
-    origin = str(ctx.param("origin", PROBE_ORIGIN))
+    origin = str(ctx.param("origin"))
     paths = list(ctx.param("paths", [_api_path(ctx), "/health"]))
     probes: list[tuple[str, str, dict[str, str]]] = []
     for path in paths:
@@ -338,7 +355,12 @@ LOAD_WAIT = 95.0
 
 
 @check("http.rate_limit", "a bounded burst against the backend meets a 429 or RateLimit headers",
-       timeout=LOAD_WAIT + 25)
+       timeout=LOAD_WAIT + 25,
+       params={
+    "burst": Param(int, "requests in the burst (default: setting rate_limit_burst)"),
+    "path": Param(str, "path of the burst (default: the API call's path)"),
+    "call": CALL_PARAM,
+})
 async def rate_limit(ctx: CheckContext) -> CheckResult:
     """Item 3.7: up to `rate_limit_burst` GETs (10 at a time); stops at the first 429."""
     base, problem = _base(ctx, "backend")
@@ -437,7 +459,8 @@ def _leak_probes(ctx: CheckContext, which: str) -> list[tuple[str, str, str, dic
     ]
 
 
-@check("http.error_leaks", "error answers of both services show no traceback, path, debugger or SQL error")
+@check("http.error_leaks", "error answers of both services show no traceback, path, debugger or SQL error",
+       params={"call": CALL_PARAM})
 async def error_leaks(ctx: CheckContext) -> CheckResult:
     """Items 3.8 (live part) and 10.10: a missing path, bad JSON and a bad method on each service."""
     targets = []
@@ -556,7 +579,14 @@ async def compression(ctx: CheckContext) -> CheckResult:
 
 
 @check("http.dashboard_html", "the frontend serves the Streamlit page and its script runs over the WebSocket; "
-       "page load, render and refresh times")
+       "page load, render and refresh times",
+       params={
+    "max_assets": Param(int, "static assets fetched at most", 40),
+    "session": Param(bool, "also run the script over the WebSocket and time it", True),
+    "refreshes": Param(int, "script reruns timed", 3),
+    "max_ms": Param(float, "warn when the page takes longer to load", 2000.0),
+    "max_render_ms": Param(float, "warn when a script run takes longer", 1000.0),
+})
 async def dashboard_html(ctx: CheckContext) -> CheckResult:
     """Item 10.4. Measures, on quiet hosts after the run's other probes:
 
@@ -580,7 +610,7 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
         page = await http.get(join(base, "/"), max_body=2_000_000)
         if not page.ok:
             return _unreachable("frontend", page, http)
-        assets = page_assets(page.text, page.final_url or join(base, "/"))[: int(ctx.param("max_assets", 40))]
+        assets = page_assets(page.text, page.final_url or join(base, "/"))[: int(ctx.param("max_assets"))]
         gate = asyncio.Semaphore(6)  # what a browser opens per host over HTTP/1.1
 
         async def fetch(url: str) -> Exchange:
@@ -591,8 +621,8 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
         load_ms = (time.perf_counter() - started) * 1000
         text = page.text
         shell = page.status == 200 and 'id="root"' in text and "streamlit" in text.lower()
-        if shell and ctx.param("session", True):
-            session = await time_session(base, refreshes=int(ctx.param("refreshes", 3)),
+        if shell and ctx.param("session"):
+            session = await time_session(base, refreshes=int(ctx.param("refreshes")),
                                          timeout=ctx.settings.read_timeout + ctx.settings.connect_timeout,
                                          ssl_context=ssl_context(ctx.settings))
     evidence: dict[str, Any] = {
@@ -632,8 +662,8 @@ async def dashboard_html(ctx: CheckContext) -> CheckResult:
         timing = f"page {_ms(load_ms)} with {_count(len(assets), 'asset')}"
         if session is not None:
             timing += f", script run {_ms(session.render_ms)}"
-        slow = load_ms >= float(ctx.param("max_ms", 2000)) or (
-            session is not None and session.render_ms >= float(ctx.param("max_render_ms", 1000)))
+        slow = load_ms >= float(ctx.param("max_ms")) or (
+            session is not None and session.render_ms >= float(ctx.param("max_render_ms")))
         result = (warned if slow else passed)(f"Streamlit dashboard loads{' but slowly' if slow else ''}: {timing}",
                                               **evidence)
     result.measurements = measurements
@@ -658,7 +688,8 @@ def _is_docs(ex: Exchange) -> str | None:
     return None
 
 
-@check("http.api_docs", "the backend serves API docs (configured path, /docs, /openapi.json, /apidocs)")
+@check("http.api_docs", "the backend serves API docs (configured path, /docs, /openapi.json, /apidocs)",
+       params={"path": Param(str, "the API docs path (default: setting api_docs_path, then /docs, /openapi.json, /apidocs)")})
 async def api_docs(ctx: CheckContext) -> CheckResult:
     """Item 9.4 (live part)."""
     base, problem = _base(ctx, "backend")
@@ -680,7 +711,8 @@ async def api_docs(ctx: CheckContext) -> CheckResult:
     return failed(f"no API docs served at {where}{', '.join(p for p in DOC_PATHS if p != configured)}", tried=tried)
 
 
-@check("http.api_call", "a configured backend API call (default GET /api/leads?limit=1) answers 2xx")
+@check("http.api_call", "a configured backend API call (default GET /api/leads?limit=1) answers 2xx",
+       params={"call": CALL_PARAM})
 async def api_call(ctx: CheckContext) -> CheckResult:
     """Item 10.7."""
     base, problem = _base(ctx, "backend")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks._common import split_url
-from checks.base import CheckContext, check
+from readiness_tui.checks._common import split_url
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.http import SLOW_FAILURES, dead_hosts, host_key, join, quiet, ssl_context
 from readiness_tui.model import CheckResult, Measurement, errored, failed, passed, warned
 
@@ -30,19 +31,20 @@ def load_target(ctx: CheckContext) -> tuple[str | None, str]:
 
 def _verified_health(ctx: CheckContext) -> bool:
     """Whether the last `readiness deploy verify` recorded a health-check success rate (item 6.5 reports it)."""
-    from readiness_tui.deploy import last_step
-    from readiness_tui.store import Store
-
-    try:
-        record = Store(ctx.settings.project_dir, ctx.settings.redactor()).load()
-    except Exception:  # an unreadable record is reported by the run itself; here it only means "no figure"
-        return False
-    verify = last_step(record, "verify") or {}
+    verify = ctx.last_deploy_step("verify") or {}
     return bool(verify.get("measurements", {}).get("avail.health_success_pct"))
 
 
 @check("load.test", "N requests at concurrency C: req/s, p50/p95/p99 latency, errors by kind",
-       timeout=MAX_SECONDS + 30)
+       timeout=MAX_SECONDS + 30,
+       params={
+    "url": Param(str, "URL to load (default: the backend's /health, else the frontend's health)"),
+    "requests": Param(int, "number of requests (default: setting load_requests)"),
+    "concurrency": Param(int, "requests in flight at once (default: setting load_concurrency)"),
+    "max_seconds": Param(float, "stop after this many seconds", MAX_SECONDS),
+    "max_error_pct": Param(float, "fail above this percentage of errors", 1.0),
+    "target_ms": Param(float, "warn when the mean response time is above this", 500.0),
+})
 async def load_test(ctx: CheckContext) -> CheckResult:
     """Items 4.7 and 8.5; reports `perf.avg_response_ms` (mean latency under load) and, when the target is a
     health endpoint, `avail.health_success_pct`."""
@@ -53,7 +55,7 @@ async def load_test(ctx: CheckContext) -> CheckResult:
         return errored("no load-test target: set load_url (readiness.toml) or BACKEND_API_URL")
     total = int(ctx.param("requests", ctx.settings.load_requests))
     concurrency = int(ctx.param("concurrency", ctx.settings.load_concurrency))
-    max_seconds = min(float(ctx.param("max_seconds", MAX_SECONDS)), MAX_SECONDS)
+    max_seconds = min(float(ctx.param("max_seconds")), MAX_SECONDS)
     if total <= 0 or concurrency <= 0:
         return errored("load test needs positive requests and concurrency")
     capped = concurrency > MAX_CONCURRENCY
@@ -85,8 +87,8 @@ async def load_test(ctx: CheckContext) -> CheckResult:
         what = "no usable answer" if result.statuses or "body_too_large" in result.errors else "no answer"
         return errored(f"load test: {what} from {url} ({kinds})", **evidence)
     error_pct = 100.0 * result.failures / max(1, result.sent)
-    max_error_pct = float(ctx.param("max_error_pct", 1.0))
-    target_ms = float(ctx.param("target_ms", 500))
+    max_error_pct = float(ctx.param("max_error_pct"))
+    target_ms = float(ctx.param("target_ms"))
     line = (f"{result.answered} of {total} answered at {result.rps:.0f} req/s (c={concurrency}): "
             f"p50 {result.pct(50):.1f} ms, p95 {result.pct(95):.1f} ms, p99 {result.pct(99):.1f} ms")
     if result.failures:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from checks._common import split_url
-from checks.base import CheckContext, check
+from readiness_tui.checks._common import split_url
+
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, errored, failed, not_applicable, passed, warned
 from readiness_tui.tlsprobe import TlsReport, probe_tls, tcp_connect
 
@@ -113,6 +114,13 @@ async def external_reach(ctx: CheckContext) -> CheckResult:
     return passed("reached " + ", ".join(lines) + tail, **evidence)
 
 
+#: Parameters of the certificate checks (2.8, 3.3).
+TLS_PARAMS = {
+    "fail_days": Param(float, "fail when the certificate expires within this many days", 7.0),
+    "warn_days": Param(float, "warn when the certificate expires within this many days", 30.0),
+}
+
+
 def judge_tls(setting: str, url: str | None, report: TlsReport | None, ctx: CheckContext) -> CheckResult:
     """The verdict on one service's certificate (2.8 backend, 3.3 frontend)."""
     evidence: dict[str, Any] = {"url_setting": setting}
@@ -125,8 +133,8 @@ def judge_tls(setting: str, url: str | None, report: TlsReport | None, ctx: Chec
     if not report.verified:
         return failed(f"{where}: {report.reason}", **evidence)
     days = report.days_left if report.days_left is not None else 0.0
-    fail_days = float(ctx.param("fail_days", 7))
-    warn_days = float(ctx.param("warn_days", 30))
+    fail_days = float(ctx.param("fail_days"))
+    warn_days = float(ctx.param("warn_days"))
     facts = f"{report.protocol}, issued by {report.issuer or 'unknown'}, expires {report.not_after[:10]}"
     if report.reason:  # outdated protocol
         return failed(f"{where}: {report.reason} ({facts})", **evidence)
@@ -151,13 +159,15 @@ async def _tls_item(ctx: CheckContext, setting: str, url: str | None) -> CheckRe
     return judge_tls(setting, url, report, ctx)
 
 
-@check("tls.backend", "backend TLS certificate: chain trusted, host name, days to expiry, protocol")
+@check("tls.backend", "backend TLS certificate: chain trusted, host name, days to expiry, protocol",
+       params=TLS_PARAMS)
 async def tls_backend(ctx: CheckContext) -> CheckResult:
     """Item 2.8."""
     return await _tls_item(ctx, "BACKEND_API_URL", ctx.settings.backend_url)
 
 
-@check("tls.frontend", "frontend TLS certificate: chain trusted, host name, days to expiry, protocol")
+@check("tls.frontend", "frontend TLS certificate: chain trusted, host name, days to expiry, protocol",
+       params=TLS_PARAMS)
 async def tls_frontend(ctx: CheckContext) -> CheckResult:
     """Item 3.3."""
     return await _tls_item(ctx, "FRONTEND_URL", ctx.settings.frontend_url)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, errored, failed, passed
 
 #: Drivers that rotate on their own (`local` keeps 5 × 20 MB by default) or hand logs to the system.
@@ -116,7 +116,7 @@ def logrotate_files(ctx: CheckContext) -> list[Path]:
 
 def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
     """(rotates?, evidence) from the container's LogConfig, or from daemon.json; None when unknown."""
-    from checks.containers import DockerUnavailable, docker_client
+    from readiness_tui.checks.containers import DockerUnavailable, docker_client
 
     evidence: dict[str, Any] = {}
     daemon_json = _system_path(ctx.settings.system_root, "/etc/docker/daemon.json")
@@ -160,7 +160,8 @@ def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
         client.close()
 
 
-@check("logs.rotation", "log rotation: Docker log driver max-size, or a logrotate rule covering log_dir")
+@check("logs.rotation", "log rotation: Docker log driver max-size, or a logrotate rule covering log_dir",
+       params={"container": Param(str, "the container (default: setting container)")})
 def logs_rotation(ctx: CheckContext) -> CheckResult:
     docker_ok, evidence = _docker_rotation(ctx)
     name = str(ctx.param("container", ctx.settings.container))

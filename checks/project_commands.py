@@ -19,14 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, Measurement, Status, errored, not_applicable, pending, worst
 from readiness_tui.settings import Settings
 
 DEFAULT_TIMEOUT = 900.0
 #: Upper bound for the runner (each command has its own, smaller timeout).
 CHECK_TIMEOUT = 3600.0
-COMMAND_KEYS = ("validation", "unit_tests", "integration_tests", "e2e_tests", "performance_tests")
+#: Parameters of the project-command checks (items 7.7, 8.1–8.4).
+PROJECT_PARAMS = {
+    "command": Param(str, "the [commands] key to run (default: the check's own, e.g. unit_tests)"),
+    "output_lines": Param(int, "lines of output kept in the evidence", 40),
+    "output_chars": Param(int, "characters of output kept in the evidence", 4000),
+    "coverage_min": Param(float, "fail at or below this coverage percentage", 80.0),
+    "pass_rate_min": Param(float, "fail at or below this percentage of tests passed", 80.0),
+    "min_tests": Param(int, "fail when fewer tests passed"),
+}
 
 _PYTEST_SUMMARY = re.compile(
     r"^=*\s*(?P<body>(?:\d+ [a-z]+(?:, )?)+|no tests ran)\s+in\s+[\d.]+\s*s", re.IGNORECASE)
@@ -202,8 +210,8 @@ def run_project_command(ctx: CheckContext, command: ProjectCommand) -> tuple[Sta
         evidence["error"] = str(exc)
         return Status.ERROR, f"cannot run `{label}`: {exc}", evidence, parser
     evidence.update(exit_code=result.exit_code, duration_s=result.duration_s, timed_out=result.timed_out,
-                    output_tail=redactor.text(_tail(result.output_tail, int(ctx.param("output_lines", 40)),
-                                                    int(ctx.param("output_chars", 4000)))))
+                    output_tail=redactor.text(_tail(result.output_tail, int(ctx.param("output_lines")),
+                                                    int(ctx.param("output_chars")))))
     if parser.counts:
         evidence["pytest"] = parser.counts
     if parser.coverage is not None:
@@ -224,10 +232,10 @@ def run_project_command(ctx: CheckContext, command: ProjectCommand) -> tuple[Sta
     problems = []
     if counts.get("failed") or counts.get("errors"):
         problems.append(tally)
-    minimum_cov = float(ctx.param("coverage_min", 80))
+    minimum_cov = float(ctx.param("coverage_min"))
     if parser.coverage is not None and parser.coverage <= minimum_cov:
         problems.append(f"coverage {parser.coverage:g}% (target > {minimum_cov:g}%)")
-    min_rate = float(ctx.param("pass_rate_min", 80))
+    min_rate = float(ctx.param("pass_rate_min"))
     if parser.ratio and parser.ratio[1] and 100 * parser.ratio[0] / parser.ratio[1] <= min_rate:
         problems.append(f"{parser.ratio[0]}/{parser.ratio[1]} passed (target > {min_rate:g}%)")
     min_tests = ctx.param("min_tests")
@@ -303,29 +311,34 @@ def _project_check(ctx: CheckContext, key: str) -> CheckResult:
 
 
 @check("project.validation", "the project's data validation script runs successfully (on confirmation)",
-       timeout=CHECK_TIMEOUT)
+       timeout=CHECK_TIMEOUT,
+       params=PROJECT_PARAMS)
 def project_validation(ctx: CheckContext) -> CheckResult:
     return project_check(ctx, "validation")
 
 
 @check("project.unit_tests", "the project's unit tests pass with coverage > 80% (on confirmation)",
-       timeout=CHECK_TIMEOUT)
+       timeout=CHECK_TIMEOUT,
+       params=PROJECT_PARAMS)
 def project_unit_tests(ctx: CheckContext) -> CheckResult:
     return project_check(ctx, "unit_tests")
 
 
 @check("project.integration_tests", "the project's integration tests pass (on confirmation)",
-       timeout=CHECK_TIMEOUT)
+       timeout=CHECK_TIMEOUT,
+       params=PROJECT_PARAMS)
 def project_integration_tests(ctx: CheckContext) -> CheckResult:
     return project_check(ctx, "integration_tests")
 
 
-@check("project.e2e_tests", "the project's end-to-end tests pass (on confirmation)", timeout=CHECK_TIMEOUT)
+@check("project.e2e_tests", "the project's end-to-end tests pass (on confirmation)", timeout=CHECK_TIMEOUT,
+       params=PROJECT_PARAMS)
 def project_e2e_tests(ctx: CheckContext) -> CheckResult:
     return project_check(ctx, "e2e_tests")
 
 
 @check("project.performance_tests", "the project's performance tests pass (on confirmation)",
-       timeout=CHECK_TIMEOUT)
+       timeout=CHECK_TIMEOUT,
+       params=PROJECT_PARAMS)
 def project_performance_tests(ctx: CheckContext) -> CheckResult:
     return project_check(ctx, "performance_tests")

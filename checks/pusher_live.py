@@ -17,7 +17,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, check
 from readiness_tui.model import CheckResult, Status, failed, not_applicable, passed, warned
 from readiness_tui.redact import preview
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import (
     CheckResult,
     Measurement,
@@ -34,6 +34,13 @@ COMPARE_ENV_FILES = (".env.example", ".env.development", ".env.local")
 _BACKUP_MARKERS = ("backup", "bak", "old", "orig", "save", "copy")
 
 
+#: Parameters of the repository scan (1.6 and 3.4 share one scan).
+SCAN_PARAMS = {
+    "max_file_bytes": Param(int, "tracked files larger than this are counted and skipped (default: 2 MiB)"),
+    "exclude": Param(list[str], "fnmatch globs of tracked files not to scan, e.g. [\"tests/fixtures/*\"]", []),
+}
+
+
 class BadParam(ValueError):
     """A checklist parameter of the scan is malformed."""
 
@@ -50,12 +57,9 @@ def shared_scan(ctx: CheckContext) -> Any:
 
     root = ctx.settings.repo_root or ctx.settings.project_dir
     max_bytes = ctx.param("max_file_bytes", scanner.MAX_FILE_BYTES)
-    exclude = ctx.param("exclude", []) or []
-    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+    if max_bytes <= 0:
         raise BadParam(f"param max_file_bytes must be a positive integer, not {max_bytes!r}")
-    if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
-        raise BadParam(f"param exclude must be a list of glob strings, not {exclude!r}")
-    exclude = tuple(exclude)
+    exclude = tuple(ctx.param("exclude"))
     key = f"secrets.scan:{root}:{max_bytes}:{exclude}"
     memo = ctx.shared.setdefault(key, _Memo())
     with memo.lock:
@@ -132,7 +136,8 @@ def _judge(result: Any, findings: list[Any], scope: str) -> CheckResult:
     return res
 
 
-@check("secrets.scan", "no hardcoded secrets in the files git tracks (repository-wide scan)", timeout=300)
+@check("secrets.scan", "no hardcoded secrets in the files git tracks (repository-wide scan)", timeout=300,
+       params=SCAN_PARAMS)
 def secrets_scan(ctx: CheckContext) -> CheckResult:
     """Item 1.6: every tracked file — code, config and prose — scanned for secrets."""
     try:
@@ -143,7 +148,8 @@ def secrets_scan(ctx: CheckContext) -> CheckResult:
 
 
 @check("secrets.config_files", "code and config files hold no secrets: values come from the environment",
-       timeout=300)
+       timeout=300,
+       params=SCAN_PARAMS)
 def secrets_config_files(ctx: CheckContext) -> CheckResult:
     """Item 3.4: the same scan, limited to code and configuration files (not env files or prose)."""
     try:
@@ -191,8 +197,7 @@ def _comparison_files(ctx: CheckContext) -> list[Path]:
 
 def demo_key_reason(value: str) -> str | None:
     """Why a value is a known public key (Supabase self-hosted demo, documentation keys), or None."""
-    from checks._common import decode_jwt
-    from readiness_tui.scanner import KNOWN_PUBLIC_VALUES
+    from readiness_tui.values import KNOWN_PUBLIC_VALUES, decode_jwt
 
     if value in KNOWN_PUBLIC_VALUES:
         return "a published documentation key"

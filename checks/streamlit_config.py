@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks.base import CheckContext, check
+from readiness_tui.checkapi import CheckContext, check
 from readiness_tui.model import CheckResult, errored, failed, passed, warned
 
 PROJECT_CONFIG = ".streamlit/config.toml"

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.checkapi import item_problem
 from readiness_tui.datarules import DataRule, parse_rules
 from readiness_tui.errors import UsageError
 
@@ -269,6 +270,10 @@ def _item(it: dict[str, Any], section_id: int, line: int, loc: _Locator, fail: A
     if unknown:
         key = sorted(unknown)[0]
         raise fail(loc.key_after(key, line), f"item {item_id}: unknown key `{key}`")
+    problem = item_problem(item_id, checks, params)
+    if problem is not None:
+        key, message = problem
+        raise fail(loc.key_after(key, line), message)
     return Item(item_id, section_id, text.strip(), kind, critical, tuple(checks), hint.strip(), params)
 
 

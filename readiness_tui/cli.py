@@ -15,9 +15,7 @@ import sys
 from types import ModuleType
 
 from readiness_tui import __version__
-from readiness_tui.errors import UsageError
-
-EXIT_OK, EXIT_BELOW, EXIT_USAGE = 0, 1, 2
+from readiness_tui.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 
 class _Parser(argparse.ArgumentParser):

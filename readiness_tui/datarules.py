@@ -69,11 +69,6 @@ class DataRule:
     description: str = ""
     line: int = 0
 
-    @property
-    def table_parts(self) -> tuple[str, ...]:
-        """(schema, table) or (table,)."""
-        return tuple(self.table.split("."))
-
     def problem(self, count: int) -> str:
         """How `count` offending rows read in a summary, e.g. "10 NULL", "4 in the future"."""
         if self.category == "required":

@@ -10,9 +10,9 @@ from datetime import date
 
 from readiness_tui.checklist import Item
 from readiness_tui.errors import UsageError
-from readiness_tui.model import Status
-from readiness_tui.runner import now_iso
-from readiness_tui.store import Decision, RunRecord, user_host
+from readiness_tui.identity import required, user_host
+from readiness_tui.model import Status, now_iso
+from readiness_tui.store import Decision, RunRecord
 from readiness_tui.target import Target
 
 
@@ -33,17 +33,10 @@ def _item(target: Target, item_id: str) -> Item:
         raise UsageError(f"there is no item {item_id!r} in the checklist") from None
 
 
-def _need(value: str | None, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise UsageError(f"{what} is required")
-    return value
-
-
 def confirm(target: Target, item_id: str, by: str, note: str = "") -> RunRecord:
     """Record that `by` confirmed the item."""
     item = _item(target, item_id)
-    by = _need(by, "a name (--by)")
+    by = required(by, "a name (--by)")
 
     def change(record: RunRecord) -> None:
         result = record.results.get(item.id)
@@ -61,8 +54,8 @@ def confirm(target: Target, item_id: str, by: str, note: str = "") -> RunRecord:
 def mark_not_applicable(target: Target, item_id: str, by: str, reason: str) -> RunRecord:
     """Record that the item does not apply to this deployment, with the reason."""
     item = _item(target, item_id)
-    reason = _need(reason, "a reason (--reason)")
-    by = _need(by, "a name (--by)")
+    reason = required(reason, "a reason (--reason)")
+    by = required(by, "a name (--by)")
 
     def change(record: RunRecord) -> None:
         record.decisions[item.id] = Decision("not_applicable", by, now_iso(), user_host(), reason=reason)
@@ -74,13 +67,13 @@ def waive(target: Target, item_id: str, by: str, reason: str, approver: str, exp
           today: date | None = None) -> RunRecord:
     """Record an accepted risk: reason, an approver other than the requester, an expiry date."""
     item = _item(target, item_id)
-    by = _need(by, "a name (--by)")
-    reason = _need(reason, "a reason (--reason)")
-    approver = _need(approver, "an approver (--approver)")
+    by = required(by, "a name (--by)")
+    reason = required(reason, "a reason (--reason)")
+    approver = required(approver, "an approver (--approver)")
     if approver.casefold() == by.casefold():
         raise UsageError("the approver must be someone other than the person asking for the waiver")
     try:
-        expiry = date.fromisoformat(_need(expires, "an expiry date (--expires YYYY-MM-DD)"))
+        expiry = date.fromisoformat(required(expires, "an expiry date (--expires YYYY-MM-DD)"))
     except ValueError:
         raise UsageError(f"--expires must be a date as YYYY-MM-DD, not {expires!r}") from None
     if expiry < (today or date.today()):

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from readiness_tui.errors import UsageError
+from readiness_tui.identity import user_host
+from readiness_tui.model import now_iso
 from readiness_tui.procs import ProcError, run_command
-from readiness_tui.runner import now_iso
-from readiness_tui.store import RunRecord, user_host
+from readiness_tui.store import RunRecord
 from readiness_tui.target import Target
 
 LineFn = Callable[[str], None]

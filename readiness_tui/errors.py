@@ -1,4 +1,7 @@
-"""Errors that end a command with one clear line and exit code 2 (never a traceback)."""
+"""Errors that end a command with one clear line and exit code 2 (never a traceback), and the exit codes."""
+
+#: Exit statuses of every command: success; a gate, check or step failed; usage or configuration error.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+#: The summary of an item that only a person can decide.
+MANUAL = "waits for a person: confirm it, mark it not applicable, or waive it"
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 with seconds (every timestamp the tool records)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """The first line of a message, shortened."""
+    first = (text.strip().splitlines() or [""])[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 class Status(enum.StrEnum):

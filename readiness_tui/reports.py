@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from readiness_tui import __version__
+from readiness_tui.attestation import annotate
 from readiness_tui.checklist import Checklist
-from readiness_tui.model import Status
+from readiness_tui.model import Status, now_iso
 from readiness_tui.redact import Redactor
-from readiness_tui.runner import now_iso
 from readiness_tui.scoring import ItemView, Score, blockers, build_views, compute_score, criteria_tables
 from readiness_tui.store import RunRecord
 
@@ -126,10 +126,6 @@ def to_json_data(report: Report) -> dict[str, Any]:
         "deployment": report.record.deployment,
         "deploy_steps": report.record.deploy_steps,
     }
-
-
-def render_json(report: Report) -> str:
-    return json.dumps(to_json_data(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def _use_colour(stream: Any) -> bool:
@@ -385,8 +381,6 @@ def render_junit(report: Report) -> str:
 
 def render(report: Report, fmt: str, redactor: Redactor, colour: bool | None = None) -> str:
     """Render a report in one of FORMATS, redacted, with the digest and every sign-off's state."""
-    from readiness_tui.signoff import annotate
-
     data = annotate(redactor.data(to_json_data(report)))
     report.signoffs, report.deployment = data["signoffs"], data["deployment"]
     if fmt == "json":

@@ -1,7 +1,7 @@
 """The asyncio runner: every check of the selected items at once, each under its own timeout.
 
-An exception or a timeout becomes `error` with a one-line reason; a missing check makes its item
-`pending` ("no automated check yet"), never `pass`. Identical checks (same name and parameters)
+An exception or a timeout becomes `error` with a one-line reason (the checklist loader has already
+refused unknown check names; one that disappeared since is an `error` too, never `pass`). Identical checks (same name and parameters)
 shared by several items run once (the load test serves 4.7 and 8.5). Progress is reported through
 a callback the wizard subscribes to. Cancelling the coroutine cancels every check.
 """
@@ -13,18 +13,14 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from checks.base import CheckContext, CheckSpec, RunOptions, get_check, load_all
+from readiness_tui.checkapi import CheckContext, CheckSpec, RunOptions, get_check, load_checks
 from readiness_tui.checklist import Checklist, Item
-from readiness_tui.model import CheckResult, ItemResult, Status, combine
+from readiness_tui.model import MANUAL, CheckResult, ItemResult, Status, combine, now_iso, one_line
 from readiness_tui.settings import Settings
-
-NO_CHECK = "no automated check yet"
-MANUAL = "waits for a person: confirm it, mark it not applicable, or waive it"
 
 
 @dataclass
@@ -54,17 +50,6 @@ class ItemFinished:
 
 RunEvent = ItemStarted | ItemProgress | ItemFinished
 EventFn = Callable[[RunEvent], None]
-
-
-def now_iso() -> str:
-    """The current UTC time, ISO 8601 with seconds."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """The first line of a message, shortened."""
-    first = (text.strip().splitlines() or [""])[0].strip()
-    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def _in_daemon_thread(fn: Callable[[], CheckResult]) -> asyncio.Future[CheckResult]:
@@ -103,14 +88,16 @@ class Runner:
         settings: Settings,
         options: RunOptions | None = None,
         on_event: EventFn | None = None,
+        deploy_steps: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.checklist = checklist
         self.settings = settings
         self.options = options or RunOptions()
         self.on_event = on_event or (lambda event: None)
+        self.deploy_steps = tuple(deploy_steps)
         self.shared: dict[str, Any] = {}
         self._memo: dict[str, asyncio.Task[CheckResult]] = {}
-        load_all()
+        load_checks()
 
     def timeout_for(self, spec: CheckSpec, item: Item) -> float:
         """The timeout of one check of one item."""
@@ -143,15 +130,13 @@ class Runner:
             result = ItemResult(Status.PENDING, MANUAL)
         else:
             specs = [(name, get_check(name)) for name in item.checks]
-            known = [(name, spec) for name, spec in specs if spec is not None]
             missing = [name for name, spec in specs if spec is None]
-            if not known:
-                result = ItemResult(Status.PENDING, NO_CHECK, {"checks_missing": missing})
+            if missing:
+                result = ItemResult(Status.ERROR, f"check {missing[0]!r} is not registered",
+                                    {"checks_missing": missing})
             else:
-                outcomes = await asyncio.gather(*(self._run_shared(spec, item) for _, spec in known))
+                outcomes = await asyncio.gather(*(self._run_shared(spec, item) for _, spec in specs if spec))
                 result = combine(list(outcomes))
-                if missing:
-                    result.evidence["checks_missing"] = missing
                 if item.kind == "manual" and result.status == Status.PASS:
                     result.status = Status.PENDING
         result.finished_at = now_iso()
@@ -186,6 +171,8 @@ class Runner:
             options=self.options,
             shared=self.shared,
             progress=progress,
+            spec=spec,
+            deploy_steps=self.deploy_steps,
         )
         timeout = self.timeout_for(spec, item)
         started = time.monotonic()
@@ -208,14 +195,3 @@ class Runner:
         result.duration_ms = int((time.monotonic() - started) * 1000)
         return result
 
-
-def run_sync(
-    checklist: Checklist,
-    settings: Settings,
-    items: Iterable[Item],
-    options: RunOptions | None = None,
-    on_event: EventFn | None = None,
-) -> dict[str, ItemResult]:
-    """Run items from synchronous code (the headless CLI)."""
-    runner = Runner(checklist, settings, options, on_event)
-    return asyncio.run(runner.run(items))

@@ -16,7 +16,6 @@ detect-secrets stores it). Allowlisting: `pragma: allowlist secret` on the line 
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
 import json
@@ -32,6 +31,7 @@ from typing import Any
 
 from readiness_tui import gitutil
 from readiness_tui.redact import preview
+from readiness_tui.values import decode_jwt, is_placeholder
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Where `readiness secrets baseline` writes the baseline, relative to the project directory.
@@ -48,41 +48,6 @@ PRAGMA_NEXT = "pragma: allowlist nextline secret"
 
 #: Directories never scanned in a walk (the run record, VCS data, virtual environments).
 _WALK_SKIP_DIRS = {".git", ".readiness", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"}
-
-#: Values that stand for a secret without being one (DOMAIN.md "Placeholders are not secrets").
-_PLACEHOLDER = re.compile(
-    r"^(?:your[-_ ].*|.*[-_]here|changeme|change[-_]?me|change[-_]?this.*|replace[-_]?me|todo|tbd|fixme|"
-    r"placeholder.*|example.*|.*example(?:key)?|sample.*|dummy.*|fake.*|test|testing|secret|password|passwd|"
-    r"none|null|nil|undefined|redacted|\[redacted\]|xxx+.*|x{3,}|\*+|\.\.\.+|…|<[^>]*>|\{\{.*\}\}|\$\{[^}]*\}|"
-    r"\$[A-Za-z_][A-Za-z0-9_]*|%\(?[A-Za-z_]*\)?s|\{[A-Za-z_]*\})$",
-    re.IGNORECASE,
-)
-_NAME_AS_VALUE = re.compile(r"^(?:my)?(?:password|passwd|secret|token|apikey|api_key)[-_]?\d{0,4}$", re.IGNORECASE)
-_MASKED = re.compile(r"x{4,}|X{4,}|\*{4,}|0{10,}|\.{3}|…")
-#: Published documentation values (AWS docs, Stripe docs) that show up in every tutorial.
-KNOWN_PUBLIC_VALUES = frozenset({
-    "AKIAIOSFODNN7EXAMPLE",
-    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
-})
-
-
-def is_placeholder(value: str) -> bool:
-    """True for a value that stands for a secret (`your-…`, `changeme`, `<…>`, `${VAR}`, `xxx…`)."""
-    v = value.strip().strip("'\"`")
-    if not v or v in KNOWN_PUBLIC_VALUES:
-        return True
-    if _PLACEHOLDER.match(v):
-        return True
-    lowered = v.lower()
-    if "your-" in lowered or "your_" in lowered or "yourdomain" in lowered or "placeholder" in lowered:
-        return True
-    # `sk_live_xxxxxxxx`, `ghp_****`: a real prefix with a masked body is a stand-in, not a key.
-    if _MASKED.search(v) or _NAME_AS_VALUE.match(v):
-        return True
-    # A run of one repeated character (`aaaaaaaa`, `00000000`) is a stand-in, not a key.
-    return len(set(v.replace("-", "").replace("_", ""))) <= 2
-
 
 def shannon_entropy(value: str) -> float:
     """Bits per character of `value`."""
@@ -212,21 +177,12 @@ class Rule:
     stop the regex engine from jumping to the literal prefix, making the pattern ~30x slower)."""
 
 
-def _b64url_json(segment: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, TypeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _classify_jwt(token: str) -> tuple[str, str] | None:
     """Supabase keys are JWTs whose payload names the `role` (DOMAIN.md, "Supabase keys")."""
-    parts = token.split(".")
-    header = _b64url_json(parts[0])
-    payload = _b64url_json(parts[1]) if len(parts) > 1 else None
-    if header is None or payload is None:
+    decoded = decode_jwt(token)
+    if decoded is None:
         return None
+    payload = decoded[1]
     role = str(payload.get("role", ""))
     if payload.get("iss") == "supabase-demo":
         # The self-hosted demo keys are published: a risk for 3.5, not a leak.
@@ -427,11 +383,6 @@ def scan_bytes(data: bytes, relpath: str) -> tuple[list[Finding], int]:
         seen.add(key)
         findings.append(Finding(relpath, number, rule, severity, preview(value), key[1]))
     return findings, allowlisted
-
-
-def scan_text(text: str, relpath: str) -> tuple[list[Finding], int]:
-    """Findings in one file's text (see `scan_bytes`)."""
-    return scan_bytes(text.encode("utf-8", "surrogatepass"), relpath)
 
 
 # ---------------------------------------------------------------------------------------------

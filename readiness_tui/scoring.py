@@ -13,8 +13,7 @@ from datetime import date
 from typing import Any
 
 from readiness_tui.checklist import Checklist, CriteriaRow, Item
-from readiness_tui.model import ItemResult, Measurement, Status
-from readiness_tui.runner import MANUAL, NO_CHECK
+from readiness_tui.model import MANUAL, ItemResult, Measurement, Status
 from readiness_tui.store import Decision, RunRecord
 
 COMPLETED = {Status.PASS, Status.WARN, Status.CONFIRMED, Status.WAIVED}
@@ -175,5 +174,5 @@ def criteria_tables(checklist: Checklist, views: list[ItemView]) -> list[tuple[s
 
 __all__ = [
     "COMPLETED", "ItemView", "Score", "build_views", "compute_score", "blockers", "criteria_tables",
-    "view_item", "waiver_expired", "NO_CHECK",
+    "view_item", "waiver_expired",
 ]

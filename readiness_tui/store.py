@@ -10,10 +10,8 @@ in `history/`. Everything written passes through the redactor: no secret value r
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
-import socket
 import tempfile
 import time
 import uuid
@@ -33,15 +31,6 @@ LOCK_TIMEOUT = 30.0
 T = TypeVar("T")
 
 _GITIGNORE = "# readiness-tui run records: results and decisions, never secrets.\n*.lock\n*.tmp\n"
-
-
-def user_host() -> str:
-    """`user@host` of whoever runs this process."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
 
 
 @dataclass
@@ -202,7 +191,7 @@ class Store:
             return RunRecord(project=str(self.project_dir))
 
     def _write(self, record: RunRecord) -> None:
-        from readiness_tui.runner import now_iso
+        from readiness_tui.model import now_iso
 
         record.revision += 1
         record.updated_at = now_iso()

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.base import RunOptions
+from readiness_tui.checkapi import RunOptions
 from readiness_tui.checklist import Checklist, Item, load_checklist
-from readiness_tui.model import ItemResult
+from readiness_tui.model import ItemResult, now_iso
 from readiness_tui.redact import Redactor
-from readiness_tui.runner import EventFn, Runner, now_iso
+from readiness_tui.runner import EventFn, Runner
 from readiness_tui.settings import Settings, load_settings
 from readiness_tui.store import RunRecord, Store
 
@@ -100,8 +100,9 @@ async def run_items(target: Target, items: Iterable[Item], options: RunOptions |
                     on_event: EventFn | None = None, full: bool = False) -> tuple[dict[str, ItemResult], float]:
     """Run items, record their results, and return them with the wall time in seconds."""
     items = list(items)
-    begin_run(target, full)
+    record = begin_run(target, full)
     started = time.monotonic()
-    results = await Runner(target.checklist, target.settings, options, on_event).run(items)
+    runner = Runner(target.checklist, target.settings, options, on_event, deploy_steps=record.deploy_steps)
+    results = await runner.run(items)
     save_results(target, results, finished=full)
     return results, time.monotonic() - started

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from textual.dom import DOMNode
 from textual.markup import escape
 
 from readiness_tui.model import Status
 from readiness_tui.reports import GLYPHS
+
+if TYPE_CHECKING:
+    from readiness_tui.screens.app import ReadinessApp
+
+
+def wizard(node: DOMNode) -> ReadinessApp:
+    """The wizard app a screen or widget belongs to, typed (screens reach its state through this)."""
+    return cast("ReadinessApp", node.app)
 
 #: Theme variables per status (never hex colours: the theme and NO_COLOR decide what they look like).
 STATUS_STYLE = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+from readiness_tui.screens.common import wizard
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -68,13 +69,13 @@ class CredentialsScreen(Screen[None]):
     @property
     def keyring(self) -> Keyring:
         """The project's keyring (one service name per project)."""
-        return Keyring(service_for(self.app.project_dir))  # type: ignore[attr-defined]
+        return Keyring(service_for(wizard(self).project_dir))
 
     @work(group="credentials", exclusive=True, exit_on_error=False)
     async def refresh_rows(self) -> None:
         """Look every name up (in a thread) and show where each is found."""
         keyring = self.keyring
-        settings = self.app.target.settings  # type: ignore[attr-defined]
+        settings = wizard(self).target.settings
 
         def look() -> tuple[list[Found], str, str]:
             rows = [locate(settings, name, keyring) for name in SECRET_NAMES]

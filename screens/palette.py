@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from readiness_tui.screens.common import wizard
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 #: (title, app action, help) — the same actions the keys run.
@@ -34,18 +35,18 @@ class ReadinessCommands(Provider):
     """Actions, sections and items of the wizard."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app = self.app
+        app = wizard(self)
         commands: list[tuple[str, Callable[[], object], str]] = [
             (title, partial(app.run_action, action), text) for title, action, text in ACTIONS
         ]
-        if not app.ready:  # type: ignore[attr-defined]
+        if not app.ready:
             return commands
-        checklist = app.target.checklist  # type: ignore[attr-defined]
+        checklist = app.target.checklist
         for section in checklist.sections:
             commands.append((f"Section {section.id}: {section.title}",
-                             partial(app.show_section, section.id), "open the section"))  # type: ignore[attr-defined]
+                             partial(app.show_section, section.id), "open the section"))
         for item in checklist.items:
-            commands.append((f"Item {item.id}: {item.text}", partial(app.goto_item, item.id), "open the item"))  # type: ignore[attr-defined]
+            commands.append((f"Item {item.id}: {item.text}", partial(app.goto_item, item.id), "open the item"))
         return commands
 
     async def discover(self) -> Hits:

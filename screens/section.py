@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import time
 
+from readiness_tui.screens.common import (
+    duration_text,
+    elapsed_text,
+    evidence_value,
+    glyph,
+    label,
+    spinner_frame,
+    wizard,
+)
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,14 +23,13 @@ from textual.widgets.option_list import Option
 
 from readiness_tui.decisions import can_confirm
 from readiness_tui.scoring import ItemView
-from screens.common import duration_text, elapsed_text, evidence_value, glyph, label, spinner_frame
 
 
 def check_descriptions() -> dict[str, str]:
     """Registered checks' one-line descriptions by name (the check modules load on first use)."""
-    from checks.base import load_all
+    from readiness_tui.checkapi import registry
 
-    return {name: spec.description for name, spec in load_all().items()}
+    return {spec.name: spec.description for spec in registry()}
 
 
 class SectionScreen(Screen[None]):
@@ -69,7 +77,7 @@ class SectionScreen(Screen[None]):
     # ---- drawing -----------------------------------------------------------------------------
 
     def _row(self, view: ItemView, now: float) -> str:
-        started = self.app.running.get(view.item.id)  # type: ignore[attr-defined]
+        started = wizard(self).running.get(view.item.id)
         if started is not None:
             elapsed = now - started
             mark = f"[$accent]{spinner_frame(elapsed)}[/]"
@@ -81,12 +89,12 @@ class SectionScreen(Screen[None]):
         return f"{mark} {item_id} {escape(view.item.text)}{tail}"
 
     def _refresh_all(self, *_: object) -> None:
-        app = self.app
-        section = app.target.checklist.section(app.section_id)  # type: ignore[attr-defined]
-        views = app.section_items()  # type: ignore[attr-defined]
+        app = wizard(self)
+        section = app.target.checklist.section(app.section_id)
+        views = app.section_items()
         done = sum(1 for v in views if v.completed)
         applicable = sum(1 for v in views if v.status.value != "not_applicable")
-        total = len(app.target.checklist.sections)  # type: ignore[attr-defined]
+        total = len(app.target.checklist.sections)
         self.query_one("#section-title", Static).update(
             f"[b]{section.id}. {escape(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
             f"{done}/{applicable} done[/]"
@@ -107,20 +115,20 @@ class SectionScreen(Screen[None]):
 
     def _tick(self) -> None:
         """Redraw running rows (spinner and elapsed time) only while something runs here."""
-        running = self.app.running  # type: ignore[attr-defined]
+        running = wizard(self).running
         if not running or self.app.screen is not self:
             return
         options = self.query_one("#items", OptionList)
         now = time.monotonic()
-        for index, view in enumerate(self.app.section_items()):  # type: ignore[attr-defined]
+        for index, view in enumerate(wizard(self).section_items()):
             if view.item.id in running:
                 options.replace_option_prompt_at_index(index, self._row(view, now))
-        if self.app.current_item in running:  # type: ignore[attr-defined]
+        if wizard(self).current_item in running:
             self._show_detail()
 
     def _select_current(self, *_: object) -> None:
         options = self.query_one("#items", OptionList)
-        current = self.app.current_item  # type: ignore[attr-defined]
+        current = wizard(self).current_item
         try:
             index = options.get_option_index(current)
         except Exception:  # noqa: BLE001 - the item is in another section
@@ -137,29 +145,29 @@ class SectionScreen(Screen[None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_index != event.option_list.highlighted:
             return  # stale: the cursor has moved on since (keys typed ahead)
-        if event.option.id and event.option.id != self.app.current_item:  # type: ignore[attr-defined]
-            self.app.current_item = event.option.id  # type: ignore[attr-defined]
+        if event.option.id and event.option.id != wizard(self).current_item:
+            wizard(self).current_item = event.option.id
 
     def _show_detail(self) -> None:
-        app = self.app
-        view: ItemView = app.view()  # type: ignore[attr-defined]
+        app = wizard(self)
+        view: ItemView = app.view()
         if self._descriptions is None and view.item.checks:
             self._descriptions = check_descriptions()
         self.query_one("#detail", Static).update(self.detail_markup(view))
 
     def detail_markup(self, view: ItemView) -> str:
         """The selected item's detail: what was checked, evidence, duration, decision, hint."""
-        app = self.app
-        redact = app.target.redactor.text  # type: ignore[attr-defined]
+        app = wizard(self)
+        redact = app.target.redactor.text
         item = view.item
         lines = [f"[b]{item.id}  {escape(item.text)}[/b]"]
         tags = [item.kind] + (["[bold $error]critical[/]"] if item.critical else [])
         lines.append(f"[$text-muted]{' · '.join(tags)}[/]")
         lines.append("")
-        started = app.running.get(item.id)  # type: ignore[attr-defined]
+        started = app.running.get(item.id)
         if started is not None:
             elapsed = time.monotonic() - started
-            progress = app.progress_text.get(item.id, "")  # type: ignore[attr-defined]
+            progress = app.progress_text.get(item.id, "")
             lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {escape(progress)}")
         lines.append(f"{glyph(view.status, view.waiver_expired)} {label(view.status, view.waiver_expired)}  "
                      f"{escape(redact(view.summary))}")

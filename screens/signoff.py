@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from readiness_tui.screens.common import wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.signoff_core import field_value, states
+from readiness_tui.signoff import field_value, signoff_states
 
 STATE_STYLE = {"valid": "$success", "stale": "bold $warning", "invalid": "bold $error"}
 
@@ -38,14 +39,14 @@ class SignoffScreen(Screen[None]):
         self.query_one("#signoff-list", OptionList).focus()
 
     def _refresh(self, *_: object) -> None:
-        app = self.app
-        target = app.target  # type: ignore[attr-defined]
-        record = app.record  # type: ignore[attr-defined]
-        score = app.score  # type: ignore[attr-defined]
+        app = wizard(self)
+        target = app.target
+        record = app.record
+        score = app.score
         self.query_one("#signoff-score", Static).update(
             f"[b]Sign-off[/b]  score {score.percent:.1f}% {escape(score.band)} · run {escape(record.run_id)}")
         try:
-            signed = {s["role"]: s for s in states(target, record)}
+            signed = {s["role"]: s for s in signoff_states(target, record)}
         except Exception as exc:  # noqa: BLE001 - a broken signature shows as such, the screen stays up
             signed = {}
             self.notify(f"cannot read the sign-offs: {exc}", severity="error")
@@ -87,15 +88,15 @@ class SignoffScreen(Screen[None]):
             self._edit(option.id)
 
     def _edit(self, option_id: str | None) -> None:
-        from screens.modals import FieldDialog, SignDialog
+        from readiness_tui.screens.modals import FieldDialog, SignDialog
 
-        app = self.app
+        app = wizard(self)
         if not option_id:
             return
         kind, _, name = option_id.partition(":")
         if kind == "role":
-            score = app.score  # type: ignore[attr-defined]
-            top = app.target.checklist.bands[0].id  # type: ignore[attr-defined]
+            score = app.score
+            top = app.target.checklist.bands[0].id
             below = score.band != top
             intro = (f"Score {score.percent:.1f}% ({escape(score.band)}). Your signature covers the results "
                      "as they are now.")
@@ -103,12 +104,12 @@ class SignoffScreen(Screen[None]):
                 intro += (f" [$warning]The run is below `{escape(top)}`: signing needs a reason, recorded "
                           "with your signature.[/]")
             self.app.push_screen(
-                SignDialog(name, app.user_name, intro, needs_override=below),  # type: ignore[attr-defined]
-                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", "")),  # type: ignore[attr-defined]
+                SignDialog(name, app.user_name, intro, needs_override=below),
+                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", "")),
             )
         else:
-            value, _by = field_value(app.record, name)  # type: ignore[attr-defined]
+            value, _by = field_value(app.record, name)
             self.app.push_screen(
                 FieldDialog(name, value),
-                lambda answer: answer and app.write_deployment_field(name, answer["value"]),  # type: ignore[attr-defined]
+                lambda answer: answer and app.write_deployment_field(name, answer["value"]),
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from readiness_tui.screens.common import wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.markup import escape
@@ -91,15 +92,15 @@ class StartScreen(Screen[None]):
         self.watch(self.app, "state_version", self._refresh, init=True)
 
     def _refresh(self, *_: object) -> None:
-        app = self.app
+        app = wizard(self)
         text = self.query_one("#start-text", Static)
-        if not app.ready:  # type: ignore[attr-defined]
-            text.update(f"Reading the project in {escape(str(app.project_dir))}…")  # type: ignore[attr-defined]
+        if not app.ready:
+            text.update(f"Reading the project in {escape(str(app.project_dir))}…")
             return
-        record = app.record  # type: ignore[attr-defined]
-        if app.target.store.exists():  # type: ignore[attr-defined]
+        record = app.record
+        if app.target.store.exists():
             note = (f"resumed: revision {record.revision}, {len(record.results)} results, "
                     f"{len(record.decisions)} decisions, updated {record.updated_at}")
         else:
             note = "new (nothing recorded yet)"
-        text.update(target_markup(app.target.settings, note))  # type: ignore[attr-defined]
+        text.update(target_markup(app.target.settings, note))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from readiness_tui.screens.common import glyph, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -11,7 +12,6 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from readiness_tui.scoring import blockers, criteria_tables
-from screens.common import glyph
 
 BAND_STYLE = {"ready": "$success", "nearly": "$warning", "not-ready": "$error", "do-not-deploy": "bold $error"}
 VERDICT_STYLE = {"PASS": "$success", "FAIL": "$error", "TBD": "$text-muted", "INFO": "$accent"}
@@ -47,12 +47,12 @@ class SummaryScreen(Screen[None]):
         self.query_one("#blockers", OptionList).focus(scroll_visible=False)
 
     def _refresh(self, *_: object) -> None:
-        app = self.app
-        checklist = app.target.checklist  # type: ignore[attr-defined]
-        score = app.score  # type: ignore[attr-defined]
-        views = list(app.views.values())  # type: ignore[attr-defined]
+        app = wizard(self)
+        checklist = app.target.checklist
+        score = app.score
+        views = list(app.views.values())
         style = BAND_STYLE.get(score.band, "$text")
-        running = len(app.running)  # type: ignore[attr-defined]
+        running = len(app.running)
         lines = [
             f"[b]Score {score.percent:.1f}%[/b]  [{style}]{escape(score.band)}[/] — {escape(score.band_label)}",
             f"[$text-muted]{score.completed} of {score.applicable} applicable items done "
@@ -62,7 +62,7 @@ class SummaryScreen(Screen[None]):
         self.query_one("#score", Static).update("\n".join(lines))
         cells = []
         for section in checklist.sections:
-            items = app.section_items(section.id)  # type: ignore[attr-defined]
+            items = app.section_items(section.id)
             done = sum(1 for v in items if v.completed)
             applicable = sum(1 for v in items if v.status.value != "not_applicable")
             failing = sum(1 for v in items if v.status.value in ("fail", "error") or v.waiver_expired)
@@ -106,10 +106,10 @@ class SummaryScreen(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.app.goto_item(event.option.id)  # type: ignore[attr-defined]
+            wizard(self).goto_item(event.option.id)
 
     def action_open_blocker(self) -> None:
         options = self.query_one("#blockers", OptionList)
         option = options.highlighted_option
         if option is not None and option.id:
-            self.app.goto_item(option.id)  # type: ignore[attr-defined]
+            wizard(self).goto_item(option.id)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, run_cli
+from fixtures.infra import run_checks
 from fixtures.postgres import (
     DELETED_LEADS,
     FIRST_NAMES,
@@ -37,13 +38,12 @@ from fixtures.postgres import (
     migrations,
     write_migrations,
 )
+from readiness_tui.checks._pg import PgError, explain, session
+from readiness_tui.checks.db import migration_objects, parse_migration, strip_sql
 
-from checks._pg import PgError, explain, session
-from checks.db import migration_objects, parse_migration, strip_sql
 from readiness_tui.checklist import load_checklist, parse_checklist
 from readiness_tui.errors import UsageError
 from readiness_tui.model import Status
-from readiness_tui.runner import run_sync
 from readiness_tui.settings import load_settings
 
 CHECKLIST_TEXT = (REPO / "readiness_tui" / "data" / "checklist.toml").read_text(encoding="utf-8")
@@ -53,7 +53,7 @@ DATA_ITEMS = ["7.2", "7.3", "7.4", "7.6"]
 def run(project: Path, ids: list[str], checklist_text: str | None = None, **environ: str):
     checklist = parse_checklist(checklist_text.encode(), "custom.toml") if checklist_text else load_checklist()
     settings = load_settings(project, environ=environ)
-    return run_sync(checklist, settings, [checklist.item(i) for i in ids])
+    return run_checks(checklist, settings, [checklist.item(i) for i in ids])
 
 
 def with_rules(rules: str) -> str:
@@ -171,7 +171,7 @@ def test_rule_on_missing_table_is_an_error_not_a_pass(crm_project: Path) -> None
 def test_slow_rule_hits_statement_timeout_not_a_hang(crm_project: Path) -> None:
     rules = ('[[data_rules]]\nid = "slow"\ncategory = "required"\ntable = "slow_leads"\ncolumn = "slow"\n')
     text = with_rules(rules).replace('checks = ["data.required"]',
-                                     'checks = ["data.required"]\n[sections.items.params]\nstatement_timeout_s = 0.3')
+                                     'checks = ["data.required"]\nparams = { statement_timeout_s = 0.3 }')
     started = time.monotonic()
     result = run(crm_project, ["7.3"], text)["7.3"]
     assert time.monotonic() - started < 4  # the view sleeps 5 s per row

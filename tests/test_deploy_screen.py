@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from readiness_tui.screens.deploy import ConfirmStep, DeployScreen, OverrideReason
 from textual.app import App
 from textual.widgets import Input, Log, OptionList
 
 from readiness_tui.target import open_target
-from screens.deploy import ConfirmStep, DeployScreen, OverrideReason
 
 
 class DeployApp(App[None]):

@@ -8,8 +8,8 @@ import time
 
 import pytest
 from fixtures.projects import GOOD_REF, PROBE_LOOPBACK, anon_key, git, make_jwt, service_key, write_env
+from readiness_tui.checks.env import analyse_supabase_key
 
-from checks.env import analyse_supabase_key
 from readiness_tui.model import Status
 
 URL = f"https://{GOOD_REF}.supabase.co"

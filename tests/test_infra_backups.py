@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.infra import make_settings, run_item, write_backup, write_system_root
-
-from checks.logs import parse_logrotate, rule_covers
+from readiness_tui.checks.logs import parse_logrotate, rule_covers
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from fixtures.infra import PYTHON, make_settings, run_item
+from readiness_tui.checks.project_commands import OutputParser, commands_for
 
-from checks.project_commands import OutputParser, commands_for
 from readiness_tui.procs import ProcError, run_command
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from fixtures.infra import make_settings, run_item, write_system_root
-
-from checks.containers import judge_image_tags, parse_compose_version, version_tuple
+from readiness_tui.checks.containers import judge_image_tags, parse_compose_version, version_tuple
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from conftest import run_cli
 from fixtures.infra import make_settings, run_item
 from fixtures.pusher import PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET
 from fixtures.redis import REDIS_TEST_PASSWORD, free_port
-
-from checks.pusher_live import sign_query
+from readiness_tui.checks.pusher_live import sign_query
 
 
 @pytest.fixture

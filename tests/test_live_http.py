@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checks.base import CheckContext, get_check
+from readiness_tui.checkapi import CheckContext, get_check
 from readiness_tui.checklist import load_checklist
 from readiness_tui.http import Http
 from readiness_tui.model import CheckResult, Status
@@ -31,7 +31,9 @@ async def run_check(name: str, settings: Settings, item_id: str, **params: Any) 
     spec = get_check(name)
     assert spec is not None, f"check {name} is not registered"
     item = CHECKLIST.item(item_id)
-    ctx = CheckContext(settings=settings, params={**item.params, **params}, item=item, checklist=CHECKLIST)
+    merged = {**item.params, **params}
+    assert all(key in spec.params for key in params), f"{name} does not declare {sorted(params)}"
+    ctx = CheckContext(settings=settings, params=merged, item=item, checklist=CHECKLIST, spec=spec)
     result = spec.func(ctx)
     if spec.is_async:
         result = await result  # type: ignore[misc]
@@ -337,7 +339,7 @@ async def test_load_test_measures(tmp_path: Path, strict_backend: Any) -> None:
     spec = get_check("load.test")
     assert spec is not None
     item = CHECKLIST.item("4.7")
-    ctx = CheckContext(settings=settings, params={}, item=item, checklist=CHECKLIST,
+    ctx = CheckContext(settings=settings, params={}, item=item, checklist=CHECKLIST, spec=spec,
                        progress=lambda fraction, message: seen.append(fraction))
     result = await spec.func(ctx)  # type: ignore[misc]
     assert result.status in (Status.PASS, Status.WARN), result.summary  # WARN only when p95 ≥ 500 ms

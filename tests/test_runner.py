@@ -1,4 +1,4 @@
-"""The runner: concurrency, timeouts, errors, missing checks, shared checks, cancellation, progress."""
+"""The runner: concurrency, timeouts, errors, shared checks, cancellation, progress; the check registry."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from checks.base import check
+from readiness_tui.checkapi import check, get_check, isolated_registry
 from readiness_tui.checklist import parse_checklist
 from readiness_tui.model import CheckResult, Status, passed
 from readiness_tui.runner import ItemFinished, ItemProgress, ItemStarted, Runner
@@ -18,24 +18,20 @@ CALLS: dict[str, int] = {}
 RELEASE = threading.Event()
 
 
-@check("test.slow_async", "sleeps past its timeout")
 async def _slow(ctx):
     await asyncio.sleep(30)
     return passed("never")
 
 
-@check("test.blocking", "blocks a thread past its timeout")
 def _blocking(ctx):
     RELEASE.wait(30)
     return passed("late")
 
 
-@check("test.boom", "raises")
 def _boom(ctx):
     raise ValueError("bad input in line 3\nsecond line")
 
 
-@check("test.counted", "counts its calls and reports progress")
 async def _counted(ctx):
     CALLS["n"] = CALLS.get("n", 0) + 1
     ctx.progress(0.5, "half way")
@@ -43,7 +39,6 @@ async def _counted(ctx):
     return passed("counted")
 
 
-@check("test.wrong_type", "returns a wrong type")
 def _wrong(ctx):
     return "pass"
 
@@ -58,17 +53,30 @@ def _item(n: int, checks: str, kind: str = "auto") -> str:
     return f'[[sections.items]]\nid = "1.{n}"\ntext = "item {n}"\nkind = "{kind}"\nchecks = [{checks}]\n'
 
 
+TEST_CHECKS = {
+    "test.slow_async": (_slow, "sleeps past its timeout"),
+    "test.blocking": (_blocking, "blocks a thread past its timeout"),
+    "test.boom": (_boom, "raises"),
+    "test.counted": (_counted, "counts its calls and reports progress"),
+    "test.wrong_type": (_wrong, "returns a wrong type"),
+}
+
+
 @pytest.fixture(autouse=True)
-def _cleanup():
-    yield
+def _registry():
+    """The test checks live in an isolated registry: the global one never sees them."""
+    with isolated_registry() as registry:
+        for name, (func, description) in TEST_CHECKS.items():
+            check(name, description)(func)
+        yield registry
     RELEASE.set()
 
 
-async def test_timeouts_errors_and_missing_checks(tmp_path):
+async def test_timeouts_and_errors(tmp_path):
     RELEASE.clear()
     checklist = _checklist(
         _item(1, '"test.slow_async"') + _item(2, '"test.blocking"') + _item(3, '"test.boom"')
-        + _item(4, '"no.such_check"') + _item(5, '"test.wrong_type"') + _item(6, "", "manual")
+        + _item(4, '"test.counted"', "manual") + _item(5, '"test.wrong_type"') + _item(6, "", "manual")
     )
     settings = load_settings(tmp_path)
     settings.check_timeout = 0.5
@@ -81,7 +89,7 @@ async def test_timeouts_errors_and_missing_checks(tmp_path):
     assert results["1.2"].status == Status.ERROR and "timed out" in results["1.2"].summary
     assert results["1.3"].status == Status.ERROR
     assert results["1.3"].summary == "test.boom: ValueError: bad input in line 3"
-    assert results["1.4"].status == Status.PENDING and results["1.4"].summary == "no automated check yet"
+    assert results["1.4"].status == Status.PENDING  # a manual item's passing evidence still waits for a person
     assert results["1.5"].status == Status.ERROR and "not CheckResult" in results["1.5"].summary
     assert results["1.6"].status == Status.PENDING and "waits for a person" in results["1.6"].summary
 
@@ -119,3 +127,40 @@ def test_worst_status_wins_when_an_item_has_several_checks():
     item = combine([CheckResult(Status.FAIL, "x"), CheckResult(Status.ERROR, "y")])
     assert item.status == Status.FAIL and item.summary == "x; y"
     assert combine([CheckResult(Status.NOT_APPLICABLE, "n")]).status == Status.NOT_APPLICABLE
+
+
+def test_test_checks_never_reach_the_global_registry():
+    assert get_check("test.boom") is not None  # inside this test's isolated registry
+    with isolated_registry():
+        pass
+    import subprocess
+    import sys
+
+    code = "from readiness_tui.checkapi import registry; r = registry(); print(len(r), 'test.boom' in r)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) >= 70 and out[1] == "False"
+
+
+def test_unknown_checks_and_parameters_are_load_errors_with_their_line():
+    from readiness_tui.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^t\.toml:19: item 1\.1: unknown check 'no\.such_check'"):
+        _checklist(_item(1, '"no.such_check"'))
+    with pytest.raises(UsageError, match=r"^t\.toml:21: item 1\.1: unknown parameter 'min_secondz'"):
+        _checklist(_item(1, '"config.auto_refresh"') + "[sections.items.params]\nmin_secondz = 30\n")
+    with pytest.raises(UsageError, match=r"^t\.toml:21: item 1\.1: parameter 'min_seconds' must be a number, not a string"):
+        _checklist(_item(1, '"config.auto_refresh"') + '[sections.items.params]\nmin_seconds = "30"\n')
+    with pytest.raises(UsageError, match=r"list of strings, not a list of other values"):
+        _checklist(_item(1, '"docs.phases"') + "[sections.items.params]\nphases = [1, 2]\n")
+    ok = _checklist(_item(1, '"config.auto_refresh"') + "[sections.items.params]\nmin_seconds = 45\ntimeout = 2\n")
+    assert ok.item("1.1").params == {"min_seconds": 45, "timeout": 2}
+
+
+async def test_a_check_reading_an_undeclared_parameter_is_an_error(tmp_path):
+    @check("test.sloppy", "reads a parameter it did not declare")
+    def sloppy(ctx):
+        return passed(str(ctx.param("nope", 1)))
+
+    checklist = _checklist(_item(1, '"test.sloppy"'))
+    results = await Runner(checklist, load_settings(tmp_path)).run(checklist.items)
+    assert results["1.1"].status == Status.ERROR and "without declaring it" in results["1.1"].summary

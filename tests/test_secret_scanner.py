@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from conftest import run_cli
@@ -36,7 +37,7 @@ def test_findings_carry_previews_never_values(secrets_repo):
         assert secret.value not in dumped
         assert secret.value[4:] not in dumped
     for f in result.findings:
-        assert "chars)" in f.preview and len(f.preview.split("…")[0]) <= 4 or f.preview.startswith("(")
+        assert re.fullmatch(r"(?:[^…]{1,4}…)?\(\d+ chars\)", f.preview), f.preview
 
 
 def test_placeholders_are_not_secrets(tmp_path):

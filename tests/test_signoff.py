@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, cli_env, need, run_cli
 
-from readiness_tui import decisions, signoff
+from readiness_tui import attestation, decisions, signoff
 from readiness_tui.errors import UsageError
 from readiness_tui.model import ItemResult, Status
 from readiness_tui.reports import build_report, render
@@ -75,21 +75,21 @@ def test_sign_records_who_when_where_digest_and_score(ready_project: Path):
 def test_digest_covers_statuses_evidence_and_decisions_not_timings(ready_project: Path):
     target = open_target(ready_project)
     data = signoff.report_data(target, target.store.load())
-    base = signoff.digest(data)
+    base = attestation.digest(data)
     item = data["sections"][0]["items"][0]
     item["duration_ms"] += 1000
     item["finished_at"] = "2030-01-01T00:00:00+00:00"
     data["generated_at"] = "2031-01-01T00:00:00+00:00"
-    assert signoff.digest(data) == base, "timings and the report's own time are not covered"
+    assert attestation.digest(data) == base, "timings and the report's own time are not covered"
     for key, value in (("status", "fail"), ("summary", "changed"), ("evidence", {"probe": "x"}),
                        ("decision", {"type": "confirmed", "by": "eve"})):
         changed = json.loads(json.dumps(data))
         changed["sections"][0]["items"][0][key] = value
-        assert signoff.digest(changed) != base, f"{key} must be covered"
+        assert attestation.digest(changed) != base, f"{key} must be covered"
     # Canonical: key order and whitespace do not matter.
     reordered = json.loads(json.dumps(data, indent=4, sort_keys=False), object_pairs_hook=lambda p: dict(reversed(p)))
-    assert signoff.digest(reordered) == base
-    assert signoff.canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
+    assert attestation.digest(reordered) == base
+    assert attestation.canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
 
 
 def test_later_change_makes_sign_off_stale_and_names_the_item(ready_project: Path):

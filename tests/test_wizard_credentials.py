@@ -160,7 +160,7 @@ async def test_reachable_from_the_palette(good_project: Path, fail_backend) -> N
 
 DRIVER = textwrap.dedent("""
     import asyncio, json, sys, time
-    from readiness_tui.app import make_app
+    from readiness_tui.screens.app import make_app
 
     SECRET = sys.argv[2]
 

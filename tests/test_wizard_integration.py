@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from fixtures.ui import result, sample_results
+from readiness_tui.screens.app import inject_results
 from test_wizard import NAME, app_for, open_item, settle, type_text, wait_until
 from textual.widgets import OptionList, Static
 
 from readiness_tui import fixes
-from readiness_tui.app import inject_results
 from readiness_tui.model import Status
 
 

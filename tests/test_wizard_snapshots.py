@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fixtures.projects import make_good_project
 from fixtures.ui import sample_results
+from readiness_tui.screens import section
+from readiness_tui.screens.app import ReadinessApp, inject_results, make_app
 
-from readiness_tui.app import ReadinessApp, inject_results, make_app
 from readiness_tui.store import Decision
-from screens import section
 
 SIZE = (100, 30)
 DESCRIPTIONS = {"env.supabase_key": "SUPABASE_KEY is the public anon key, not service_role (JWT role claim)"}

@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from typing import Any
-
-
-def default_user() -> str:
-    """The login name, the default for --by."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return str(os.getuid())
 
 
 def add_dir(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
+
 NAME = "check"
 ORDER = 10
 HELP = "run the checks headless and print a report (exit 0 when the score ≥ --fail-under)"
@@ -15,14 +18,8 @@ DESCRIPTION = (
 )
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options shared by commands that open a target."""
-    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
-    parser.add_argument("--checklist", metavar="FILE", help="use this checklist file instead of the embedded one")
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_common(parser)
+    add_dir(parser)
     parser.add_argument("--format", choices=("text", "json", "markdown", "junit"), default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--fail-under", type=float, default=90.0, metavar="N",
@@ -38,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from checks.base import RunOptions
+    from readiness_tui.checkapi import RunOptions
     from readiness_tui.checklist import select_items
     from readiness_tui.errors import UsageError
     from readiness_tui.reports import build_report, check_output_path, render, write_output
@@ -92,4 +89,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return 0 if report.score.percent >= args.fail_under else 1
+    return EXIT_OK if report.score.percent >= args.fail_under else EXIT_FAILED

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir, default_user
+from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
+from readiness_tui.identity import login_name
 
 NAME = "confirm"
 ORDER = 30
@@ -14,7 +16,7 @@ HELP = "confirm an item as done (assisted and manual items, or a check that coul
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("item", metavar="ITEM", help="item id, e.g. 5.3")
     add_dir(parser)
-    parser.add_argument("--by", default=default_user(), metavar="NAME", help="who confirms (default: your login)")
+    parser.add_argument("--by", default=login_name(), metavar="NAME", help="who confirms (default: your login)")
     parser.add_argument("--note", default="", help="what you looked at")
 
 
@@ -25,4 +27,4 @@ def run(args: argparse.Namespace) -> int:
     target = open_target_noted(args)
     record = confirm(target, args.item, args.by, args.note)
     print(f"confirmed {args.item} by {args.by}; {score_line(target, record)}")
-    return 0
+    return EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "credentials"
 ORDER = 50
@@ -67,14 +68,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"stored {name} in the OS keyring ({keyring.backend_name()}, service {keyring.service!r})")
         if os.environ.get(name):
             say(f"{name} is also set in the environment, which takes precedence over the keyring")
-        return 0
+        return EXIT_OK
     if args.action == "delete":
         name = check_name(args.name)
         if keyring.delete(name):
             print(f"deleted {name} from the OS keyring (service {keyring.service!r})")
-            return 0
+            return EXIT_OK
         print(f"{name} is not in the OS keyring (service {keyring.service!r})")
-        return 1
+        return EXIT_FAILED
     if args.action == "get":
         name = check_name(args.name)
         found = locate(settings, name, keyring)
@@ -82,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
             say(keyring.note)
         if found.value is None:
             print(f"{name} is not set (looked in: environment, keyring, readiness.toml, .env)")
-            return 1
+            return EXIT_FAILED
         also = f"; also in {', '.join(found.sources[1:])}" if len(found.sources) > 1 else ""
         print(f"{name}: {preview(found.value)} from {found.used}{also}")
-        return 0
+        return EXIT_OK
     names = list(SECRET_NAMES)
     rows = [locate(settings, n, keyring) for n in names]
     if keyring.note:
@@ -98,4 +99,4 @@ def run(args: argparse.Namespace) -> int:
         if len(found.sources) > 1:
             where += f" (also {', '.join(found.sources[1:])})"
         print(f"{found.name:<{width}}  {where}")
-    return 0
+    return EXIT_OK

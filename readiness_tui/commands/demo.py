@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
+
 if TYPE_CHECKING:
     from readiness_tui.demo import Demo
 
@@ -44,17 +46,7 @@ def _headless(path: str, fmt: str, fail_under: float) -> int:
     report = build_report(target.checklist, target.store.load(), target.project)
     sys.stdout.write(render(report, fmt, target.redactor))
     sys.stdout.flush()
-    return 0 if report.score.percent >= fail_under else 1
-
-
-def _wizard_available() -> bool:
-    try:
-        import readiness_tui.app  # noqa: F401
-    except ModuleNotFoundError as exc:
-        if exc.name != "readiness_tui.app":
-            raise
-        return False
-    return True
+    return EXIT_OK if report.score.percent >= fail_under else EXIT_FAILED
 
 
 def _serve(demo: Demo) -> int:
@@ -69,12 +61,12 @@ def _serve(demo: Demo) -> int:
         while True:
             signal.pause()
     except KeyboardInterrupt:
-        return 0
+        return EXIT_OK
 
 
 def _wizard(path: str) -> int:
     """The wizard on the demo (run_app makes SIGTERM and SIGHUP exit it, so the terminal is restored)."""
-    from readiness_tui.app import run_app
+    from readiness_tui.screens.app import run_app
 
     return int(run_app(path) or 0)
 
@@ -87,11 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--fail-under must be between 0 and 100")
     headless = args.headless
     if not headless and not args.serve:
-        if not _wizard_available():
-            print("readiness: the wizard is not available in this build; showing the headless report instead",
-                  file=sys.stderr)
-            headless = True
-        elif not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
             print("readiness: no terminal attached; showing the headless report instead", file=sys.stderr)
             headless = True
     isolate_environment()

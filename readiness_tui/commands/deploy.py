@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
+
 NAME = "deploy"
 ORDER = 40
 HELP = "run a deployment step (backup, final-tests, deploy, verify, rollback, watch) and record it"
@@ -19,10 +22,8 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from readiness_tui.commands.check import add_common
-
     parser.add_argument("step", metavar="STEP", help="backup | final-tests | deploy | verify | rollback | watch")
-    add_common(parser)
+    add_dir(parser)
     parser.add_argument("--yes", "-y", action="store_true", help="run without asking for confirmation")
     parser.add_argument("--override", metavar="REASON",
                         help="deploy although the score or the sign-offs are not there; the reason is recorded")
@@ -65,12 +66,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"readiness: {run_.summary}", file=sys.stderr)
                 print("readiness: fix these, or deploy anyway with --override REASON (the reason is recorded)",
                       file=sys.stderr)
-                return 1
+                return EXIT_FAILED
             print(f"readiness: overriding with the recorded reason: {args.override.strip()}", file=sys.stderr)
 
     if commands and not args.yes and not _confirm(f"Run {info.name} now ({len(commands)} command(s))?"):
         print("readiness: not confirmed; nothing was run (pass --yes to skip the question)", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
 
     def show(line: str) -> None:
         out.write(line + "\n")
@@ -97,4 +98,4 @@ def run(args: argparse.Namespace) -> int:
         if rollback and not args.yes and sys.stdin.isatty() and _confirm("Roll back now?"):
             back = deploy.run_step(target, "rollback", on_line=show, by=args.by, config=config)
             print(f"readiness: rollback {back.status}: {back.summary}", file=sys.stderr)
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_FAILED

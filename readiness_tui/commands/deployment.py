@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir, default_user
+from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
+from readiness_tui.identity import login_name
 
 NAME = "deployment"
 ORDER = 41
@@ -15,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("field", nargs="?", metavar="FIELD", help="e.g. 'Deployment Date' (case-insensitive)")
     parser.add_argument("value", nargs="?", metavar="VALUE", help="the value to record")
     add_dir(parser)
-    parser.add_argument("--by", default=default_user(), metavar="NAME", help="who records it (default: your login)")
+    parser.add_argument("--by", default=login_name(), metavar="NAME", help="who records it (default: your login)")
     parser.add_argument("--ssh-key", metavar="PATH", help="sign the entry with this SSH key")
 
 
@@ -40,4 +42,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}: (not recorded)")
         else:
             print(f"{name}: {s['value']} (by {s['by']} at {s['at']} — {s['state']})")
-    return 0
+    return EXIT_OK

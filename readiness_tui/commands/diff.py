@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from readiness_tui.errors import EXIT_OK
+
 NAME = "diff"
 ORDER = 61
 HELP = "compare two runs: newly failing, newly passing, newly waived items and the score change"
@@ -41,4 +43,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"{title} ({len(pairs)}):" if pairs else f"{title}: none")
         for old, new in pairs:
             print(f"  {new.item.id} {new.item.text} — {old.status.value} → {new.status.value}: {new.summary}")
-    return 0
+    return EXIT_OK

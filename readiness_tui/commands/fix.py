@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
+
 NAME = "fix"
 ORDER = 30
 HELP = "show the diff of a safe fix for an item; apply it (and re-run the item) with --yes"
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     known = fixes.registered(item.id)
     if not known:
         print(f"readiness: no automatic fix for item {item.id}; what to do: {item.hint}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     planned: list[tuple[fixes.Fix, list[fixes.FileChange]]] = []
     for fix in known:
         changes = fix.plan(target)
@@ -47,14 +49,14 @@ def run(args: argparse.Namespace) -> int:
         done = "; ".join(f.description for f in known)
         print(f"readiness: item {item.id}: nothing to fix automatically (already done: {done}); "
               f"otherwise: {item.hint}")
-        return 1
+        return EXIT_FAILED
     out = sys.stdout
     for fix, changes in planned:
         out.write(f"# fix {fix.name} for item {item.id}: {fix.description}\n")
         out.write(target.redactor.text(fixes.render_diff(changes)))
     if not args.yes:
         out.write(f"\nNothing written. Apply with: readiness fix {item.id} {args.dir} --yes\n")
-        return 0
+        return EXIT_OK
     for fix, changes in planned:
         backups = fixes.apply(target, changes)
         written = ", ".join(c.label or str(c.path) for c in changes)
@@ -68,4 +70,4 @@ def run(args: argparse.Namespace) -> int:
     if len(result.checks) > 1:
         lines += [f"  {c.check}: {c.status.value} — {c.summary}" for c in result.checks]
     out.write(fresh.redactor.text("\n".join(lines) + "\n"))
-    return 0
+    return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
 
 NAME = "history"
 ORDER = 60
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     found = runs(target)
     if not found:
         print(f"no runs recorded in {target.project} yet")
-        return 0
+        return EXIT_OK
     print(f"{'#':>3}  {'date':<25} {'run':<12}  {'score':>6}  {'band':<14} signed")
     for run_ in found:
         s = summary(target, run_)
@@ -32,4 +33,4 @@ def run(args: argparse.Namespace) -> int:
         date = s["date"] + ("" if s["finished"] else " (unfinished)")
         print(f"{s['number']:>3}  {date:<25} {s['run_id']:<12}  {s['percent']:>5.1f}%  {s['band']:<14} {signed}"
               + (f"  [{label}]" if label else ""))
-    return 0
+    return EXIT_OK

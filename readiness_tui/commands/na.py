@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir, default_user
+from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
+from readiness_tui.identity import login_name
 
 NAME = "na"
 ORDER = 31
@@ -15,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("item", metavar="ITEM", help="item id, e.g. 1.5")
     add_dir(parser)
     parser.add_argument("--reason", required=True, help="why it does not apply")
-    parser.add_argument("--by", default=default_user(), metavar="NAME", help="who decides (default: your login)")
+    parser.add_argument("--by", default=login_name(), metavar="NAME", help="who decides (default: your login)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,4 +27,4 @@ def run(args: argparse.Namespace) -> int:
     target = open_target_noted(args)
     record = mark_not_applicable(target, args.item, args.by, args.reason)
     print(f"marked {args.item} not applicable ({args.reason.strip()}) by {args.by}; {score_line(target, record)}")
-    return 0
+    return EXIT_OK

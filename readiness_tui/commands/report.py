@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
 
 NAME = "report"
 ORDER = 20
@@ -36,4 +37,4 @@ def run(args: argparse.Namespace) -> int:
         say(f"wrote {args.format} report to {args.output}; score {report.score.percent:.1f}% ({report.score.band})")
     else:
         sys.stdout.write(text)
-    return 0
+    return EXIT_OK

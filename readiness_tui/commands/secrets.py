@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
+
 NAME = "secrets"
 ORDER = 40
 HELP = "scan the repository for hardcoded secrets, or write a baseline of the current findings"
@@ -62,12 +64,12 @@ def run(args: argparse.Namespace) -> int:
         path, result = scanner.write_baseline(root, project_dir=project)
         print(f"readiness: wrote {path} with {len(result.findings)} finding(s) "
               f"(hashes only; commit it, or keep it with the project's run state)")
-        return 0
+        return EXIT_OK
     result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline)
     blocking = [f for f in result.findings if f.severity != "low"]
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-        return 1 if blocking else 0
+        return EXIT_FAILED if blocking else EXIT_OK
     out = sys.stdout
     out.write(f"secret scan of {result.root} ({result.source}: {result.files_scanned} files, "
               f"{_human_bytes(result.bytes_scanned)}, {result.duration_s:.2f} s)\n")
@@ -77,4 +79,4 @@ def run(args: argparse.Namespace) -> int:
     breakdown = ", ".join(f"{n} {s}" for s, n in counts.items())
     out.write(f"{len(result.findings)} finding(s) ({breakdown}); {result.allowlisted} allowlisted inline, "
               f"{result.baselined} in the baseline; skipped: {_skipped_text(result.skipped)}\n")
-    return 1 if blocking else 0
+    return EXIT_FAILED if blocking else EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
 
 NAME = "sign"
 ORDER = 40
@@ -40,4 +41,4 @@ def run(args: argparse.Namespace) -> int:
           f"(score {entry['score']:.1f}%, {entry['band']}{override})")
     for state in signoff_states(target, target.store.load()):
         print(f"  {state['role']}: {state['name']} {state['at']} — {state['state']}")
-    return 0
+    return EXIT_OK

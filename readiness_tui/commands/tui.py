@@ -20,6 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.app import run_app
+    from readiness_tui.screens.app import run_app
 
     return run_app(args.dir, args.checklist)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK
+
 NAME = "verify"
 ORDER = 42
 HELP = "recompute a JSON report's digest and check every sign-off (exit 1 if any is stale or invalid)"
@@ -24,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from readiness_tui.attestation import verify_report
     from readiness_tui.errors import UsageError
-    from readiness_tui.signoff import verify_report
 
     path = Path(args.report)
     try:
@@ -56,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
         print("no sign-offs in this report")
     if result["ok"]:
         print("verified: all sign-offs valid")
-        return 0
+        return EXIT_OK
     print("NOT verified: " + ("; ".join(bad) if bad else "the report was altered"))
-    return 1
+    return EXIT_FAILED

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir, default_user
+from readiness_tui.commands._util import add_dir
+from readiness_tui.errors import EXIT_OK
+from readiness_tui.identity import login_name
 
 NAME = "waive"
 ORDER = 32
@@ -18,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--approver", required=True, metavar="NAME", help="who approves (not the requester)")
     parser.add_argument("--expires", required=True, metavar="YYYY-MM-DD",
                         help="the waiver counts until the end of this day; after it the item is open again")
-    parser.add_argument("--by", default=default_user(), metavar="NAME", help="who asks (default: your login)")
+    parser.add_argument("--by", default=login_name(), metavar="NAME", help="who asks (default: your login)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,4 +32,4 @@ def run(args: argparse.Namespace) -> int:
     d = record.decisions[target.checklist.item(args.item).id]
     print(f"waived {args.item} until {d.expires} (requested by {d.by}, approved by {d.approver}); "
           f"{score_line(target, record)}")
-    return 0
+    return EXIT_OK

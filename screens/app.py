@@ -1,6 +1,6 @@
 """The Textual application shell of the wizard: state, workers, navigation and item actions.
 
-The screens in `screens/` draw the state kept here; the item actions (re-run, confirm, not
+The screens of this package draw the state kept here; the item actions (re-run, confirm, not
 applicable, waive, fix, undo) live on the app so that key bindings and the command palette call
 the same code. Workers never touch widgets: they post small past-tense messages
 (`CheckStarted`, `CheckCompleted`, `RunSaved`, ...) whose handlers update the state.
@@ -12,7 +12,6 @@ and the record is polled so that a second wizard on the same project shows this 
 from __future__ import annotations
 
 import asyncio
-import getpass
 import importlib
 import threading
 import time
@@ -21,15 +20,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import readiness_tui.screens as screens
+from readiness_tui.screens.messages import (
+    ActionFailed,
+    CheckCompleted,
+    CheckProgressed,
+    CheckStarted,
+    RunFinished,
+    RunSaved,
+)
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-import screens
 from readiness_tui.errors import UsageError
+from readiness_tui.identity import login_name
 
 if TYPE_CHECKING:
     from readiness_tui.model import ItemResult
@@ -44,60 +51,6 @@ FAILING = ("fail", "error")
 ALWAYS = ("quit", "help", "command_palette")
 
 
-class CheckStarted(Message):
-    """An item's checks started running."""
-
-    def __init__(self, item_id: str, started: float) -> None:
-        super().__init__()
-        self.item_id = item_id
-        self.started = started
-
-
-class CheckProgressed(Message):
-    """A running check reported progress."""
-
-    def __init__(self, item_id: str, text: str) -> None:
-        super().__init__()
-        self.item_id = item_id
-        self.text = text
-
-
-class CheckCompleted(Message):
-    """An item's checks finished and the result was saved in the run record."""
-
-    def __init__(self, item_id: str, result: ItemResult, record: RunRecord | None) -> None:
-        super().__init__()
-        self.item_id = item_id
-        self.result = result
-        self.record = record
-
-
-class RunSaved(Message):
-    """The run record was written (a decision, a sign-off, a fix) or re-read from disk."""
-
-    def __init__(self, record: RunRecord, note: str = "") -> None:
-        super().__init__()
-        self.record = record
-        self.note = note
-
-
-class ActionFailed(Message):
-    """A background action could not be done; `reason` is one line for the person."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
-class RunFinished(Message):
-    """A batch of checks finished."""
-
-    def __init__(self, count: int, seconds: float) -> None:
-        super().__init__()
-        self.count = count
-        self.seconds = seconds
-
-
 @dataclass
 class RecordStamp:
     """What identifies a version of the record file on disk (cheap to read every poll)."""
@@ -106,21 +59,14 @@ class RecordStamp:
     size: int = 0
 
 
-def _default_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return ""
-
-
 def _screen(module: str, name: str) -> Screen[None]:
     """Build a screen of `screens.<module>`, imported when first shown (a lighter start-up)."""
-    return getattr(importlib.import_module(f"screens.{module}"), name)()
+    return getattr(importlib.import_module(f"readiness_tui.screens.{module}"), name)()
 
 
 def _palette_provider() -> type:
     """The command palette provider, imported when the palette first opens."""
-    from screens.palette import ReadinessCommands
+    from readiness_tui.screens.palette import ReadinessCommands
 
     return ReadinessCommands
 
@@ -179,7 +125,7 @@ class ReadinessApp(App[int]):
         self.score: Score | None = None
         self.running: dict[str, float] = {}
         self.progress_text: dict[str, str] = {}
-        self.user_name = _default_name()
+        self.user_name = login_name()
         self.last_run_seconds: float | None = None
         self._stamp = RecordStamp()
         self._redraw_pending = False
@@ -355,7 +301,7 @@ class ReadinessApp(App[int]):
     @work(group="checks", exit_on_error=False)
     async def run_items(self, item_ids: list[str], full: bool = False) -> None:
         """Run items in the background; each result is saved the moment it arrives."""
-        from checks.base import load_all
+        from readiness_tui.checkapi import load_checks
         from readiness_tui.model import ItemResult, Status
         from readiness_tui.runner import ItemFinished, ItemProgress, ItemStarted, RunEvent, Runner
         from readiness_tui.target import begin_run, save_results
@@ -369,8 +315,8 @@ class ReadinessApp(App[int]):
         for item_id in ids:
             self.post_message(CheckStarted(item_id, loop_started))
         try:
-            await asyncio.to_thread(load_all)
-            await asyncio.to_thread(begin_run, self.target, full)
+            await asyncio.to_thread(load_checks)
+            begun = await asyncio.to_thread(begin_run, self.target, full)
         except Exception as exc:  # noqa: BLE001 - a broken record or check module is reported, not raised
             for item_id in ids:
                 self.post_message(CheckCompleted(item_id, ItemResult(Status.ERROR, str(exc)), None))
@@ -405,7 +351,7 @@ class ReadinessApp(App[int]):
                 for item_id, result in results.items():
                     self.post_message(CheckCompleted(item_id, result, record))
 
-        runner = Runner(checklist, self.target.settings, on_event=on_event)
+        runner = Runner(checklist, self.target.settings, on_event=on_event, deploy_steps=begun.deploy_steps)
         saving = asyncio.create_task(saver())
         try:
             await runner.run(items)
@@ -520,24 +466,21 @@ class ReadinessApp(App[int]):
         self.switch_mode("signoff")
 
     def action_help(self) -> None:
-        from screens.help import HelpScreen
+        from readiness_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_deploy(self) -> None:
         """The deployment steps (backup, final tests, deploy, verify, rollback, watch) with live logs."""
-        try:
-            from screens.deploy import DeployScreen
-        except ImportError:
-            self.notify("the deployment steps are not part of this build", timeout=4)
-            return
+        from readiness_tui.screens.deploy import DeployScreen
+
         # Steps write to the run record; the poll shows their outcome, and reading at once on return.
         self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
 
     def action_credentials(self) -> None:
         """The credentials: where each is found (never values), set one (masked), delete one."""
-        from screens.credentials import CredentialsScreen
+        from readiness_tui.screens.credentials import CredentialsScreen
 
         self.push_screen(CredentialsScreen())
 
@@ -573,8 +516,9 @@ class ReadinessApp(App[int]):
 
     def action_confirm(self) -> None:
         """Ask for a name and an optional note, then confirm the current item."""
+        from readiness_tui.screens.modals import ConfirmDialog
+
         from readiness_tui.decisions import can_confirm
-        from screens.modals import ConfirmDialog
 
         view = self.view()
         machine = view.result.status if view.result else None
@@ -589,7 +533,7 @@ class ReadinessApp(App[int]):
 
     def action_not_applicable(self) -> None:
         """Ask for a reason, then mark the current item not applicable."""
-        from screens.modals import NotApplicableDialog
+        from readiness_tui.screens.modals import NotApplicableDialog
 
         view = self.view()
         item_id = view.item.id
@@ -598,7 +542,7 @@ class ReadinessApp(App[int]):
 
     def action_waive(self) -> None:
         """Ask for a reason, an approver and an expiry date, then waive the current item."""
-        from screens.modals import WaiveDialog
+        from readiness_tui.screens.modals import WaiveDialog
 
         view = self.view()
         item_id = view.item.id
@@ -647,11 +591,8 @@ class ReadinessApp(App[int]):
     async def find_fix(self, item_id: str) -> None:
         """Plan the item's fix in a thread (the person picks one when there are several), show its diff,
         apply it on confirmation and check the item again."""
-        try:  # the fix engine is its own module; a build without it has no fixes
-            fixes = importlib.import_module("readiness_tui.fixes")
-        except ImportError:
-            self.notify(f"no safe fix for {item_id}", timeout=4)
-            return
+        from readiness_tui import fixes
+
         try:
             available = await asyncio.to_thread(fixes.available, self.target, item_id)
         except Exception as exc:  # noqa: BLE001 - a fix that cannot be planned is reported
@@ -662,7 +603,7 @@ class ReadinessApp(App[int]):
             return
         fix = available[0]
         if len(available) > 1:
-            from screens.modals import ChooseFixDialog
+            from readiness_tui.screens.modals import ChooseFixDialog
 
             choice = await self.push_screen_wait(
                 ChooseFixDialog(item_id, [(f.name, f.description) for f in available]))
@@ -679,7 +620,7 @@ class ReadinessApp(App[int]):
         if not changes:
             self.notify(f"{item_id}: nothing to change", timeout=4)
             return
-        from screens.modals import FixDialog
+        from readiness_tui.screens.modals import FixDialog
 
         if not await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
             return
@@ -690,7 +631,7 @@ class ReadinessApp(App[int]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
             return
-        kept = f"; old version kept in {fixes.BACKUP_DIR}" if backups and hasattr(fixes, "BACKUP_DIR") else ""
+        kept = f"; old version kept in {fixes.BACKUP_DIR}" if backups else ""
         if self.target.checklist.item(item_id).checks:
             self.notify(f"{item_id}: {fix.name} applied{kept}; checking again", timeout=5)
             self.run_items([item_id])
@@ -699,7 +640,7 @@ class ReadinessApp(App[int]):
 
     def action_export(self) -> None:
         """Write a report of the run (Markdown, JSON or JUnit, by file extension)."""
-        from screens.modals import ExportDialog
+        from readiness_tui.screens.modals import ExportDialog
 
         default = str(Path(self.target.project) / "readiness-report.md")
         self.push_screen(ExportDialog(default), lambda path: path and self.export_report(path))
@@ -735,11 +676,15 @@ class ReadinessApp(App[int]):
 
     @work(group="write", exit_on_error=False)
     async def write_signoff(self, role: str, name: str, override: str = "") -> None:
-        """Sign a role (through readiness_tui.signoff when present)."""
-        from screens.signoff_core import sign
+        """Record a sign-off of the current results (every earlier sign-off is kept)."""
+        from readiness_tui.signoff import sign
+
+        def signed() -> RunRecord:
+            sign(self.target, role, name, override=override or None)
+            return self.target.store.load()
 
         try:
-            record = await asyncio.to_thread(sign, self.target, role, name, override)
+            record = await asyncio.to_thread(signed)
         except UsageError as exc:
             self.post_message(ActionFailed(str(exc)))
             return
@@ -749,10 +694,14 @@ class ReadinessApp(App[int]):
     @work(group="write", exit_on_error=False)
     async def write_deployment_field(self, field: str, value: str) -> None:
         """Record a deployment field."""
-        from screens.signoff_core import set_field
+        from readiness_tui.signoff import set_deployment_field
+
+        def recorded() -> RunRecord:
+            set_deployment_field(self.target, field, value, self.user_name)
+            return self.target.store.load()
 
         try:
-            record = await asyncio.to_thread(set_field, self.target, field, value, self.user_name)
+            record = await asyncio.to_thread(recorded)
         except UsageError as exc:
             self.post_message(ActionFailed(str(exc)))
             return
@@ -808,4 +757,4 @@ def inject_results(app: ReadinessApp, results: dict[str, ItemResult]) -> None:
     app.redraw_now()
 
 
-__all__ = ["ReadinessApp", "make_app", "run_app", "CheckStarted", "CheckCompleted", "RunSaved", "inject_results"]
+__all__ = ["ReadinessApp", "inject_results", "make_app", "run_app"]
