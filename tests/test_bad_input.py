@@ -13,6 +13,8 @@ from conftest import run_cli
 
 from readiness_tui import cli
 
+pytestmark = pytest.mark.fast
+
 EMBEDDED = Path(__file__).resolve().parents[1] / "readiness_tui" / "data" / "checklist.toml"
 
 

@@ -11,6 +11,8 @@ from conftest import need
 from readiness_tui.checklist import load_checklist, parse_checklist, select_items
 from readiness_tui.errors import UsageError
 
+pytestmark = pytest.mark.fast
+
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "PRODUCTION_CHECKLIST.md"
 EMBEDDED = Path(__file__).resolve().parents[1] / "readiness_tui" / "data" / "checklist.toml"
 

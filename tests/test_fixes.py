@@ -14,6 +14,8 @@ from fixtures.sec import init_repo
 from readiness_tui import fixes
 from readiness_tui.target import open_target
 
+pytestmark = pytest.mark.fast
+
 COMMENTED = """\
 # Streamlit settings for the CRM frontend.
 # Reviewed by security, 2024-05.

@@ -12,6 +12,8 @@ from readiness_tui import history, signoff
 from readiness_tui.model import ItemResult, Status
 from readiness_tui.target import begin_run, open_target, save_results
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture(autouse=True)
 def _no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:

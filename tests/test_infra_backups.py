@@ -9,6 +9,8 @@ import pytest
 from fixtures.infra import make_settings, run_item, write_backup, write_system_root
 from readiness_tui.checks.logs import parse_logrotate, rule_covers
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

@@ -9,6 +9,8 @@ import sys
 import pytest
 from conftest import cli_env
 
+pytestmark = pytest.mark.fast
+
 
 def test_non_loopback_lookup_is_refused_and_logged(tmp_path, monkeypatch):
     own_log = tmp_path / "own.log"

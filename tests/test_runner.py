@@ -14,6 +14,8 @@ from readiness_tui.model import CheckResult, Status, passed
 from readiness_tui.runner import ItemFinished, ItemProgress, ItemStarted, Runner
 from readiness_tui.settings import load_settings
 
+pytestmark = pytest.mark.fast
+
 CALLS: dict[str, int] = {}
 RELEASE = threading.Event()
 

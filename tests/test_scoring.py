@@ -14,6 +14,8 @@ from readiness_tui.scoring import build_views, compute_score
 from readiness_tui.store import RunRecord
 from readiness_tui.target import open_target
 
+pytestmark = pytest.mark.fast
+
 
 def _record(statuses: dict[str, Status]) -> RunRecord:
     record = RunRecord()

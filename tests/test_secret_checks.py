@@ -14,6 +14,8 @@ from fixtures.sec import init_repo, planted_secrets, run_check
 from readiness_tui import scanner
 from readiness_tui.model import Status
 
+pytestmark = pytest.mark.fast
+
 
 def test_scan_fails_on_planted_secrets_with_findings_in_evidence(secrets_repo):
     root, where = secrets_repo

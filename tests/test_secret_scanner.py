@@ -8,11 +8,14 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 from fixtures.projects import git
 from fixtures.sec import PLACEHOLDER_LINES, init_repo, plant_repo, planted_secrets
 
 from readiness_tui import scanner
+
+pytestmark = pytest.mark.fast
 
 
 def test_every_rule_is_found_with_its_severity(secrets_repo):

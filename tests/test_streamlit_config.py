@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fixtures.projects import git
 from fixtures.sec import init_repo, run_check
 
 from readiness_tui.model import Status
+
+pytestmark = pytest.mark.fast
 
 
 def project(tmp_path: Path, config: str | None, gitignore: str = ".env\n") -> Path:
