@@ -77,6 +77,11 @@ class CheckResult:
 
     `evidence` is JSON-serialisable and must never contain a secret value: name the key, the file
     and the line, give a redacted preview (`redact.preview`) if anything.
+
+    `facts` are the part of the evidence that decides the verdict (files, keys, statuses, thresholds
+    crossed) and nothing that varies between identical runs (timings, counts of requests, probe
+    ids, rate-limit counters, timestamps): a sign-off binds the status and the facts, so a re-run
+    with the same verdict keeps it valid (docs/signoff.md). Set them with `with_facts`.
     """
 
     status: Status
@@ -85,6 +90,12 @@ class CheckResult:
     measurements: dict[str, Measurement] = field(default_factory=dict)
     duration_ms: int = 0
     check: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def with_facts(self, **facts: Any) -> CheckResult:
+        """Record the facts that decide this verdict (JSON-serialisable, no secret); returns self."""
+        self.facts.update(facts)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +103,7 @@ class CheckResult:
             "status": self.status.value,
             "summary": self.summary,
             "evidence": self.evidence,
+            "facts": self.facts,
             "measurements": {k: m.to_dict() for k, m in self.measurements.items()},
             "duration_ms": self.duration_ms,
         }
@@ -105,6 +117,7 @@ class CheckResult:
             measurements={k: Measurement.from_dict(v) for k, v in (data.get("measurements") or {}).items()},
             duration_ms=int(data.get("duration_ms") or 0),
             check=str(data.get("check", "")),
+            facts=dict(data.get("facts") or {}),
         )
 
 
@@ -149,12 +162,15 @@ class ItemResult:
     duration_ms: int = 0
     checks: list[CheckResult] = field(default_factory=list)
     finished_at: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+    """The decisive facts of the item's checks, merged (see `CheckResult.facts`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
             "summary": self.summary,
             "evidence": self.evidence,
+            "facts": self.facts,
             "measurements": {k: m.to_dict() for k, m in self.measurements.items()},
             "duration_ms": self.duration_ms,
             "checks": [c.to_dict() for c in self.checks],
@@ -171,6 +187,7 @@ class ItemResult:
             duration_ms=int(data.get("duration_ms") or 0),
             checks=[CheckResult.from_dict(c) for c in data.get("checks") or []],
             finished_at=str(data.get("finished_at", "")),
+            facts=dict(data.get("facts") or {}),
         )
 
 
@@ -187,9 +204,11 @@ def combine(results: list[CheckResult]) -> ItemResult:
     others = [r.summary for r in results if r is not lead and r.status not in (Status.PASS, Status.NOT_APPLICABLE)]
     summary = lead.summary if not others else f"{lead.summary}; {'; '.join(others)}"
     evidence: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
     measurements: dict[str, Measurement] = {}
     for r in results:
         evidence.update(r.evidence)
+        facts.update(r.facts)
         measurements.update(r.measurements)
     return ItemResult(
         status=status,
@@ -198,4 +217,5 @@ def combine(results: list[CheckResult]) -> ItemResult:
         measurements=measurements,
         duration_ms=max(r.duration_ms for r in results),
         checks=list(results),
+        facts=facts,
     )
