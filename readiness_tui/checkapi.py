@@ -30,6 +30,7 @@ from readiness_tui.model import CheckResult
 
 if TYPE_CHECKING:
     from readiness_tui.checklist import Checklist, Item
+    from readiness_tui.projectmap import ProjectMap
     from readiness_tui.settings import Settings
 
 #: The entry-point group checks are registered under.
@@ -101,6 +102,13 @@ class CheckContext:
         if declared is not None and declared.default is not None:
             return declared.default
         return fallback
+
+    def project_map(self) -> ProjectMap:
+        """The repository's project map (components, deployment files, services used, Streamlit options),
+        built once per run and shared by every check (docs/project-map.md)."""
+        from readiness_tui.projectmap import shared_map
+
+        return shared_map(self.settings, self.shared)
 
     def last_deploy_step(self, step: str, status: str | None = None) -> Mapping[str, Any] | None:
         """The most recent recorded run of a deployment step (optionally with a given status)."""
