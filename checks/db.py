@@ -14,20 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.checks._common import unprobed
 from readiness_tui.checks._pg import PG_PARAMS, PgError, Timer, ctx_session, label, url_parts
 
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.datarules import IDENT
+from readiness_tui.endpoints import Endpoint
 from readiness_tui.model import (
     CheckResult,
     Measurement,
     errored,
     failed,
+    not_applicable,
     passed,
     pending,
     warned,
 )
-from readiness_tui.values import decode_jwt
+from readiness_tui.values import decode_jwt, is_placeholder, placeholder_host
 
 NO_DB = "no DATABASE_URL (set it in .env, readiness.toml or the keyring; a read-only user is enough)"
 
@@ -186,6 +189,8 @@ def supabase_probe(ctx: CheckContext, table: str) -> tuple[int | None, float]:
     s = ctx.settings
     url, key = s.supabase_url or "", s.supabase_key or ""
     host = url_parts(url)["host"] or url
+    if placeholder_host(url) or is_placeholder(key):
+        raise PgError(f"not probed: SUPABASE_URL or SUPABASE_KEY is a template placeholder ({host})")
     http = httpx.Client(timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout))
     options = SyncClientOptions(httpx_client=http, postgrest_client_retry=False, auto_refresh_token=False,
                                 persist_session=False)
@@ -240,10 +245,14 @@ def _table_param(ctx: CheckContext) -> str | None:
 
 
 @check("db.reachable", "PostgreSQL answers: DATABASE_URL via psycopg, or the Supabase API with a count query",
-       params={**PG_PARAMS, "table": Param(str, "table counted through the Supabase API (default: setting supabase_table)")})
+       params={**PG_PARAMS, "table": Param(str, "table counted through the Supabase API (default: setting supabase_table)")}, live=True)
 def reachable(ctx: CheckContext) -> CheckResult:
+    """Item 2.4; not applicable when the project map shows no SQL database and none is configured."""
     s = ctx.settings
-    if s.database_url:
+    database, supabase = ctx.endpoint("database"), ctx.endpoint("supabase")
+    if not database.ok and not supabase.ok:
+        return _no_database(ctx, database if database.refused != "not set" else supabase)
+    if database.ok:
         where = label(s.database_url)
         timer = Timer()
         try:
@@ -258,7 +267,7 @@ def reachable(ctx: CheckContext) -> CheckResult:
                         connect_ms=connect_ms, latency_ms=timer.ms, via="DATABASE_URL")
         result.measurements["db.connect_ms"] = Measurement(connect_ms, f"{connect_ms:g} ms", "ms")
         return result
-    if _has_supabase(ctx):
+    if supabase.ok and _has_supabase(ctx):
         table = s.supabase_table
         if _table_param(ctx) is None:
             return errored(f"supabase_table {table!r} is not a plain table name")
@@ -270,7 +279,20 @@ def reachable(ctx: CheckContext) -> CheckResult:
         return passed(f"Supabase at {host} answered in {ms:g} ms: {table} has {count} rows (count=exact)",
                       via="Supabase API", supabase_host=host, supabase_table=table, row_count=count,
                       latency_ms=ms)
-    return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY")
+    return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY").skipped("no URL")
+
+
+def _no_database(ctx: CheckContext, endpoint: Endpoint) -> CheckResult:
+    """Why there is no database to query: not used (N/A with the map's evidence), SQLite only, or not set."""
+    pm = ctx.project_map()
+    if not pm.used("database") and endpoint.refused == "not set":
+        if pm.used("sqlite"):
+            where = pm.evidence_of("sqlite", limit=2)
+            return not_applicable(f"the application's only database is SQLite ({where}): no PostgreSQL server "
+                                  "to reach").with_facts(used=False, sqlite=True)
+        absence = pm.absence("database")
+        return not_applicable(absence, absent=absence).with_facts(used=False)
+    return unprobed(ctx, endpoint, "database", "a database")
 
 
 # ---------------------------------------------------------------- 3.6
@@ -287,7 +309,7 @@ ORDER BY 1, 2
 
 
 @check("db.frontend_readonly", "the frontend's database user has no INSERT/UPDATE/DELETE privileges",
-       params=PG_PARAMS)
+       params=PG_PARAMS, live=True)
 def frontend_readonly(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     if not s.frontend_database_url:
@@ -331,7 +353,7 @@ def frontend_readonly(ctx: CheckContext) -> CheckResult:
 
 
 @check("db.indexes", "every index the performance migration creates exists in pg_indexes",
-       params={**PG_PARAMS, "file": Param(str, "the migration file whose indexes must exist", "backend/migrations/003_performance_indexes.sql")})
+       params={**PG_PARAMS, "file": Param(str, "the migration file whose indexes must exist", "backend/migrations/003_performance_indexes.sql")}, live=True)
 def indexes(ctx: CheckContext) -> CheckResult:
     rel = str(ctx.param("file"))
     path = ctx.settings.path(rel)
@@ -426,7 +448,7 @@ def pooling(ctx: CheckContext) -> CheckResult:
 
 
 @check("db.migrations", "the tables, enum types and indexes the migration files create exist",
-       params=PG_PARAMS)
+       params=PG_PARAMS, live=True)
 def migrations(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     directory = s.path(s.migrations_dir)
@@ -464,14 +486,17 @@ def migrations(ctx: CheckContext) -> CheckResult:
     **PG_PARAMS,
     "table": Param(str, "table queried (default: setting supabase_table)"),
     "warn_ms": Param(float, "warn when the query takes longer", 500.0),
-})
+}, live=True)
 def query(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     table = _table_param(ctx)
     if table is None:
         return errored(f"table {ctx.param('table', s.supabase_table)!r} is not a plain table name")
     warn_ms = float(ctx.param("warn_ms"))
-    if s.database_url:
+    database, supabase = ctx.endpoint("database"), ctx.endpoint("supabase")
+    if not database.ok and not supabase.ok:
+        return _no_database(ctx, database if database.refused != "not set" else supabase)
+    if database.ok:
         from psycopg import sql
 
         where = label(s.database_url)
@@ -494,7 +519,7 @@ def query(ctx: CheckContext) -> CheckResult:
             return errored(str(exc), via="Supabase API", query_table=table)
         evidence = {"via": "Supabase API", "query_table": table, "query_ms": ms, "row_count": count}
     else:
-        return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY")
+        return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY").skipped("no URL")
     result = (warned if ms > warn_ms else passed)(
         f"SELECT from {table} answered in {ms:g} ms" + (f" (slower than {warn_ms:g} ms)" if ms > warn_ms else ""),
         **evidence)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness_tui.checkapi import CheckContext, Param, check
-from readiness_tui.model import CheckResult, errored, failed, passed
+from readiness_tui.model import CheckResult, errored, failed, passed, warned
 
 #: Drivers that rotate on their own (`local` keeps 5 × 20 MB by default) or hand logs to the system.
 SELF_ROTATING = {"local", "journald", "syslog", "gelf", "fluentd", "awslogs", "splunk", "gcplogs", "none"}
@@ -160,17 +160,61 @@ def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
         client.close()
 
 
-@check("logs.rotation", "log rotation: Docker log driver max-size, or a logrotate rule covering log_dir",
-       params={"container": Param(str, "the container (default: setting container)")})
+def _static_rotation(ctx: CheckContext) -> tuple[str, str, dict[str, Any], dict[str, Any]] | None:
+    """(status, summary, evidence, facts) from the repository: the compose files that deploy the project
+    (`logging: options: max-size` per service) and the application's own rotating log handlers; None when
+    the repository does not decide it (no production compose file, no rotating handler)."""
+    pm = ctx.project_map()
+    composes = [c for c in pm.compose_files if not c.dev and c.services]
+    services = [(c.path, s) for c in composes for s in c.services]
+    handlers = pm.logging_handlers
+    evidence: dict[str, Any] = {
+        "compose_logging": {f"{path}:{s.name}": ({"driver": s.log_driver, "max_size": s.max_size} if s.logging
+                                                 else None) for path, s in services[:30]},
+        "rotating_handlers": [str(u) for u in handlers[:5]],
+    }
+    rotating = [(p, s) for p, s in services if s.max_size or (s.log_driver or "") in SELF_ROTATING]
+    missing = [(p, s) for p, s in services if (p, s) not in rotating]
+    facts: dict[str, Any] = {"compose_without_max_size": sorted(f"{p}:{s.name}" for p, s in missing),
+                             "compose_rotating": sorted(f"{p}:{s.name}" for p, s in rotating),
+                             "rotating_handlers": [u.where for u in handlers[:5]]}
+    names = ", ".join(s.name for _p, s in missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    files = ", ".join(sorted({p for p, _s in missing}))
+    handler = f"the application rotates its own file logs ({handlers[0]})" if handlers else ""
+    if services and not missing:
+        return ("pass", f"every service of {', '.join(c.path for c in composes)} rotates its logs "
+                        f"(logging max-size or a rotating driver)", evidence, facts)
+    if services and handler:
+        return ("warn", f"{handler}; but compose services {names} ({files}) have no logging max-size, so "
+                        "Docker's json-file logs of their output still grow unbounded", evidence, facts)
+    if services and rotating:
+        return ("warn", f"compose services {names} ({files}) have no logging max-size (the others do): their "
+                        "json-file logs grow unbounded", evidence, facts)
+    if services:
+        return ("fail", f"no log rotation: compose services {names} ({files}) set no logging max-size and Docker's "
+                        "json-file logs grow unbounded; add `logging: options: max-size` to each service (or "
+                        "log-opts in /etc/docker/daemon.json)", evidence, facts)
+    if handler:
+        return ("pass", f"{handler}", evidence, facts)
+    return None
+
+
+@check("logs.rotation", "log rotation: Docker log driver max-size (container, daemon.json or compose), the "
+       "application's rotating handler, or a logrotate rule covering log_dir",
+       params={"container": Param(str, "the container (default: setting container)")}, live=True)
 def logs_rotation(ctx: CheckContext) -> CheckResult:
+    """Item 5.7. The running container's log settings decide when Docker answers; otherwise the repository
+    does (compose `logging`, rotating handlers), then a logrotate rule for `log_dir`."""
     docker_ok, evidence = _docker_rotation(ctx)
     name = str(ctx.param("container", ctx.settings.container))
     if docker_ok:
         if evidence.get("log_driver"):
             size = evidence.get("log_max_size")
             how = f"max-size {size}" if size else "rotates on its own"
-            return passed(f"container {name} logs with {evidence['log_driver']} ({how})", **evidence)
-        return passed(f"daemon.json sets log max-size {evidence.get('daemon_json_max_size')}", **evidence)
+            return passed(f"container {name} logs with {evidence['log_driver']} ({how})", **evidence).with_facts(
+                container=name, driver=evidence["log_driver"], max_size=size)
+        return passed(f"daemon.json sets log max-size {evidence.get('daemon_json_max_size')}", **evidence).with_facts(
+            daemon_max_size=evidence.get("daemon_json_max_size"))
     log_dir = ctx.settings.log_dir
     if log_dir:
         covering: list[dict[str, Any]] = []
@@ -191,11 +235,23 @@ def logs_rotation(ctx: CheckContext) -> CheckResult:
         if covering:
             first = covering[0]
             return passed(f"logrotate rule for {', '.join(first['paths'])} in {first['file']}:{first['line']}",
-                          **evidence)
+                          **evidence).with_facts(log_dir=log_dir, rule=f"{first['file']}:{first['line']}")
         where = "container log driver has no max-size; " if docker_ok is False else ""
-        return failed(f"{where}no logrotate rule covers {log_dir}", **evidence)
+        return failed(f"{where}no logrotate rule covers {log_dir}", **evidence).with_facts(log_dir=log_dir, rule=None)
     if docker_ok is False:
         return failed(f"container {name} logs with {evidence.get('log_driver')} without max-size, "
-                      "and log_dir is not set", **evidence)
+                      "and log_dir is not set", **evidence).with_facts(container=name, driver=evidence.get("log_driver"),
+                                                                        max_size=None)
+    static = _static_rotation(ctx)
+    if static is not None:
+        status, summary, more, facts = static
+        evidence.update(more)
+        why = evidence.get("docker") or evidence.get("log_container")
+        if why:
+            summary += f" (running container not checked: {why})"
+        verdict = {"pass": passed, "warn": warned, "fail": failed}[status]
+        return verdict(summary, **evidence).with_facts(**facts)
     return errored("cannot check log rotation: the container's log settings are unknown "
-                   f"({evidence.get('docker') or evidence.get('log_container')}) and log_dir is not set", **evidence)
+                   f"({evidence.get('docker') or evidence.get('log_container')}), log_dir is not set, and the "
+                   "repository has no production compose file or rotating log handler", **evidence
+                   ).skipped("no Docker daemon")

@@ -30,6 +30,7 @@ from readiness_tui.model import CheckResult
 
 if TYPE_CHECKING:
     from readiness_tui.checklist import Checklist, Item
+    from readiness_tui.endpoints import Endpoint
     from readiness_tui.projectmap import ProjectMap
     from readiness_tui.settings import Settings
 
@@ -110,6 +111,18 @@ class CheckContext:
 
         return shared_map(self.settings, self.shared)
 
+    def endpoint(self, name: str) -> Endpoint:
+        """Where a live probe of `backend`, `frontend`, `supabase`, `database`, `redis` or `pusher` may go, or
+        why it may not (not set, a template placeholder): the run's one target-resolution step
+        (docs/project-map.md). `Endpoint.heavy` says whether load, bursts and malformed requests may go there."""
+        from readiness_tui.endpoints import shared_endpoints
+
+        try:
+            pm = self.project_map()
+        except Exception:  # noqa: BLE001 - without a map, the seed's names still resolve
+            pm = None
+        return shared_endpoints(self.settings, self.shared, pm)[name]
+
     def last_deploy_step(self, step: str, status: str | None = None) -> Mapping[str, Any] | None:
         """The most recent recorded run of a deployment step (optionally with a given status)."""
         for entry in reversed(self.deploy_steps):
@@ -133,6 +146,10 @@ class CheckSpec:
     """Own timeout (seconds) for checks that legitimately take longer (a load test, a test suite)."""
     params: Mapping[str, Param] = field(default_factory=dict)
     module: str = ""
+    live: bool = False
+    """True for a check that talks to a running service (network, Docker, a database): the run's
+    `--timeout` is its budget. A check that only reads the repository gets `Settings.repo_timeout`
+    instead, so a slow disk or a large repository never races the network budget."""
 
 
 class Registry:
@@ -175,8 +192,12 @@ _loaded = False
 
 
 def check(name: str, description: str, *, timeout: float | None = None,
-          params: Mapping[str, Param] | None = None) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under `name`; `description` says what it checks, in one line."""
+          params: Mapping[str, Param] | None = None, live: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under `name`; `description` says what it checks, in one line.
+
+    `live=True` marks a check that probes a running service (its timeout is the run's network budget);
+    other checks read the repository and are bounded by `Settings.repo_timeout`.
+    """
     declared = dict(params or {})
     for key, param in declared.items():
         _describe_type(param.type)  # an unsupported type fails at import, not at load time
@@ -185,7 +206,7 @@ def check(name: str, description: str, *, timeout: float | None = None,
 
     def register(func: CheckFn) -> CheckFn:
         spec = CheckSpec(name, description, func, inspect.iscoroutinefunction(func), timeout, declared,
-                         getattr(func, "__module__", ""))
+                         getattr(func, "__module__", ""), live)
         _current.add(spec)
         return func
 

@@ -31,6 +31,13 @@ class Item:
     checks: tuple[str, ...]
     hint: str
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    applies_to: tuple[str, ...] = ()
+    """What the item is about (`SUBJECTS`): when the project map shows none of them used and none is
+    configured, a machine marks the item not applicable, with that evidence (docs/project-map.md)."""
+
+
+#: What an item may be about (`applies_to`), as the project map and the target resolution know them.
+SUBJECTS = ("backend", "database", "redis", "supabase", "pusher", "streamlit")
 
 
 @dataclass(frozen=True)
@@ -266,7 +273,11 @@ def _item(it: dict[str, Any], section_id: int, line: int, loc: _Locator, fail: A
     params = it.get("params", {})
     if not isinstance(params, dict):
         raise fail(loc.key_after("params", line), f"item {item_id}: `params` must be a table")
-    unknown = set(it) - {"id", "text", "kind", "critical", "checks", "hint", "params"}
+    applies_to = it.get("applies_to", [])
+    if not isinstance(applies_to, list) or not all(isinstance(a, str) and a in SUBJECTS for a in applies_to):
+        raise fail(loc.key_after("applies_to", line),
+                   f"item {item_id}: `applies_to` must be a list of {', '.join(SUBJECTS)}")
+    unknown = set(it) - {"id", "text", "kind", "critical", "checks", "hint", "params", "applies_to"}
     if unknown:
         key = sorted(unknown)[0]
         raise fail(loc.key_after(key, line), f"item {item_id}: unknown key `{key}`")
@@ -274,7 +285,8 @@ def _item(it: dict[str, Any], section_id: int, line: int, loc: _Locator, fail: A
     if problem is not None:
         key, message = problem
         raise fail(loc.key_after(key, line), message)
-    return Item(item_id, section_id, text.strip(), kind, critical, tuple(checks), hint.strip(), params)
+    return Item(item_id, section_id, text.strip(), kind, critical, tuple(checks), hint.strip(), params,
+                tuple(applies_to))
 
 
 def _bands(raw: Any, loc: _Locator, fail: Any) -> tuple[Band, ...]:

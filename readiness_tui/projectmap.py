@@ -1268,11 +1268,15 @@ def build(root: Path, env: Mapping[str, str] | None = None, environ: Mapping[str
     root = root.resolve()
     files, tracked, source, truncated = list_files(root)
     pm = ProjectMap(root=root, source=source, all_files=files, tracked=tracked, truncated=truncated)
-    _scan_descriptors(pm)
-    _scan_code(pm)
-    _find_streamlit_apps(pm)
-    _resolve_streamlit(pm, dict(env or {}), dict(environ or {}), home)
-    _rank(pm)
+    steps = (("descriptors", lambda: _scan_descriptors(pm)), ("code", lambda: _scan_code(pm)),
+             ("Streamlit apps", lambda: _find_streamlit_apps(pm)),
+             ("Streamlit options", lambda: _resolve_streamlit(pm, dict(env or {}), dict(environ or {}), home)),
+             ("ranking", lambda: _rank(pm)))
+    for name, step in steps:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - a map with a gap beats no map; the gap is reported
+            pm.problems.append(f"mapping {name} failed: {type(exc).__name__}: {str(exc)[:120]}")
     pm.elapsed_ms = (time.perf_counter() - started) * 1000
     return pm
 
@@ -1589,6 +1593,8 @@ def _cors_origins(call: str) -> str:
         return "*"
     if re.match(r"""\s*(\[|\{|\(|\[\]string\{)\s*['"`]""", value):
         return "list"
+    if re.search(r"""(get|getenv|Getenv)\s*\([^()]*,\s*\[?\s*['"]\*['"]|\bor\s+\[?\s*['"]\*['"]""", value):
+        return "default *"
     return "settings"
 
 
@@ -1729,7 +1735,9 @@ def _read_config(pm: ProjectMap, rel: str) -> tuple[dict[str, Any] | None, str |
     try:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:
-        return None, f"{rel}: invalid TOML ({exc})"
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        return None, f"{rel}:{match.group(1) if match else 1}: invalid TOML: {reason}"
 
 
 def _toml_option(data: dict[str, Any], option: str) -> Any:
@@ -1984,9 +1992,8 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
                                                         problem=f"~/.streamlit/config.toml: {exc}"))
         host_env: dict[str, tuple[str, str]] = {}
         if launch.kind in ("none", "script", "procfile"):
-            host_env.update({k: (v, f"{k} in .env") for k, v in dotenv.items() if k.startswith("STREAMLIT_") and v})
-            host_env.update({k: (v, f"{k} in the environment") for k, v in environ.items()
-                             if k.startswith("STREAMLIT_") and v})
+            host_env.update({k: (v, ".env") for k, v in dotenv.items() if k.startswith("STREAMLIT_") and v})
+            host_env.update({k: (v, "the environment") for k, v in environ.items() if k.startswith("STREAMLIT_") and v})
         launch.options = _options(pm, launch, host_env)
     pm.launches = launches
     known = {a.entry for a in pm.streamlit_apps}
@@ -2030,7 +2037,8 @@ def _options(pm: ProjectMap, launch: Launch, host_env: dict[str, tuple[str, str]
         if env_name in env:
             raw, where = env[env_name]
             resolved, conditional = _env_default(raw)
-            source = f"{env_name}={raw} ({where})" if not conditional else f"{env_name} default {resolved} ({where})"
+            source = f"{env_name}={raw} in {where}" if not conditional else \
+                f"{env_name}={resolved} by default in {where} (unless the variable it names is set)"
             value = OptionValue(_option_value(option, resolved), source, "env")
         if option in flags:
             raw = flags[option]

@@ -100,16 +100,35 @@ class Runner:
         load_checks()
 
     def timeout_for(self, spec: CheckSpec, item: Item) -> float:
-        """The timeout of one check of one item."""
+        """The timeout of one check of one item.
+
+        The run's timeout (`--timeout`, `check_timeout`) is the budget of live checks; a check that only
+        reads the repository gets `repo_timeout` (pattern: a 1,300-file repository must not time out at
+        `--timeout 5`).
+        """
         if "timeout" in item.params:
             return float(item.params["timeout"])
+        network = float(self.options.timeout or self.settings.check_timeout)
+        budget = network if spec.live else max(network, float(self.settings.repo_timeout))
         if spec.timeout is not None:
-            return max(spec.timeout, self.options.timeout or self.settings.check_timeout)
-        return float(self.options.timeout or self.settings.check_timeout)
+            return max(spec.timeout, budget)
+        return budget
+
+    async def prepare(self) -> None:
+        """Build the run's project map before any check starts (files only, bounded), so the checks that
+        read it never race the live probes or each other."""
+        from readiness_tui.projectmap import shared_map
+
+        try:
+            await asyncio.wait_for(asyncio.to_thread(shared_map, self.settings, self.shared),
+                                   float(self.settings.repo_timeout))
+        except Exception:  # noqa: BLE001 - the checks that need the map build (or report) it themselves
+            pass
 
     async def run(self, items: Iterable[Item]) -> dict[str, ItemResult]:
         """Run the items concurrently; results by item id, in the order given."""
         items = list(items)
+        await self.prepare()
         tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
         try:
             results = await asyncio.gather(*tasks)
@@ -122,11 +141,43 @@ class Runner:
             raise
         return {item.id: result for item, result in zip(items, results, strict=True)}
 
+    def applicability(self, item: Item) -> ItemResult | None:
+        """`not_applicable` with the project map's evidence when none of what the item is about
+        (`Item.applies_to`) is used by the repository or configured for the target; else None."""
+        from readiness_tui.endpoints import shared_endpoints
+        from readiness_tui.projectmap import ProjectMap
+
+        pm = self.shared.get("project_map")
+        if not item.applies_to or not isinstance(pm, ProjectMap):
+            return None
+        endpoints = shared_endpoints(self.settings, self.shared, pm)
+        configured = {
+            "backend": endpoints["backend"].ok,
+            "database": endpoints["database"].ok or endpoints["supabase"].ok,
+            "redis": endpoints["redis"].ok,
+            "supabase": endpoints["supabase"].ok,
+            "pusher": endpoints["pusher"].ok,
+            "streamlit": endpoints["frontend"].ok and endpoints["frontend"].source not in ("default", "unset"),
+        }
+        for subject in item.applies_to:
+            used = pm.streamlit_used() if subject == "streamlit" else pm.used(subject)
+            if used or configured.get(subject):
+                return None
+        absent = [pm.absence(subject) if subject != "streamlit" else
+                  "no Streamlit app, .streamlit/ folder or `streamlit run` command in the repository"
+                  for subject in item.applies_to]
+        summary = "not used by this project: " + "; ".join(absent)
+        return ItemResult(Status.NOT_APPLICABLE, summary, {"absent": absent},
+                          facts={"used": False, "applies_to": list(item.applies_to)})
+
     async def run_item(self, item: Item) -> ItemResult:
-        """Run all checks of one item and combine their results."""
+        """Run all checks of one item and combine their results (not applicable first, from the map)."""
         started = time.monotonic()
         self.on_event(ItemStarted(item.id, started))
-        if not item.checks:
+        unused = self.applicability(item)
+        if unused is not None:
+            result = unused
+        elif not item.checks:
             result = ItemResult(Status.PENDING, MANUAL)
         else:
             specs = [(name, get_check(name)) for name in item.checks]

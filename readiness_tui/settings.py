@@ -111,7 +111,9 @@ class Settings:
     ca_bundle: str | None = None
     """A CA bundle to trust besides the system CAs (private PKI, tests)."""
     check_timeout: float = 10.0
-    """Seconds each check may take before it is reported as `error` (timed out)."""
+    """Seconds each live check may take before it is reported as `error` (timed out): the network budget."""
+    repo_timeout: float = 60.0
+    """Seconds a check that only reads the repository may take (its own bound, apart from the network's)."""
     connect_timeout: float = 3.0
     """Seconds to wait for a TCP/TLS connection."""
     read_timeout: float = 5.0

@@ -69,9 +69,36 @@ def _registry():
     """The test checks live in an isolated registry: the global one never sees them."""
     with isolated_registry() as registry:
         for name, (func, description) in TEST_CHECKS.items():
-            check(name, description)(func)
+            check(name, description, live=True)(func)
         yield registry
     RELEASE.set()
+
+
+def _reads_repo(ctx):
+    time.sleep(0.6)
+    return passed("read the repository")
+
+
+async def _probes(ctx):
+    await asyncio.sleep(0.6)
+    return passed("probed")
+
+
+async def test_repository_checks_have_their_own_bound_apart_from_the_network_timeout(tmp_path):
+    check("test.reads_repo", "reads files for a while")(_reads_repo)
+    check("test.probes", "waits on the network", live=True)(_probes)
+    checklist = _checklist(_item(1, '"test.reads_repo"') + _item(2, '"test.probes"'))
+    settings = load_settings(tmp_path)
+    settings.check_timeout = 0.2
+    runner = Runner(checklist, settings)
+    assert runner.timeout_for(get_check("test.reads_repo"), checklist.items[0]) == settings.repo_timeout == 60
+    assert runner.timeout_for(get_check("test.probes"), checklist.items[1]) == 0.2
+    results = await runner.run(checklist.items)
+    assert results["1.1"].status == Status.PASS, results["1.1"].summary
+    assert results["1.2"].status == Status.ERROR and "timed out after 0.2 s" in results["1.2"].summary
+    settings.repo_timeout = 0.3
+    again = await Runner(checklist, settings).run(checklist.items[:1])
+    assert again["1.1"].status == Status.ERROR and "timed out after 0.3 s" in again["1.1"].summary
 
 
 async def test_timeouts_and_errors(tmp_path):
