@@ -251,7 +251,7 @@ def reachable(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     database, supabase = ctx.endpoint("database"), ctx.endpoint("supabase")
     if not database.ok and not supabase.ok:
-        return _no_database(ctx, database if database.refused != "not set" else supabase)
+        return _no_database(ctx, database, supabase)
     if database.ok:
         where = label(s.database_url)
         timer = Timer()
@@ -282,9 +282,14 @@ def reachable(ctx: CheckContext) -> CheckResult:
     return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY").skipped("no URL")
 
 
-def _no_database(ctx: CheckContext, endpoint: Endpoint) -> CheckResult:
+def _no_database(ctx: CheckContext, database: Endpoint, supabase: Endpoint) -> CheckResult:
     """Why there is no database to query: not used (N/A with the map's evidence), SQLite only, or not set."""
     pm = ctx.project_map()
+    if database.refused == "not set" and supabase.refused == "not set":
+        endpoint = Endpoint("database", "DATABASE_URL", None, "unset", "not set",
+                            "DATABASE_URL (or SUPABASE_URL and SUPABASE_KEY) is not set")
+    else:
+        endpoint = database if database.refused != "not set" else supabase
     if not pm.used("database") and endpoint.refused == "not set":
         if pm.used("sqlite"):
             where = pm.evidence_of("sqlite", limit=2)
@@ -495,7 +500,7 @@ def query(ctx: CheckContext) -> CheckResult:
     warn_ms = float(ctx.param("warn_ms"))
     database, supabase = ctx.endpoint("database"), ctx.endpoint("supabase")
     if not database.ok and not supabase.ok:
-        return _no_database(ctx, database if database.refused != "not set" else supabase)
+        return _no_database(ctx, database, supabase)
     if database.ok:
         from psycopg import sql
 

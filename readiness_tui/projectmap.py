@@ -1249,11 +1249,17 @@ def shared_map(settings: Any, shared: dict[str, Any]) -> ProjectMap:
         found = shared.get(SHARED_KEY)
         if isinstance(found, ProjectMap):
             return found
-        root = settings.repo_root or settings.project_dir
-        home = Path(os.environ.get("HOME") or Path.home())
-        pm = build(Path(root), env=settings.env, environ=os.environ, home=home)
+        pm = for_settings(settings)
         shared[SHARED_KEY] = pm
         return pm
+
+
+def for_settings(settings: Any) -> ProjectMap:
+    """The map of a target: its repository (or project directory), its `.env`, this process's environment
+    and home folder (for a Streamlit deployment that runs on this host)."""
+    root = settings.repo_root or settings.project_dir
+    home = Path(os.environ.get("HOME") or Path.home())
+    return build(Path(root), env=settings.env, environ=os.environ, home=home)
 
 
 def build(root: Path, env: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None,
@@ -1395,7 +1401,8 @@ class _Source:
 
 #: Uses kept per rule and file (the first few are enough to show where).
 _PER_FILE = 3
-_COMMENT = ("#", "//", "--", "<!--", "*")
+#: Line starts that make a line a comment or a documentation example (doctest), not code.
+_COMMENT = ("#", "//", "--", "<!--", "*", ">>>", "... ")
 
 
 def _scan_code(pm: ProjectMap) -> None:

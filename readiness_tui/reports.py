@@ -56,14 +56,19 @@ class Report:
     """Sign-offs with their `state` and `reason`, once `render` has checked them."""
     deployment: dict[str, Any] | None = None
     """Deployment fields with their `state`, once `render` has checked them."""
+    project_map: dict[str, Any] | None = None
+    """The project map of the run (`ProjectMap.to_dict`), the JSON report's `project_map` key."""
 
 
 def build_report(checklist: Checklist, record: RunRecord, project: str, item_ids: list[str] | None = None,
-                 contacts: list[dict[str, Any]] | None = None) -> Report:
+                 contacts: list[dict[str, Any]] | None = None,
+                 project_map: dict[str, Any] | None = None) -> Report:
     """Build the report of a run (all items, or only `item_ids`)."""
     items = checklist.items if item_ids is None else [i for i in checklist.items if i.id in set(item_ids)]
     views = build_views(checklist, record, items)
-    return Report(checklist, record, views, compute_score(checklist, views), project, item_ids, contacts or [])
+    report = Report(checklist, record, views, compute_score(checklist, views), project, item_ids, contacts or [])
+    report.project_map = project_map
+    return report
 
 
 def to_json_data(report: Report) -> dict[str, Any]:
@@ -125,6 +130,7 @@ def to_json_data(report: Report) -> dict[str, Any]:
         "signoffs": report.record.signoffs,
         "deployment": report.record.deployment,
         "deploy_steps": report.record.deploy_steps,
+        **({"project_map": report.project_map} if report.project_map is not None else {}),
     }
 
 
@@ -192,8 +198,10 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
     scope = f" (of the {s.total} selected items)" if report.scope else ""
     lines.append(
         f"Score: {s.percent:.1f}% — {s.band} ({s.band_label}); {s.completed}/{s.applicable} applicable items "
-        f"completed{scope}"
+        f"completed{scope}" + (f"; {s.headline.cannot_check} could not be checked here" if s.headline else "")
     )
+    if s.headline is not None:
+        lines.append(s.headline.line())
     counts = ", ".join(f"{n} {k}" for k, n in sorted(s.by_status.items()))
     lines.append(f"Items: {counts}. * = critical")
     top = [v for v in blockers(report.views) if v.item.critical and v.status in (Status.FAIL, Status.ERROR)]
@@ -245,6 +253,8 @@ def render_markdown(report: Report) -> str:
         f"{s.total - s.applicable} not applicable).",
         "",
     ]
+    if s.headline is not None:
+        out += [_md_escape(s.headline.line()), ""]
     for band in report.checklist.bands:
         mark = "**→**" if band.id == s.band else "-"
         out.append(f"{mark} {band.min:g}%+: `{band.id}` — {band.label}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import threading
 import time
@@ -114,21 +115,26 @@ class Runner:
             return max(spec.timeout, budget)
         return budget
 
-    async def prepare(self) -> None:
-        """Build the run's project map before any check starts (files only, bounded), so the checks that
-        read it never race the live probes or each other."""
+    async def prepare(self, items: Iterable[Item] = ()) -> None:
+        """Before any check starts: build the run's project map (files only, bounded), so the checks that
+        read it never race the live probes or each other; and, when live checks will run, import the HTTP
+        client in a worker thread, so its first use cannot stall the event loop (and every live check's
+        clock) for the seconds an import takes on a busy machine."""
         from readiness_tui.projectmap import shared_map
 
+        jobs = [asyncio.to_thread(shared_map, self.settings, self.shared)]
+        specs = [get_check(name) for item in items for name in item.checks]
+        if any(spec is not None and spec.live for spec in specs):
+            jobs.append(asyncio.to_thread(importlib.import_module, "httpx"))
         try:
-            await asyncio.wait_for(asyncio.to_thread(shared_map, self.settings, self.shared),
-                                   float(self.settings.repo_timeout))
+            await asyncio.wait_for(asyncio.gather(*jobs), float(self.settings.repo_timeout))
         except Exception:  # noqa: BLE001 - the checks that need the map build (or report) it themselves
             pass
 
     async def run(self, items: Iterable[Item]) -> dict[str, ItemResult]:
         """Run the items concurrently; results by item id, in the order given."""
         items = list(items)
-        await self.prepare()
+        await self.prepare(items)
         tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
         try:
             results = await asyncio.gather(*tasks)
@@ -237,6 +243,8 @@ class Runner:
                 raise TypeError(f"check {spec.name} returned {type(result).__name__}, not CheckResult")
         except TimeoutError:
             result = CheckResult(Status.ERROR, f"{spec.name}: timed out after {timeout:g} s", {"timeout_s": timeout})
+            if spec.live:
+                result.skipped("timed out")  # a probe that got no answer decided nothing
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a check's failure is its result, never a crash

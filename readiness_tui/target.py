@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from readiness_tui.checkapi import RunOptions
 from readiness_tui.checklist import Checklist, Item, load_checklist
@@ -27,6 +28,8 @@ class Target:
     settings: Settings
     store: Store
     redactor: Redactor
+    project_map: Any = None
+    """The project map of the last run through `run_items` (a `ProjectMap`), None before one."""
 
     @property
     def project(self) -> str:
@@ -104,5 +107,6 @@ async def run_items(target: Target, items: Iterable[Item], options: RunOptions |
     started = time.monotonic()
     runner = Runner(target.checklist, target.settings, options, on_event, deploy_steps=record.deploy_steps)
     results = await runner.run(items)
+    target.project_map = runner.shared.get("project_map")
     save_results(target, results, finished=full)
     return results, time.monotonic() - started

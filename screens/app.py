@@ -352,6 +352,9 @@ class ReadinessApp(App[int]):
                     self.post_message(CheckCompleted(item_id, result, record))
 
         runner = Runner(checklist, self.target.settings, on_event=on_event, deploy_steps=begun.deploy_steps)
+        await runner.prepare(items)
+        # The start screen shows the map from its next refresh on (the first result triggers one).
+        self.target.project_map = runner.shared.get("project_map")
         saving = asyncio.create_task(saver())
         try:
             await runner.run(items)

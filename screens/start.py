@@ -11,6 +11,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from readiness_tui.neutral import visible
 from readiness_tui.redact import redact_url
 from readiness_tui.settings import Settings
 
@@ -30,8 +31,9 @@ CREDENTIALS = [
 SHOWN_URLS = {"backend_url", "frontend_url", "supabase_url"}
 
 
-def target_markup(settings: Settings, record_note: str) -> str:
-    """What the wizard found about the target, as markup (never a secret value)."""
+def target_markup(settings: Settings, record_note: str, map_lines: list[str] | None = None) -> str:
+    """What the wizard found about the target, as markup (never a secret value); `map_lines` are the project
+    map's summary (`ProjectMap.summary_lines`), shown once the map is built."""
     ok, missing = "[$success]✓[/]", "[$error]✗[/]"
     lines = ["[b]Project[/b]", f"  directory   {escape(str(settings.project_dir))}"]
     repo = settings.repo_root
@@ -44,6 +46,9 @@ def target_markup(settings: Settings, record_note: str) -> str:
     config = settings.config_file
     lines.append(f"  readiness.toml {escape(str(config)) if config else '[$text-muted]none (defaults)[/]'}")
     lines.append(f"  run record  {escape(record_note)}")
+    if map_lines:
+        lines += ["", "[b]Project map[/b] [$text-muted](what the checks read; the JSON report has all of it)[/]"]
+        lines += [f"  {escape(visible(line))}" for line in map_lines]
     lines += ["", "[b]Settings and credentials[/b] [$text-muted](values are never shown)[/]"]
     absent = []
     for name, var, what, how in CREDENTIALS:
@@ -103,4 +108,5 @@ class StartScreen(Screen[None]):
                     f"{len(record.decisions)} decisions, updated {record.updated_at}")
         else:
             note = "new (nothing recorded yet)"
-        text.update(target_markup(app.target.settings, note))
+        pm = app.target.project_map
+        text.update(target_markup(app.target.settings, note, pm.summary_lines() if pm is not None else None))

@@ -77,14 +77,16 @@ def run(args: argparse.Namespace) -> int:
     contacts = target.settings.config.get("contacts", [])
     report = build_report(target.checklist, record, target.project,
                           None if full else [i.id for i in items],
-                          contacts if isinstance(contacts, list) else [])
+                          contacts if isinstance(contacts, list) else [],
+                          target.project_map.to_dict() if target.project_map is not None else None)
     colour = None if not args.output else False
     text = render(report, args.format, target.redactor, colour=colour)
     if args.output:
         write_output(args.output, text)
         if not args.quiet:
             s = report.score
-            print(f"readiness: wrote {args.format} report to {args.output}; score {s.percent:.1f}% ({s.band})",
+            unchecked = f"; {s.headline.cannot_check} could not be checked here" if s.headline else ""
+            print(f"readiness: wrote {args.format} report to {args.output}; score {s.percent:.1f}% ({s.band}){unchecked}",
                   file=sys.stderr)
     else:
         sys.stdout.write(text)

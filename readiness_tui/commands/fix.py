@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
     parser.add_argument("--checklist", metavar="FILE", help="use this checklist file instead of the embedded one")
     parser.add_argument("--yes", "-y", action="store_true", help="apply the fix without asking")
+    parser.add_argument("--allow-ignored", action="store_true",
+                        help="write files even when .gitignore ignores them (a deploy from git would not see them)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"\nNothing written. Apply with: readiness fix {item.id} {args.dir} --yes\n")
         return EXIT_OK
     for fix, changes in planned:
-        backups = fixes.apply(target, changes)
+        backups = fixes.apply(target, changes, allow_ignored=args.allow_ignored)
         written = ", ".join(c.label or str(c.path) for c in changes)
         out.write(f"applied {fix.name}: wrote {written}\n")
         for backup in backups:

@@ -29,8 +29,13 @@ def run(args: argparse.Namespace) -> int:
     if not target.store.exists():
         raise UsageError(f"no run recorded in {target.project} yet: run `readiness check` first")
     contacts = target.settings.config.get("contacts", [])
+    project_map = None
+    if args.format == "json":
+        from readiness_tui.projectmap import for_settings
+
+        project_map = for_settings(target.settings).to_dict()
     report = build_report(target.checklist, target.store.load(), target.project,
-                          contacts=contacts if isinstance(contacts, list) else [])
+                          contacts=contacts if isinstance(contacts, list) else [], project_map=project_map)
     text = render(report, args.format, target.redactor, colour=False if args.output else None)
     if args.output:
         write_output(args.output, text)
