@@ -113,9 +113,12 @@ def _pusher(settings: Settings, pm: ProjectMap | None) -> Endpoint:
     key, cluster = settings.pusher_app_key, settings.pusher_cluster
     key_name = "PUSHER_APP_KEY"
     if not key and pm is not None:
-        found = _app_value(settings, [n for n in pm.env_names("pusher") if n.endswith("KEY") and "SECRET" not in n])
+        own = [n for n in pm.env_names("pusher") if n.endswith("KEY") and "SECRET" not in n]
+        found = _app_value(settings, own)
         if found:
             key_name, key = found[0], found[1]
+        elif own and "PUSHER_APP_KEY" not in own:
+            key_name = own[0]
     if not key or not cluster:
         missing = key_name if not key else "PUSHER_CLUSTER"
         return Endpoint("pusher", key_name, None, "unset", "not set", f"{missing} is not set")

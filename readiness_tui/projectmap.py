@@ -736,7 +736,9 @@ class ProjectMap:
         if service == "backend":
             return bool(self.backends or self._uses.get("backend_api"))
         if service == "database":
-            return any(self._uses.get(s) for s in ("postgres", "supabase", "sql", "mysql"))
+            server = any(self._uses.get(s) for s in ("postgres", "supabase", "mysql"))
+            # An ORM or driver over SQLite files only is not a database server to reach.
+            return server or bool(self._uses.get("sql") and not self._uses.get("sqlite"))
         return bool(self._uses.get(service))
 
     def env_names(self, service: str) -> list[str]:
@@ -756,6 +758,9 @@ class ProjectMap:
             return (f"no backend API: no web framework app (FastAPI, Flask, Django, Express, Go …) in {where}, and "
                     f"the frontend reads no backend URL variable{cut}")
         if service == "database":
+            if self._uses.get("sqlite"):
+                return (f"the application's only database is SQLite ({self.evidence_of('sqlite', limit=1)}): no "
+                        f"database server in {where}{cut}")
             return f"no SQL database: no Postgres/Supabase/SQL driver, ORM or database service in {where}{cut}"
         return f"no {SERVICES.get(service, service)} client, import or service in {where}{cut}"
 
@@ -1461,7 +1466,7 @@ def _scan_code(pm: ProjectMap) -> None:
             if framework == "aiohttp" and "aiohttp" not in lower:
                 continue
             pm.backends.append(Backend(_component_folder(pm, rel), label,
-                                       Use(rel, src.line(found.start()), found.group(0).strip()[:60])))
+                                       Use(rel, src.line(found.start()), f"{framework} app")))
             break
         if "cors" in lower:
             _scan_cors(pm, rel, text, src.lines_with(lower, ("cors",)), src)
@@ -1494,7 +1499,7 @@ def _classify_env(pm: ProjectMap, rel: str, line: int, name: str, streamlit_file
     for service, rx in _ENV_SERVICE:
         if rx.search(upper):
             pm._add_env_read(service, Use(rel, line, upper))
-            if service in ("supabase", "redis", "pusher"):
+            if service in ("supabase", "redis", "pusher", "postgres"):
                 pm._add_use(service, Use(rel, line, f"reads {upper}"))
             return
 
