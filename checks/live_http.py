@@ -203,13 +203,14 @@ async def backend_health(ctx: CheckContext) -> CheckResult:
     evidence = {"health": ex.evidence(http.redactor),
                 "latency": dict(_latency_evidence(outcome["latencies"]), first_ms=round(outcome["first_ms"], 1))}
     if not outcome["healthy"]:
-        return failed(f"backend /health {outcome['why']}", **evidence)
+        return failed(f"backend /health {outcome['why']}", **evidence).with_facts(healthy=False, status=ex.status)
     p95 = percentile(outcome["latencies"], 95)
     limit = float(ctx.param("max_ms"))
     if p95 >= limit:
-        return warned(f"backend healthy but slow: p95 {_ms(p95)} ≥ {limit:g} ms", **evidence)
+        return warned(f"backend healthy but slow: p95 {_ms(p95)} ≥ {limit:g} ms", **evidence).with_facts(
+            healthy=True, slow=True)
     return passed(f"backend healthy ({outcome['why']}), p95 {_ms(p95)} over {len(outcome['latencies'])} requests",
-                  **evidence)
+                  **evidence).with_facts(healthy=True)
 
 
 @check("http.health_both", "backend /health and frontend /_stcore/health both healthy; latency p50/p95",
@@ -336,11 +337,11 @@ async def cors(ctx: CheckContext) -> CheckResult:
     warnings = [why for status, why in verdicts if status == Status.WARN]
     if failures:
         return failed(f"CORS too open: {failures[0]}" + (f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""),
-                      **evidence)
+                      **evidence).with_facts(cors=sorted(failures))
     if warnings:
-        return warned(warnings[0], **evidence)
+        return warned(warnings[0], **evidence).with_facts(cors=sorted(warnings))
     return passed(f"no CORS grant to {origin} on {len(verdicts)} probes (preflight and GET of {', '.join(paths)})",
-                  **evidence)
+                  **evidence).with_facts(cors=[])
 
 
 @check("http.xsrf_cookie", "the live Streamlit frontend sets its _streamlit_xsrf cookie", live=True)
@@ -359,7 +360,8 @@ async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
     evidence: dict[str, Any] = {"xsrf_probes": [ex.evidence(http.redactor, body_chars=0) for ex in answers]}
     xsrf = [c for ex in reached for c in ex.cookies() if c.strip().startswith("_streamlit_xsrf=")]
     if not any(ex.status == 200 for ex in reached):
-        return failed(f"frontend answered HTTP {reached[0].status}, cannot see the XSRF cookie", **evidence)
+        return failed(f"frontend answered HTTP {reached[0].status}, cannot see the XSRF cookie",
+                      **evidence).with_facts(status=reached[0].status)
     if not xsrf:
         return failed("no _streamlit_xsrf cookie from the frontend (/_stcore/health, /): XSRF protection looks "
                       "disabled (server.enableXsrfProtection = false?)", **evidence)
@@ -368,7 +370,7 @@ async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
     secure = any(a.lower() == "secure" for a in attrs)
     evidence["xsrf_cookie"] = {"samesite": same_site, "secure": secure}
     return passed(f"Streamlit sets the _streamlit_xsrf cookie (SameSite={same_site}{', Secure' if secure else ''})",
-                  **evidence)
+                  **evidence).with_facts(xsrf_cookie=True, samesite=same_site, secure=secure)
 
 
 RATE_HEADERS = ("ratelimit", "ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "retry-after")
@@ -436,12 +438,15 @@ async def rate_limit(ctx: CheckContext) -> CheckResult:
         evidence["no_answer"] = errors
     if limited is not None:
         evidence["limited_answer"] = limited.evidence(http.redactor, body_chars=120)
-        return passed(f"rate limited: HTTP 429 after {sent} requests in {elapsed:.1f} s", **evidence)
+        return passed(f"rate limited: HTTP 429 after {sent} requests in {elapsed:.1f} s", **evidence).with_facts(
+            limited=True)
     if headers_seen is not None:
         evidence["rate_limit_answer"] = headers_seen.evidence(http.redactor, body_chars=80)
         names = [h for h in RATE_HEADERS if headers_seen.header(h)]
-        return passed(f"rate limit advertised ({', '.join(names)}); no 429 within {sent} requests", **evidence)
-    return failed(f"no rate limit: {sent} requests in {elapsed:.1f} s, no 429 and no RateLimit headers", **evidence)
+        return passed(f"rate limit advertised ({', '.join(names)}); no 429 within {sent} requests",
+                      **evidence).with_facts(limited=False, headers=names)
+    return failed(f"no rate limit: {sent} requests in {elapsed:.1f} s, no 429 and no RateLimit headers",
+                  **evidence).with_facts(limited=False, headers=[])
 
 
 #: What an error page must not show (item 3.8): (kind, pattern).
@@ -535,7 +540,8 @@ async def error_leaks(ctx: CheckContext) -> CheckResult:
         first = next(p for p in probes if "leak" in p)
         evidence["first_leak"] = first["offending_line"]
         more = f" (+{len(leaks) - 1} more)" if len(leaks) > 1 else ""
-        return failed(f"{leaks[0]}: {first['offending_line'][:80]}{more}", **evidence)
+        return failed(f"{leaks[0]}: {first['offending_line'][:80]}{more}", **evidence).with_facts(
+            leaks=sorted({p["probe"] + ": " + p["leak"] for p in probes if "leak" in p}))
     if unreachable or problems:
         reasons = [f"{w} unreachable: {e}" for w, e in unreachable.items()] + [p.summary for p in problems]
         why = "unreachable" if unreachable else (problems[0].not_probed or "no URL")
@@ -545,7 +551,7 @@ async def error_leaks(ctx: CheckContext) -> CheckResult:
             else "backend"
         return errored(f"{'; '.join(reasons)} (the {checked}'s error pages leak nothing)", **evidence).skipped(why)
     return passed(f"{len(probes)} error probes on backend and frontend: no traceback, path, debugger or SQL error",
-                  **evidence)
+                  **evidence).with_facts(leaks=[])
 
 
 # ---------------------------------------------------------------- frontend page, assets, docs, API
@@ -743,9 +749,11 @@ async def api_docs(ctx: CheckContext) -> CheckResult:
     for path, ex in zip(paths, answers, strict=True):
         kind = _is_docs(ex)
         if kind:
-            return passed(f"API docs at {path}: {kind}", api_docs=ex.evidence(http.redactor, body_chars=80), tried=tried)
+            return passed(f"API docs at {path}: {kind}", api_docs=ex.evidence(http.redactor, body_chars=80),
+                          tried=tried).with_facts(docs_path=path)
     where = f"the configured {configured} or " if configured else ""
-    return failed(f"no API docs served at {where}{', '.join(p for p in DOC_PATHS if p != configured)}", tried=tried)
+    return failed(f"no API docs served at {where}{', '.join(p for p in DOC_PATHS if p != configured)}",
+                  tried=tried).with_facts(docs_path=None)
 
 
 @check("http.api_call", "a configured backend API call (default GET /api/leads?limit=1) answers 2xx",
@@ -766,7 +774,8 @@ async def api_call(ctx: CheckContext) -> CheckResult:
         return _unreachable("backend", ex, http)
     evidence = {"api_call": ex.evidence(http.redactor)}
     if not 200 <= (ex.status or 0) < 300:
-        return failed(f"{method} {path} answered HTTP {ex.status}", **evidence)
+        return failed(f"{method} {path} answered HTTP {ex.status}", **evidence).with_facts(call=f"{method} {path}",
+                                                                                           status=ex.status)
     data = ex.json()
     shape = ""
     if isinstance(data, list):

@@ -1479,6 +1479,7 @@ def _scan_code(pm: ProjectMap) -> None:
         if lang == _PY and "fastapi(" in lower:
             _scan_fastapi_docs(pm, rel, text)
     _merge_backends(pm)
+    _docs_elsewhere(pm)
     for rel, line, name, streamlit_file in env_reads:
         _classify_env(pm, rel, line, name, streamlit_file)
 
@@ -1625,13 +1626,41 @@ def _attach_limit(pm: ProjectMap, use: Use) -> None:
         pm._add_use("rate_limit", use)
 
 
+#: Libraries that serve API documentation, by what they serve (used for every framework but FastAPI,
+#: which serves /docs, /redoc and /openapi.json unless its settings say otherwise).
+_DOCS_LIBS = re.compile(r"\bflasgger\b|\bSwagger\s*\(\s*app|flask_restx|flask_restplus|flask_smorest|\bapispec\b|"
+                        r"drf_spectacular|drf_yasg|get_schema_view|github\.com/swaggo/|swagger-ui-express|"
+                        r"@nestjs/swagger|fastify-swagger|@fastify/swagger|springdoc|\bspectree\b|flask_openapi3")
+
+
+def _docs_elsewhere(pm: ProjectMap) -> None:
+    """`api_docs` of backends other than FastAPI: a docs library in the backend's code, or none served."""
+    for backend in pm.backends:
+        if backend.api_docs:
+            continue
+        prefix = backend.folder + "/" if backend.folder else ""
+        found: Use | None = None
+        for rel in pm.files(("code",)):
+            if not rel.startswith(prefix):
+                continue
+            text = pm.text(rel) or ""
+            match = _DOCS_LIBS.search(text)
+            if match and not _Source(text).commented(match.start()):
+                found = Use(rel, text.count("\n", 0, match.start()) + 1, match.group(0))
+                break
+        if found is not None:
+            backend.api_docs = {"file": found.file, "line": found.line, "served": True, "library": found.what}
+        else:
+            backend.api_docs = {"served": False, "framework": backend.framework}
+
+
 def _scan_fastapi_docs(pm: ProjectMap, rel: str, text: str) -> None:
     """FastAPI's docs settings (`docs_url`, `redoc_url`, `openapi_url`): default on, None disables them."""
     match = re.search(r"\bFastAPI\s*\(", text)
     if not match:
         return
     call = text[match.start():match.start() + 1500]
-    settings: dict[str, Any] = {"file": rel, "line": text.count("\n", 0, match.start()) + 1}
+    settings: dict[str, Any] = {"file": rel, "line": text.count("\n", 0, match.start()) + 1, "served": True}
     for key in ("docs_url", "redoc_url", "openapi_url"):
         found = re.search(rf"\b{key}\s*=\s*([^,\n)]+)", call)
         if found:
@@ -1644,6 +1673,7 @@ def _scan_fastapi_docs(pm: ProjectMap, rel: str, text: str) -> None:
                 settings[key] = "conditional"
         else:
             settings[key] = {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}[key]
+    settings["served"] = any(settings[k] for k in ("docs_url", "redoc_url", "openapi_url"))
     backend = _backend_for(pm, rel)
     if backend is not None and not backend.api_docs:
         backend.api_docs = settings
