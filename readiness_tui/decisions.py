@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 from readiness_tui.checklist import Item
+from readiness_tui.decisionsfile import Decision
 from readiness_tui.errors import UsageError
 from readiness_tui.identity import required, user_host
 from readiness_tui.model import Status, now_iso
-from readiness_tui.decisionsfile import Decision
 from readiness_tui.store import RunRecord
 from readiness_tui.target import Target
 

@@ -109,10 +109,9 @@ def evidence_locations(evidence: dict[str, Any], facts: dict[str, Any], project:
 
 def render_check(report: Any, base: Path | None = None) -> str:
     """A check run's report (reports.Report) as a SARIF log."""
+    from readiness_tui import gitutil
     from readiness_tui.gates import machine_status
     from readiness_tui.model import Status
-
-    from readiness_tui import gitutil
 
     project = Path(report.project)
     base = base or gitutil.repo_root(project) or project

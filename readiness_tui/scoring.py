@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from readiness_tui.checklist import Checklist, CriteriaRow, Item
-from readiness_tui.model import MANUAL, ItemResult, Measurement, Status
 from readiness_tui.decisionsfile import Decision
+from readiness_tui.model import MANUAL, ItemResult, Measurement, Status
 from readiness_tui.store import RunRecord
 
 COMPLETED = {Status.PASS, Status.WARN, Status.CONFIRMED, Status.WAIVED}
