@@ -11,12 +11,15 @@ the contract above holds unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from readiness_tui.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from readiness_tui.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, GATES, UsageError
 from readiness_tui.model import Status
-from readiness_tui.scoring import ItemView
 
-GATES = ("critical", "fail", "error")
+if TYPE_CHECKING:
+    from readiness_tui.scoring import ItemView
+
+__all__ = ["GATES", "Outcome", "decide", "machine_status", "tripped_items", "validate"]
 
 
 def machine_status(view: ItemView) -> Status | None:

@@ -21,7 +21,7 @@ FORMATS = ("text", "json", "markdown", "junit", "sarif")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from readiness_tui.gates import GATES
+    from readiness_tui.errors import GATES
 
     add_dir(parser)
     parser.add_argument("--format", choices=FORMATS, default="text",
