@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `readiness` and `python -m readiness_tui`."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+    # `readiness [-q|-v] [options]` without a command opens the wizard; `readiness -v check` is check.
+    rest = [a for a in argv if a not in ("-q", "--quiet", "--verbose") and not (a[:2] == "-v" and set(a[1:]) == {"v"})]
+    if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
     args = parser.parse_args(argv)
     from readiness_tui.commands import _util

@@ -141,7 +141,7 @@ def parse(text: str, source: str) -> dict[str, Decision]:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
         raise UsageError(f"{source}:{match.group(1) if match else 1}: invalid TOML: {reason}") from None
-    lines = text.splitlines()
+    lines = text.split("\n")
     headers, _ = _scan(lines)
     for h in headers:
         if h.bare and "." in h.key:
@@ -195,6 +195,7 @@ def parse(text: str, source: str) -> dict[str, Decision]:
             except ValueError:
                 raise fail(key, "expires", f"item {key}: `expires` must be a date (YYYY-MM-DD), "
                                            f"not {values['expires']!r}") from None
+        values.setdefault("user_host", "")
         decisions[key] = Decision(type=kind, **{k: v for k, v in values.items() if k != "decision"})
     return decisions
 
@@ -257,7 +258,7 @@ def _new_block(item_id: str, decision: Decision) -> list[str]:
     doc = tomlkit.document()
     doc.add(item_id, table)
     text = tomlkit.dumps(doc)
-    return ["", *text.rstrip("\n").splitlines()]
+    return ["", *text.rstrip("\n").split("\n")]
 
 
 def _edit_block(block: list[str], item_id: str, decision: Decision) -> list[str]:
@@ -273,8 +274,8 @@ def _edit_block(block: list[str], item_id: str, decision: Decision) -> list[str]
                 table[field] = _toml_value(field, values[field])
         elif field in table:
             del table[field]
-    trailing = len(block) - len("\n".join(block).rstrip("\n").splitlines())
-    return [*tomlkit.dumps(doc).rstrip("\n").splitlines(), *[""] * trailing]
+    trailing = len(block) - len("\n".join(block).rstrip("\n").split("\n"))
+    return [*tomlkit.dumps(doc).rstrip("\n").split("\n"), *[""] * trailing]
 
 
 def _blocks(lines: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -302,9 +303,9 @@ def render(text: str | None, changes: dict[str, Decision | None]) -> str:
     after it, so a file the tool wrote stays in checklist order.
     """
     if text is None:
-        preamble, blocks = [*HEADER.rstrip("\n").splitlines(), "", f"schema = {SCHEMA}"], []
+        preamble, blocks = [*HEADER.rstrip("\n").split("\n"), "", f"schema = {SCHEMA}"], []
     else:
-        preamble, blocks = _blocks(text.splitlines())
+        preamble, blocks = _blocks(text.split("\n"))
     by_key = {key: n for n, (key, _) in enumerate(blocks)}
     for item_id in sorted(changes, key=sort_key):
         decision = changes[item_id]
