@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     text = render(report, args.format, target.redactor, colour=colour)
     if args.output:
         write_output(args.output, text)
-        say(f"wrote the {args.format} report to {args.output}")
+        say(f"wrote {args.format} report to {args.output}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
