@@ -90,6 +90,37 @@ class _Header:
     bare: bool
 
 
+def _open_multiline(line: str, delimiter: str) -> str:
+    """The multi-line string delimiter still open at the end of `line` ('' when none), given the one
+    open at its start: a small TOML lexer of strings and comments, enough to tell headers from text."""
+    i, n = 0, len(line)
+    while i < n:
+        if delimiter:
+            if delimiter == '"""' and line[i] == "\\":
+                i += 2
+                continue
+            if line.startswith(delimiter, i):
+                i += 3
+                while i < n and line[i] == delimiter[0]:  # up to two quotes may end the content
+                    i += 1
+                delimiter = ""
+                continue
+            i += 1
+            continue
+        ch = line[i]
+        if ch == "#":
+            break
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            delimiter, i = line[i: i + 3], i + 3
+            continue
+        if ch in "\"'":
+            i += 1
+            while i < n and line[i] != ch:
+                i += 2 if ch == '"' and line[i] == "\\" else 1
+        i += 1
+    return delimiter
+
+
 def _scan(lines: list[str]) -> tuple[list[_Header], list[bool]]:
     """The table headers, and for each line whether it lies inside a multi-line string."""
     headers: list[_Header] = []
@@ -97,20 +128,11 @@ def _scan(lines: list[str]) -> tuple[list[_Header], list[bool]]:
     delimiter = ""
     for index, line in enumerate(lines):
         inside.append(bool(delimiter))
-        if delimiter:
-            if line.count(delimiter) % 2 == 1:
-                delimiter = ""
-            continue
-        match = _HEADER_RE.match(line)
-        if match:
+        if not delimiter and (match := _HEADER_RE.match(line)):
             key = match.group(1) if match.group(1) is not None else match.group(2) or match.group(3) or ""
             headers.append(_Header(index, key, match.group(3) is not None))
             continue
-        code = line.split("#", 1)[0] if '"' not in line and "'" not in line else line
-        for opener in ('"""', "'''"):
-            if code.count(opener) % 2 == 1:
-                delimiter = opener
-                break
+        delimiter = _open_multiline(line, delimiter)
     return headers, inside
 
 

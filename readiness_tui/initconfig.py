@@ -97,10 +97,15 @@ def _services(lines: list[str]) -> list[tuple[str, int, list[tuple[int, str]]]]:
 
 
 def _compose(root: Path, d: Discovery) -> None:
-    for name in COMPOSE_FILES:
-        path = root / name
-        if not path.is_file():
+    try:
+        names = {entry.name.lower(): entry.name for entry in os.scandir(root) if entry.is_file()}
+    except OSError:
+        return
+    for wanted in COMPOSE_FILES:
+        if wanted not in names:  # `Docker-compose.yml` is committed too (it works on macOS disks)
             continue
+        name = names[wanted]
+        path = root / name
         try:
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[:5000]
         except OSError:

@@ -157,7 +157,8 @@ class Store:
 
     def _migrate(self, record: RunRecord, decisions: dict[str, Decision]) -> dict[str, Decision]:
         """Move the decisions an older version kept in run.json to the decisions file, once."""
-        legacy = {k: v for k, v in record.decisions.items() if k not in decisions}
+        record_decisions = dict(record.decisions)
+        legacy = {k: v for k, v in record_decisions.items() if k not in decisions}
         merged = {**decisions, **legacy}
         try:
             if legacy:
@@ -173,6 +174,10 @@ class Store:
             self.notices.append(
                 f"moved {len(legacy)} decision(s) from {STATE_DIR}/{RECORD} to {self.decisions_path.name}; "
                 "commit it so every checkout and CI apply them")
+        differing = sorted(k for k, v in record_decisions.items() if k in decisions and decisions[k] != v)
+        if differing:
+            self.notices.append(f"{STATE_DIR}/{RECORD} had other decisions on {', '.join(differing)}; "
+                                f"kept those of {self.decisions_path.name}")
         return merged
 
     def _redacted(self, decision: Decision) -> Decision:

@@ -119,6 +119,14 @@ def test_comments_survive_edits_and_removals_of_other_items() -> None:
     assert parse(text, "f")["2.1"] == confirmed(note="upgraded")
 
 
+def test_a_hand_written_multiline_note_is_not_taken_for_tables() -> None:
+    text = ('["5.3"]\ndecision = "confirmed"\nby = "bob"\nat = 2026-01-01\nnote = """\nchecked:\n["9.9"]\n'
+            '# not a comment\n"""\n\n["6.4"]\ndecision = "confirmed"\nby = "ann"\nat = 2026-01-01\n')
+    text = render(text, {"6.4": None, "9.1": confirmed()})
+    got = parse(text, "f")
+    assert set(got) == {"5.3", "9.1"} and got["5.3"].note == 'checked:\n["9.9"]\n# not a comment'
+
+
 _names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(lambda s: s.strip() == s)
 _decision = st.builds(
     lambda kind, by, note, approver: Decision(kind, by, "2026-01-15T09:40:00+00:00", "u@h",
@@ -190,7 +198,8 @@ def test_old_records_move_their_decisions_once_and_say_so(tmp_path: Path) -> Non
     assert record.decisions["1.5"].reason == "from the file"
     assert record.results["2.5"].status == Status.FAIL
     assert store.notices == [f"moved 1 decision(s) from .readiness/run.json to {decisionsfile.FILE}; "
-                             "commit it so every checkout and CI apply them"]
+                             "commit it so every checkout and CI apply them",
+                             f".readiness/run.json had other decisions on 1.5; kept those of {decisionsfile.FILE}"]
     assert "decisions" not in json.loads((state / "run.json").read_text())
     again = Store(tmp_path)
     assert again.load().decisions.keys() == {"8.6", "1.5"} and again.notices == []
