@@ -303,7 +303,7 @@ def _edit_block(block: list[str], item_id: str, decision: Decision) -> list[str]
 def _blocks(lines: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """The preamble and each item's block: the comment lines right above its header, the header, its body."""
     headers, inside = _scan(lines)
-    starts = []
+    starts: list[tuple[int, int, str]] = []
     for h in headers:
         start = h.index
         while start > 0 and not inside[start - 1] and lines[start - 1].lstrip().startswith("#") and (
@@ -311,7 +311,7 @@ def _blocks(lines: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
             start -= 1
         starts.append((start, h.index, h.key))
     preamble = lines[: starts[0][0]] if starts else list(lines)
-    blocks = []
+    blocks: list[tuple[str, list[str]]] = []
     for n, (start, _header, key) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
         blocks.append((key, lines[start:end]))
@@ -324,6 +324,7 @@ def render(text: str | None, changes: dict[str, Decision | None]) -> str:
     Items are kept in the order they appear; a new item goes before the first item that sorts
     after it, so a file the tool wrote stays in checklist order.
     """
+    blocks: list[tuple[str, list[str]]]
     if text is None:
         preamble, blocks = [*HEADER.rstrip("\n").split("\n"), "", f"schema = {SCHEMA}"], []
     else:

@@ -172,7 +172,7 @@ def _directories(root: Path, d: Discovery) -> None:
             and "[tool.pytest" in (base / "pyproject.toml").read_text(encoding="utf-8", errors="replace"))
         if configured or any(tests.glob("test_*.py")):
             rel = base.relative_to(root).as_posix()
-            entry = {"argv": ["python", "-m", "pytest", "-q", "tests"]}
+            entry: dict[str, object] = {"argv": ["python", "-m", "pytest", "-q", "tests"]}
             if rel != ".":
                 entry["cwd"] = rel
             d.commands.setdefault("unit_tests", Found([], "pytest suites found"))
@@ -183,10 +183,10 @@ def _directories(root: Path, d: Discovery) -> None:
         script = next(iter(sorted(root.glob(pattern))), None)
         if script is not None:
             rel_dir = script.parent.parent.relative_to(root).as_posix()
-            entry = {"argv": ["python", script.relative_to(script.parent.parent).as_posix()]}
+            validation: dict[str, object] = {"argv": ["python", script.relative_to(script.parent.parent).as_posix()]}
             if rel_dir != ".":
-                entry["cwd"] = rel_dir
-            d.commands["validation"] = Found([entry], f"{script.relative_to(root).as_posix()} (item 7.7)")
+                validation["cwd"] = rel_dir
+            d.commands["validation"] = Found([validation], f"{script.relative_to(root).as_posix()} (item 7.7)")
             break
 
 
@@ -202,7 +202,7 @@ def discover(project: Path) -> Discovery:
 def _toml(value: object) -> str:
     import tomlkit
 
-    return tomlkit.item(value).as_string()  # type: ignore[arg-type]
+    return tomlkit.item(value).as_string()
 
 
 def _command(entries: list[dict[str, object]]) -> str:
