@@ -23,7 +23,7 @@ from readiness_tui.settings import CONFIG_FILE, SECRET_NAMES, Settings
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 HOW_TO_GET_ONE = (
     "to get one: run inside `dbus-run-session` after `gnome-keyring-daemon --unlock` "
-    "(README: Credentials), or set PYTHON_KEYRING_BACKEND to a backend you trust"
+    "(docs/configuration.md, Credentials), or set PYTHON_KEYRING_BACKEND to a backend you trust"
 )
 NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 

@@ -75,7 +75,7 @@ def build_report(checklist: Checklist, record: RunRecord, project: str, item_ids
 
 
 def to_json_data(report: Report) -> dict[str, Any]:
-    """The JSON contract (PRODUCT.md) plus extra fields."""
+    """The JSON contract (docs/reports.md, "The JSON report") plus extra fields."""
     by_section: dict[int, list[ItemView]] = {}
     for view in report.views:
         by_section.setdefault(view.item.section_id, []).append(view)

@@ -1,8 +1,9 @@
 """Effective item statuses (machine result + a person's decision), the score and its band.
 
-PRODUCT.md: completed = pass, warn, confirmed, or waived not yet expired; score = completed /
-(total − not_applicable) × 100, rounded to one decimal; bands from the checklist (the seed's:
-90 ready, 80 nearly, 70 not-ready, below do-not-deploy).
+As docs/reports.md ("Statuses and the score") states it: completed = pass, warn, confirmed, or
+waived not yet expired; score = completed / (total − not_applicable) × 100, rounded to one
+decimal; bands from the checklist (the seed's: 90 ready, 80 nearly, 70 not-ready, below
+do-not-deploy).
 """
 
 from __future__ import annotations
