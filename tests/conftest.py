@@ -22,7 +22,6 @@ NETGUARD = REPO / "tests" / "netguard"
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), os.environ.get("PYTHONPATH")) if p)
 sys.path.insert(0, str(NETGUARD))
 import sitecustomize as _netguard  # noqa: E402,F401 - installs the guard in this process too
-
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 # Property tests judge correctness, not speed: on a loaded two-core machine an example may take
