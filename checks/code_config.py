@@ -9,6 +9,7 @@ can decide, and this check says so instead of guessing.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from readiness_tui.checkapi import CheckContext, check
@@ -90,3 +91,56 @@ def rate_limit_config(ctx: CheckContext) -> CheckResult:
     return failed(f"no rate limiting: no limiter library or middleware in the backend's code and no limit_req or "
                   f"rate-limit rule in a proxy configuration ({scanned} files read)", **evidence).with_facts(
         rate_limits=[])
+
+
+#: Deployment settings that put a backend's error pages in debug mode (tracebacks, an interactive debugger).
+_DEBUG_ENV = {"FLASK_DEBUG": ("1", "true", "yes", "on"), "FLASK_ENV": ("development",),
+              "DJANGO_DEBUG": ("1", "true", "yes", "on"), "WERKZEUG_DEBUG_PIN": ("off",)}
+
+
+def _resolved(value: str) -> str:
+    """`${VAR:-x}` → x (what runs unless VAR is set); other values unchanged, lower-cased."""
+    match = re.fullmatch(r"\$\{\w+(?::?[-=])([^}]*)\}", value.strip())
+    return (match.group(1) if match else value).strip().strip("'\"").lower()
+
+
+@check("code.debug_mode", "the backend's deployment does not run it in debug mode (FLASK_DEBUG, FLASK_ENV=development, "
+       "DJANGO_DEBUG, FastAPI(debug=True))")
+def debug_mode(ctx: CheckContext) -> CheckResult:
+    """Item 3.8, backend part read from the repository: debug settings in the production compose services'
+    environment, the Dockerfile `ENV` of the stage a build produces, and `FastAPI(debug=True)` in code."""
+    pm = ctx.project_map()
+    if not pm.backends:
+        return not_applicable("no backend code in this repository").with_facts(backend=False)
+    found: list[str] = []
+    for compose in pm.compose_files:
+        if compose.dev:
+            continue
+        for service in compose.services:
+            for name, (value, line) in service.environment.items():
+                if value is not None and _resolved(value) in _DEBUG_ENV.get(name, ()):
+                    found.append(f"{compose.path}:{line} {name}={value} (service {service.name})")
+    targets = {(s.dockerfile, s.target) for c in pm.compose_files if not c.dev for s in c.services if s.dockerfile}
+    built = {path for path, _target in targets}
+    stages = [(d, d.stage(target)) for d in pm.dockerfiles for path, target in targets if path == d.path]
+    stages += [(d, d.stage()) for d in pm.dockerfiles if d.path not in built]
+    for dockerfile, stage in stages:
+        if stage is None:
+            continue
+        for name, (value, line) in stage.env.items():
+            if _resolved(value) in _DEBUG_ENV.get(name, ()):
+                found.append(f"{dockerfile.path}:{line} ENV {name}={value}")
+    for backend in pm.backends:
+        if backend.framework != "fastapi":
+            continue
+        text = pm.text(backend.entry.file) or ""
+        match = re.search(r"\bFastAPI\s*\([^)]*\bdebug\s*=\s*True", text, re.S)
+        if match:
+            found.append(f"{backend.entry.file}:{text.count(chr(10), 0, match.start()) + 1} FastAPI(debug=True)")
+    if found:
+        return failed(f"the backend's deployment runs in debug mode: {found[0]}"
+                      + (f" (+{len(found) - 1} more)" if len(found) > 1 else "")
+                      + ": its error pages show tracebacks (and Flask's debugger runs code)",
+                      debug_settings=found[:10]).with_facts(debug=sorted(found[:10]))
+    return passed("no debug mode in the backend's deployment settings (compose environment, Dockerfile ENV, "
+                  "FastAPI(debug=…))").with_facts(debug=[])

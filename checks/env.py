@@ -154,7 +154,7 @@ def supabase_url(ctx: CheckContext) -> CheckResult:
     if not url:
         return _supabase_unset(ctx, "SUPABASE_URL")
     shown = redact_url(url)
-    evidence = {"url": shown, "source": source, **_probe_note(ctx, "supabase_url", url)}
+    evidence: dict[str, object] = {"url": shown, "source": source, **_probe_note(ctx, "supabase_url", url)}
     result = _judge_supabase_url(url, shown, evidence)
     return result.with_facts(variable="SUPABASE_URL", set=True, url=shown)
 

@@ -778,7 +778,8 @@ class ProjectMap:
 
     def streamlit_used(self) -> bool:
         """True when the repository has a Streamlit app, a `.streamlit/` folder or a `streamlit run` command."""
-        return bool(self.streamlit_apps or self.streamlit_dirs or any(la.kind != "none" for la in self.launches))
+        return bool(self.streamlit_apps or self.streamlit_dirs or self._uses.get("streamlit")
+                    or any(la.kind != "none" for la in self.launches))
 
     def deployments(self) -> list[Launch]:
         """The Streamlit launches a verdict judges: the production ones, else every one."""
@@ -1080,7 +1081,7 @@ def parse_compose(text: str, path: str) -> ComposeFile:
             if build.get("dockerfile"):
                 service.dockerfile = posixpath.normpath(posixpath.join(service.build_context, str(build["dockerfile"])))
             if build.get("target"):
-                service.target = str(build["target"])
+                service.target = _env_default(str(build["target"]))[0]
         if service.build_context in (".", ""):
             service.build_context = ""
         if service.build_context is not None and service.dockerfile is None:
@@ -1095,8 +1096,8 @@ def parse_compose(text: str, path: str) -> ComposeFile:
             for entry in env:
                 key, sep, value = str(entry).partition("=")
                 pairs.append((key.strip(), value if sep else None))
-        for key, value in pairs:
-            service.environment[key] = (value, _line_of(lines, rf"\b{re.escape(key)}\s*[=:]", line - 1) or line)
+        for key, env_value in pairs:
+            service.environment[key] = (env_value, _line_of(lines, rf"\b{re.escape(key)}\s*[=:]", line - 1) or line)
         env_file = spec.get("env_file")
         files = env_file if isinstance(env_file, list) else [env_file] if env_file else []
         for entry in files:
@@ -1334,9 +1335,9 @@ def _scan_descriptors(pm: ProjectMap) -> None:
                 pm.platform_files.append(Use(rel, line, f"{proc}: {command[:120]}"))
         elif lower in ("nginx.conf", "caddyfile", "traefik.yml", "traefik.yaml") or rel.endswith(".conf"):
             text = pm.text(rel) or ""
-            for number, line in enumerate(text.splitlines(), 1):
-                if _PROXY_LIMIT.search(line) and not line.lstrip().startswith("#"):
-                    pm.proxy_rate_limits.append(Use(rel, number, line.strip()[:80]))
+            for number, raw in enumerate(text.splitlines(), 1):
+                if _PROXY_LIMIT.search(raw) and not raw.lstrip().startswith("#"):
+                    pm.proxy_rate_limits.append(Use(rel, number, raw.strip()[:80]))
                     break
     for compose in pm.compose_files:
         for service in compose.services:
@@ -1480,8 +1481,8 @@ def _scan_code(pm: ProjectMap) -> None:
             _scan_fastapi_docs(pm, rel, text)
     _merge_backends(pm)
     _docs_elsewhere(pm)
-    for rel, line, name, streamlit_file in env_reads:
-        _classify_env(pm, rel, line, name, streamlit_file)
+    for where, number, name, streamlit_file in env_reads:
+        _classify_env(pm, where, number, name, streamlit_file)
 
 
 def _classify_env(pm: ProjectMap, rel: str, line: int, name: str, streamlit_file: bool) -> None:
@@ -1732,6 +1733,11 @@ def _find_streamlit_apps(pm: ProjectMap) -> None:
         pages = sum(1 for p in listed if p.startswith(pages_dir + "/") and p.endswith(".py"))
         line = _line_of(text.splitlines(), r"^\s*(import\s+streamlit|from\s+streamlit)") or 1
         pm.streamlit_apps.append(StreamlitApp(folder, best, Use(best, line, "import streamlit"), pages))
+    if not pm.streamlit_apps:
+        # Scripts import Streamlit but none looks like an entry: the shallowest one stands for the app.
+        best = sorted(importers, key=lambda rel: (rel.count("/"), _entry_score(pm, rel, False)))[0]
+        line = _line_of(pm.lines(best), r"^\s*(import\s+streamlit|from\s+streamlit)") or 1
+        pm.streamlit_apps.append(StreamlitApp(posixpath.dirname(best), best, Use(best, line, "import streamlit")))
 
 
 # --------------------------------------------------------------------------------------------- Streamlit options
@@ -1907,10 +1913,10 @@ def _launch_from_image(pm: ProjectMap, dockerfile: Dockerfile, stage: DockerStag
     for role, container in places:
         if (role == "global" and container in (project, script_config)) or (role == "script" and container == project):
             continue
-        rel = _image_config(pm, copies, context, container)
-        if rel is not None:
-            config = _config_candidate(pm, rel, role)
-            if _dockerignored(pm, context, rel):
+        shipped = _image_config(pm, copies, context, container)
+        if shipped is not None:
+            config = _config_candidate(pm, shipped, role)
+            if _dockerignored(pm, context, shipped):
                 config.state, config.data = "ignored", None
                 config.rule = f"{posixpath.join(context, '.dockerignore') if context else '.dockerignore'}"
             configs.append(config)
@@ -2015,13 +2021,14 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
                                    _host_configs(pm, folder, app), dev))
     if not launches and (pm.streamlit_apps or pm.streamlit_dirs):
         apps = pm.streamlit_apps or [StreamlitApp(posixpath.dirname(pm.streamlit_dirs[0]), "", Use("", 0, ""))]
-        for app in apps[:3]:
-            cwd = app.folder
-            configs = _host_configs(pm, "", app.entry or None)
+        for found_app in apps[:3]:
+            cwd = found_app.folder
+            configs = _host_configs(pm, "", found_app.entry or None)
             if cwd and not any(c.path == posixpath.join(cwd, ".streamlit/config.toml") for c in configs):
                 configs.append(_config_candidate(pm, posixpath.join(cwd, ".streamlit/config.toml"), "script"))
-            launches.append(Launch("none", app.entry or pm.streamlit_dirs[0], [app.entry] if app.entry else [],
-                                   app.entry or None, {}, configs, False))
+            launches.append(Launch("none", found_app.entry or pm.streamlit_dirs[0],
+                                   [found_app.entry] if found_app.entry else [], found_app.entry or None, {},
+                                   configs, False))
     for launch in launches:
         if launch.kind in ("none", "script", "procfile") and home is not None:
             global_file = home / ".streamlit" / "config.toml"

@@ -14,7 +14,7 @@ import importlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +122,7 @@ class Runner:
         clock) for the seconds an import takes on a busy machine."""
         from readiness_tui.projectmap import shared_map
 
-        jobs = [asyncio.to_thread(shared_map, self.settings, self.shared)]
+        jobs: list[Awaitable[object]] = [asyncio.to_thread(shared_map, self.settings, self.shared)]
         specs = [get_check(name) for item in items for name in item.checks]
         if any(spec is not None and spec.live for spec in specs):
             jobs.append(asyncio.to_thread(importlib.import_module, "httpx"))
