@@ -62,8 +62,11 @@ def unprobed(ctx: CheckContext, endpoint: Endpoint, service: str, what: str) -> 
     `error`, marked as not probed here (no URL, a template placeholder), so the item keeps what the
     repository decided and the report counts it under "could not be checked here".
     """
+    from readiness_tui.endpoints import configured, shared_endpoints
+
     pm = ctx.project_map()
-    if endpoint.refused == "not set" and service and not pm.used(service):
+    partly = bool(service) and configured(ctx.settings, service, shared_endpoints(ctx.settings, ctx.shared, pm))
+    if endpoint.refused == "not set" and service and not pm.used(service) and not partly:
         absence = pm.absence(service)
         return not_applicable(f"{what} is not used: {absence}", absent=absence).with_facts(used=False)
     where = pm.evidence_of(service, limit=2) if service else ""

@@ -67,7 +67,7 @@ def _judge(name: str, setting: str, value: str | None, source: str, scheme_requi
         return Endpoint(name, setting, value, source, "placeholder",
                         f"{setting} is the template placeholder ({shown}): not probed")
     if scheme_required and "://" not in value:
-        return Endpoint(name, setting, value, source, "not a URL", f"{setting} is not a URL")
+        return Endpoint(name, setting, value, source, "not a URL", f"{setting} is not an http(s) URL")
     return Endpoint(name, setting, value, source)
 
 
@@ -82,8 +82,19 @@ def _app_value(settings: Settings, names: list[str]) -> tuple[str, str, str] | N
     return None
 
 
+def _source(settings: Settings, field_name: str) -> str:
+    """Where a setting's value came from; a value set on a hand-built Settings counts as configured."""
+    from dataclasses import fields
+
+    recorded = settings.sources.get(field_name)
+    if recorded:
+        return recorded
+    default = next((f.default for f in fields(settings) if f.name == field_name), None)
+    return "default" if getattr(settings, field_name, None) == default else "settings"
+
+
 def _backend(settings: Settings, pm: ProjectMap | None) -> Endpoint:
-    source = settings.sources.get("backend_url", "default")
+    source = _source(settings, "backend_url")
     if settings.backend_url:
         return _judge("backend", "BACKEND_API_URL", settings.backend_url, source)
     names = [n for n in (pm.env_names("backend_api") if pm else []) if n != "BACKEND_API_URL"]
@@ -96,7 +107,7 @@ def _backend(settings: Settings, pm: ProjectMap | None) -> Endpoint:
 
 def _redis(settings: Settings, pm: ProjectMap | None) -> Endpoint:
     if settings.redis_url:
-        return _judge("redis", "REDIS_URL", settings.redis_url, settings.sources.get("redis_url", "default"))
+        return _judge("redis", "REDIS_URL", settings.redis_url, _source(settings, "redis_url"))
     names = pm.env_names("redis") if pm else []
     found = _app_value(settings, [n for n in names if n.endswith("URL")])
     if found:
@@ -123,22 +134,18 @@ def _pusher(settings: Settings, pm: ProjectMap | None) -> Endpoint:
         missing = key_name if not key else "PUSHER_CLUSTER"
         return Endpoint("pusher", key_name, None, "unset", "not set", f"{missing} is not set")
     if is_placeholder(key) or placeholder_host(key) or is_placeholder(cluster):
-        return Endpoint("pusher", key_name, None, settings.sources.get("pusher_app_key", ".env"), "placeholder",
+        return Endpoint("pusher", key_name, None, _source(settings, "pusher_app_key"), "placeholder",
                         f"{key_name} is the template placeholder: not probed")
-    return Endpoint("pusher", key_name, f"wss://ws-{cluster}.pusher.com/app/{key}",
-                    settings.sources.get("pusher_app_key", ".env"))
+    return Endpoint("pusher", key_name, f"wss://ws-{cluster}.pusher.com/app/{key}", _source(settings, "pusher_app_key"))
 
 
 def resolve(settings: Settings, pm: ProjectMap | None = None) -> dict[str, Endpoint]:
     """Every endpoint of the target, judged once (see the module docstring)."""
     out = {
         "backend": _backend(settings, pm),
-        "frontend": _judge("frontend", "FRONTEND_URL", settings.frontend_url,
-                           settings.sources.get("frontend_url", "default")),
-        "supabase": _judge("supabase", "SUPABASE_URL", settings.supabase_url,
-                           settings.sources.get("supabase_url", "default")),
-        "database": _judge("database", "DATABASE_URL", settings.database_url,
-                           settings.sources.get("database_url", "default")),
+        "frontend": _judge("frontend", "FRONTEND_URL", settings.frontend_url, _source(settings, "frontend_url")),
+        "supabase": _judge("supabase", "SUPABASE_URL", settings.supabase_url, _source(settings, "supabase_url")),
+        "database": _judge("database", "DATABASE_URL", settings.database_url, _source(settings, "database_url")),
         "redis": _redis(settings, pm),
         "pusher": _pusher(settings, pm),
     }
@@ -147,6 +154,29 @@ def resolve(settings: Settings, pm: ProjectMap | None = None) -> dict[str, Endpo
         out["supabase"] = Endpoint("supabase", "SUPABASE_KEY", out["supabase"].url, out["supabase"].source,
                                    "placeholder", "SUPABASE_KEY is the template placeholder: not probed")
     return out
+
+
+def _real(value: str | None) -> bool:
+    return bool(value and value.strip() and not is_placeholder(value) and placeholder_host(value) is None)
+
+
+def configured(settings: Settings, subject: str, endpoints: dict[str, Endpoint]) -> bool:
+    """Whether the user configured anything real for an item's subject (`Item.applies_to`): then the item
+    is judged even when the project map does not see the service (its code may live elsewhere)."""
+    if subject == "backend":
+        return endpoints["backend"].refused not in ("not set", "placeholder")
+    if subject == "supabase":
+        return _real(settings.supabase_url) or _real(settings.supabase_key)
+    if subject == "database":
+        return _real(settings.database_url) or configured(settings, "supabase", endpoints)
+    if subject == "redis":
+        return endpoints["redis"].refused not in ("not set", "placeholder")
+    if subject == "pusher":
+        return _real(settings.pusher_app_key) or _real(settings.pusher_cluster) or endpoints["pusher"].ok
+    if subject == "streamlit":
+        front = endpoints["frontend"]
+        return front.refused not in ("not set", "placeholder") and front.source not in ("default", "unset")
+    return False
 
 
 def shared_endpoints(settings: Settings, shared: dict[str, Any], pm: ProjectMap | None) -> dict[str, Endpoint]:

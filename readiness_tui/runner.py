@@ -150,24 +150,16 @@ class Runner:
     def applicability(self, item: Item) -> ItemResult | None:
         """`not_applicable` with the project map's evidence when none of what the item is about
         (`Item.applies_to`) is used by the repository or configured for the target; else None."""
-        from readiness_tui.endpoints import shared_endpoints
+        from readiness_tui.endpoints import configured, shared_endpoints
         from readiness_tui.projectmap import ProjectMap
 
         pm = self.shared.get("project_map")
         if not item.applies_to or not isinstance(pm, ProjectMap):
             return None
         endpoints = shared_endpoints(self.settings, self.shared, pm)
-        configured = {
-            "backend": endpoints["backend"].ok,
-            "database": endpoints["database"].ok or endpoints["supabase"].ok,
-            "redis": endpoints["redis"].ok,
-            "supabase": endpoints["supabase"].ok,
-            "pusher": endpoints["pusher"].ok,
-            "streamlit": endpoints["frontend"].ok and endpoints["frontend"].source not in ("default", "unset"),
-        }
         for subject in item.applies_to:
             used = pm.streamlit_used() if subject == "streamlit" else pm.used(subject)
-            if used or configured.get(subject):
+            if used or configured(self.settings, subject, endpoints):
                 return None
         absent = [pm.absence(subject) if subject != "streamlit" else
                   "no Streamlit app, .streamlit/ folder or `streamlit run` command in the repository"
