@@ -1064,11 +1064,14 @@ def parse_compose(text: str, path: str) -> ComposeFile:
         return result
     lines = text.splitlines()
     services_line = _line_of(lines, r"^services\s*:")
+    first = next((ln for ln in lines[services_line:] if ln.strip() and not ln.lstrip().startswith("#")), "  ")
+    indent = re.escape(first[: len(first) - len(first.lstrip())] or "  ")
     folder = posixpath.dirname(path)
     for name, spec in services.items():
         if not isinstance(spec, dict):
             continue
-        line = _line_of(lines, rf"^\s+{re.escape(str(name))}\s*:\s*(#.*)?$", services_line) or services_line
+        line = _line_of(lines, rf"^{indent}['\"]?{re.escape(str(name))}['\"]?\s*:\s*(#.*)?$", services_line) \
+            or services_line
         service = ComposeService(path, str(name), line)
         image = spec.get("image")
         service.image = str(image) if image else None
@@ -1861,11 +1864,17 @@ def _app_for(pm: ProjectMap, script: str | None, folder: str) -> str | None:
 
 
 def _first_script(argv: list[str]) -> str | None:
-    for word in argv:
-        if not word.startswith("-"):
-            return word
-        break
-    return argv[0] if argv and not argv[0].startswith("-") else None
+    """The target of `streamlit run [OPTIONS] TARGET [ARGS]`: the first word that is not an option."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            return None
+        if word.startswith("-"):
+            index += 1 if "=" in word or index + 1 >= len(argv) or argv[index + 1].startswith("-") else 2
+            continue
+        return word
+    return None
 
 
 def _launch_from_image(pm: ProjectMap, dockerfile: Dockerfile, stage: DockerStage, argv: list[str], kind: str,
@@ -1994,12 +2003,13 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
                 launches.append(launch)
     for use in pm.procfiles + pm.platform_files:
         command = use.what.split(": ", 1)[1] if ": " in use.what else use.what
-        full = _platform_full_command(pm, use)
+        full, platform_env = _platform_full_command(pm, use)
         st_args = _shell_streamlit(full or command)
         if st_args is None:
             continue
         folder = posixpath.dirname(use.file)
-        env = {k: (v, use.where) for k, v in _inline_env(full or command).items()}
+        env = {k: (v, use.file) for k, v in platform_env.items() if k.startswith("STREAMLIT_")}
+        env.update({k: (v, use.where) for k, v in _inline_env(full or command).items()})
         kind = "procfile" if PurePosixPath(use.file).name.lower() == "procfile" else \
             PurePosixPath(use.file).stem.split(".")[0].lower()
         app = _app_for(pm, _first_script(st_args), folder)
@@ -2054,14 +2064,15 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
                                                                           "streamlit run")))
 
 
-def _platform_full_command(pm: ProjectMap, use: Use) -> str | None:
+def _platform_full_command(pm: ProjectMap, use: Use) -> tuple[str | None, dict[str, str]]:
+    """(the whole start command, the environment the platform file sets) of a Procfile/render/fly line."""
     lines = pm.lines(use.file)
     if PurePosixPath(use.file).name.lower() == "procfile" and 0 < use.line <= len(lines):
-        return lines[use.line - 1].split(":", 1)[1].strip()
-    for _proc, line, command, _env, _root in _platform_commands(pm.text(use.file) or "", use.file):
+        return lines[use.line - 1].split(":", 1)[1].strip(), {}
+    for _proc, line, command, env, _root in _platform_commands(pm.text(use.file) or "", use.file):
         if line == use.line:
-            return command
-    return None
+            return command, env
+    return None, {}
 
 
 def _options(pm: ProjectMap, launch: Launch, host_env: dict[str, tuple[str, str]]) -> dict[str, OptionValue]:
@@ -2103,6 +2114,8 @@ def _flags(argv: list[str]) -> dict[str, str]:
     index = 0
     while index < len(argv):
         word = argv[index]
+        if word == "--":
+            break  # what follows goes to the script, not to Streamlit
         if word.startswith("--") and "." in word:
             name, sep, value = word[2:].partition("=")
             if not sep and index + 1 < len(argv) and not argv[index + 1].startswith("--"):

@@ -241,3 +241,19 @@ def test_summary_lines_are_few_and_short(tmp_path):
     lines = build(root).summary_lines()
     assert 3 <= len(lines) <= 6 and all(len(line) < 120 for line in lines)
     assert lines[0] == "Streamlit: app.py"
+
+
+def test_a_service_line_is_the_top_level_one_not_a_depends_on_entry():
+    text = ("services:\n  api:\n    build: .\n    depends_on:\n      redis:\n        condition: service_healthy\n"
+            "  redis:\n    image: redis:7\n")
+    api, redis = parse_compose(text, "docker-compose.yml").services
+    assert (api.line, redis.line) == (2, 7)
+
+
+def test_streamlit_run_options_before_the_target_and_script_arguments_after_a_double_dash():
+    from readiness_tui.projectmap import _first_script, _flags
+
+    assert _first_script(["--server.port", "8501", "app.py"]) == "app.py"
+    assert _first_script(["--server.port=8501", "app.py"]) == "app.py"
+    assert _flags(["app.py", "--server.enableCORS", "false", "--", "--server.enableXsrfProtection=false"]) == {
+        "server.enableCORS": "false"}
