@@ -163,6 +163,14 @@ def is_dev_name(name: str) -> bool:
     return bool(_DEV_NAME.search(name))
 
 
+_PROD_NAME = re.compile(r"(^|[._-])(prod|production|release|live)([._-]|$)", re.IGNORECASE)
+
+
+def is_prod_name(name: str) -> bool:
+    """True for descriptor or stage names meant for production (`Dockerfile.prod`, `docker-compose.production.yml`)."""
+    return bool(_PROD_NAME.search(name))
+
+
 # --------------------------------------------------------------------------------------------- results
 
 
@@ -469,6 +477,9 @@ _RULES: list[tuple[str, str, re.Pattern[str], str]] = [
     ("sql", _PY, re.compile(r"^\s*(from|import)\s+(sqlalchemy|sqlmodel|databases|tortoise|peewee|django\.db)\b"),
      "SQL ORM/driver import"),
     ("sql", _PY, re.compile(r"\bcreate_(async_)?engine\s*\("), "SQLAlchemy create_engine()"),
+    ("sql", _PY, re.compile(r"\bst\.(experimental_)?connection\s*\([^)]*type\s*=\s*['\"]sql['\"]|"
+                            r"\bst\.(experimental_)?connection\s*\(\s*['\"](sql|postgresql|postgres)['\"]"),
+     "st.connection (SQL)"),
     ("sql", _GO, re.compile(r'"database/sql"'), "Go database/sql"),
     ("sql", _JS, re.compile(r"""['"](@prisma/client|sequelize|typeorm|knex|drizzle-orm)['"]"""), "Node ORM"),
     ("sqlite", _PY, re.compile(r"^\s*import\s+(sqlite3|aiosqlite)\b|\bsqlite3\.connect\s*\("), "sqlite3"),
@@ -501,7 +512,7 @@ _RULE_WORDS = {
     "supabase": ("supabase", "createclient", "create_client", "/rest/v1/", "/auth/v1/"),
     "postgres": ("psycopg", "asyncpg", "pg8000", "postgres", "lib/pq", "jackc/pgx", "'pg'", '"pg"'),
     "sql": ("sqlalchemy", "sqlmodel", "create_engine", "create_async_engine", "database/sql", "databases", "tortoise",
-            "peewee", "django.db", "prisma", "sequelize", "typeorm", "knex", "drizzle"),
+            "peewee", "django.db", "prisma", "sequelize", "typeorm", "knex", "drizzle", "connection("),
     "sqlite": ("sqlite",), "mysql": ("mysql",), "mongodb": ("mongo", "motor", "beanie"),
     "redis": ("redis",), "pusher": ("pusher",), "sentry": ("sentry",), "opentelemetry": ("opentelemetry",),
     "datadog": ("ddtrace", "datadog", "dd-trace"), "newrelic": ("newrelic",), "prometheus": ("prometheus", "prom-client"),
@@ -782,7 +793,12 @@ class ProjectMap:
                     or any(la.kind != "none" for la in self.launches))
 
     def deployments(self) -> list[Launch]:
-        """The Streamlit launches a verdict judges: the production ones, else every one."""
+        """The Streamlit launches a verdict judges: those named for production (`Dockerfile.prod`,
+        `docker-compose.prod.yml`) when there are any, else every one not meant for development, else all."""
+        named = [la for la in self.launches if not la.dev and is_prod_name(
+            " ".join(PurePosixPath(p.split(":")[0]).name for p in (la.where, la.dockerfile or "") if p))]
+        if named:
+            return named
         prod = [la for la in self.launches if not la.dev]
         return prod or list(self.launches)
 

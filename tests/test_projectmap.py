@@ -257,3 +257,17 @@ def test_streamlit_run_options_before_the_target_and_script_arguments_after_a_do
     assert _first_script(["--server.port=8501", "app.py"]) == "app.py"
     assert _flags(["app.py", "--server.enableCORS", "false", "--", "--server.enableXsrfProtection=false"]) == {
         "server.enableCORS": "false"}
+
+
+def test_a_deployment_named_for_production_is_the_one_judged(tmp_path):
+    root = repo(tmp_path / "r", {
+        "admin/app.py": "import streamlit as st\nst.set_page_config()\nconn = st.connection('sql')\n",
+        "admin/Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD streamlit run app.py\n",
+        "admin/Dockerfile.prod": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["streamlit", "run", "app.py", '
+                                 '"--client.showErrorDetails=none"]\n',
+    })
+    pm = build(root)
+    assert len(pm.launches) == 2
+    (launch,) = pm.deployments()
+    assert launch.where.startswith("admin/Dockerfile.prod") and launch.options["client.showErrorDetails"].value == "none"
+    assert pm.used("database") and pm.uses("sql")[0].what == "st.connection (SQL)"
