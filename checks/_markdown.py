@@ -59,6 +59,10 @@ class Section:
             out += child.deep_body()
         return out
 
+    def all_lines(self) -> list[str]:
+        """Prose and code of this section and its subsections."""
+        return self.deep_body() + [line for block in self.deep_blocks() for line in block.body]
+
     def deep_blocks(self) -> list[Block]:
         out = list(self.blocks)
         for child in self.children:
@@ -175,12 +179,14 @@ def is_command(text: str) -> bool:
     return bool(COMMAND.match(text.strip()))
 
 
-def procedure(section: Section) -> str:
-    """What makes a section a procedure ('3 numbered steps', 'commands'), or '' when it is not one."""
-    body = section.deep_body()
+def procedure(section: Section, deep: bool = True) -> str:
+    """What makes a section a procedure ('3 numbered steps', 'commands'), or '' when it is not one.
+
+    `deep`: count its subsections too (a "Rollback" heading whose steps sit in subsections)."""
+    body = section.deep_body() if deep else section.body
     steps = sum(1 for line in body if NUMBERED.match(line))
     commands = 0
-    for block in section.deep_blocks():
+    for block in section.deep_blocks() if deep else section.blocks:
         if block.lang in SHELL_LANGS or block.lang in ("sql", "yaml", "yml", "python", "py"):
             commands += sum(1 for line in block.body if is_command(line) or block.lang == "sql" and line.strip())
     commands += sum(1 for line in body for span in re.findall(r"`([^`]{3,120})`", line) if is_command(span))

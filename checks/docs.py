@@ -126,7 +126,7 @@ def _setup_section(outline: Outline) -> tuple[Section | None, str]:
     """The section that tells how to install and run, and why it counts."""
     titled = None
     for s in outline.sections:
-        commands = [line for line in s.deep_body() if SETUP_COMMAND.search(line)]
+        commands = [line for line in s.all_lines() if SETUP_COMMAND.search(line)]
         if commands and SETUP_TITLE.search(s.title):
             return s, "install/run commands"
         if commands and titled is None:
@@ -149,7 +149,9 @@ def readme(ctx: CheckContext) -> CheckResult:
     rel = _rel(ctx, path)
     outline = parse(text)
     setup, why = _setup_section(outline)
-    if setup is None and any(SETUP_COMMAND.search(line) for line in outline.preamble):
+    first = outline.sections[0].line if outline.sections else 1 << 30
+    opening = outline.preamble + [line for block in outline.blocks if block.line < first for line in block.body]
+    if setup is None and any(SETUP_COMMAND.search(line) for line in opening):
         why = "install/run commands"
     config = next((s for s in outline.sections if CONFIG_TITLE.search(s.title)), None)
     config_line = next((n for n, line in enumerate(text.splitlines(), 1) if CONFIG_TEXT.search(line)), None)
@@ -262,6 +264,7 @@ def maintenance(ctx: CheckContext) -> CheckResult:
 API_DOC_NAME = re.compile(r"^(api|rest[_\- ]?api|endpoints?|api[_\- ](reference|docs?|documentation|guide|spec))"
                           r"([_\-. ]|$)|(^|[_\-])api[_\-]?(reference|documentation)", re.I)
 API_TITLE = re.compile(r"^\W*(api|rest api|endpoints?|api (reference|endpoints|documentation))\b", re.I)
+API_REFERENCE = re.compile(r"^(api|rest[_\- ]?api|endpoints?)$|api[_\- ]?(reference|documentation|docs|spec)", re.I)
 SPEC_FILE = re.compile(r"(^|/)(openapi|swagger)[^/]*\.(json|ya?ml)$", re.I)
 
 
@@ -354,6 +357,7 @@ def api_docs(ctx: CheckContext) -> CheckResult:
             pages.append(doc.rel)
         if named or titled or len(found) >= 3:
             endpoints |= found
+    pages.sort(key=lambda rel: (0 if API_REFERENCE.search(PurePosixPath(rel).stem) else 1, rel.count("/"), rel))
     frameworks = backends(ctx)
     served = [f for f in frameworks if f.docs in ("served", "conditional")]
     disabled = [f for f in frameworks if f.docs == "disabled"]
@@ -402,16 +406,21 @@ def runbook(ctx: CheckContext) -> CheckResult:
     for doc in _standing_docs(ctx):
         outline = _outline(ctx, doc)
         named = bool(DEPLOY_NAME.search(doc.stem))
-        for s in outline.sections:
-            titled = DEPLOY_TITLE.search(s.title) and not LOCAL_ONLY.search(s.title)
-            if not (titled or named):
-                continue
-            how = procedure(s)
-            if how:
-                hits.append((_where(doc, s), f"'{s.title}': {how}"))
+        found = None
+        for deep in (False, True):
+            for s in outline.sections:
+                titled = DEPLOY_TITLE.search(s.title) and not LOCAL_ONLY.search(s.title)
+                if not (titled or named):
+                    continue
+                how = procedure(s, deep)
+                if how:
+                    found = (_where(doc, s), f"'{s.title}': {how}")
+                    break
+                if titled and deep:
+                    mentions.append(_where(doc, s))
+            if found:
+                hits.append(found)
                 break
-            if titled:
-                mentions.append(_where(doc, s))
     facts = {"runbooks": [w for w, _ in hits][:10]}
     if hits:
         where, how = hits[0]

@@ -23,6 +23,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), os.environ
 sys.path.insert(0, str(NETGUARD))
 import sitecustomize as _netguard  # noqa: E402,F401 - installs the guard in this process too
 
+# The fixture repositories are projects for the tool to read, not tests of ours.
+collect_ignore_glob = ["fixtures/repos/*"]
+
 pytest_plugins = sorted(
     f"fixtures.{p.stem}" for p in (REPO / "tests" / "fixtures").glob("*.py") if not p.stem.startswith("_")
 )
