@@ -47,6 +47,13 @@ def unavailable_note() -> str:
     return _note(_unavailable) if _unavailable else ""
 
 
+def short_note() -> str:
+    """One short line for a command's stderr when a secret lookup found no keyring, else ''."""
+    if not _unavailable:
+        return ""
+    return f"no OS keyring ({_unavailable}): secrets from the environment and .env only (`readiness credentials -h`)"
+
+
 class Keyring:
     """The OS keyring for one project (service name), imported lazily.
 
