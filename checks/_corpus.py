@@ -88,7 +88,7 @@ CODE_EXT = {".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go"}
 DOC_EXT = {".md", ".markdown", ".rst", ".txt"}
 _DEPLOY_NAME = re.compile(
     r"^(dockerfile|containerfile)([._-].*)?$|.*\.dockerfile$|^(docker-)?compose[\w.-]*\.ya?ml$|^procfile$|"
-    r"^render\.ya?ml$|^fly\.toml$|^railway\.(json|toml)$|^app\.ya?ml$|^vercel\.json$|^netlify\.toml$|"
+    r"^render\.ya?ml$|^fly\.toml$|^railway\.(json|toml)$|^app\.yaml$|^vercel\.json$|^netlify\.toml$|"
     r"^nginx[\w.-]*\.conf$|^caddyfile$|^supervisord?[\w.-]*\.conf$|.*\.(service|timer|tf)$|"
     r"^task-?definition[\w.-]*\.json$|^logrotate[\w.-]*$|^crontab$", re.I)
 _DEPLOY_DIR = {"k8s", "kubernetes", "helm", "charts", "deploy", "deployment", "deployments", "infra",
@@ -144,7 +144,8 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         elif pattern[i] == "[" and "]" in pattern[i + 2:]:
             end = pattern.index("]", i + 2)
             inner = pattern[i + 1:end]
-            out.append("[" + ("^" + re.escape(inner[1:]) if inner.startswith("!") else re.escape(inner)) + "]")
+            inner = inner.replace("\\", "\\\\")
+            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
             i = end + 1
         else:
             out.append(re.escape(pattern[i]))

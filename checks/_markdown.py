@@ -16,6 +16,7 @@ SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([\w+-]*)")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\S")
 NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+\S")
+NUMBERED_PREFIX = re.compile(r"^\s*\d{1,3}[.)]\s+")
 LABEL = re.compile(r"^ {0,3}(?:\*\*|__)?([A-Za-z][^|*_`:#]{1,60}?)(?:\*\*|__)?:?(?:\*\*|__)?[ \t]*$")
 LABEL_LEVEL = 7
 
@@ -190,6 +191,8 @@ def procedure(section: Section, deep: bool = True) -> str:
         if block.lang in SHELL_LANGS or block.lang in ("sql", "yaml", "yml", "python", "py"):
             commands += sum(1 for line in block.body if is_command(line) or block.lang == "sql" and line.strip())
     commands += sum(1 for line in body for span in re.findall(r"`([^`]{3,120})`", line) if is_command(span))
+    commands += sum(1 for line in body if NUMBERED.match(line) and "`" not in line
+                    and is_command(NUMBERED_PREFIX.sub("", line)))
     if steps >= 2 and commands:
         return f"{steps} numbered steps with commands"
     if steps >= 3:

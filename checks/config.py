@@ -101,6 +101,40 @@ def _arg(call: str, name: str) -> str | None:
     return "".join(out).strip()
 
 
+def _positional(call: str) -> list[str]:
+    """The top-level arguments of a call's argument text (up to its closing parenthesis)."""
+    out, depth, current = [], 0, []
+    for ch in call:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    out.append("".join(current).strip())
+    return out
+
+
+def _signature(lines: list[tuple[int, str]], index: int) -> str:
+    """The text of the function signature around lines[index] (one parameter per line or all on one)."""
+    start = index
+    while start > max(0, index - 8) and not re.match(r"\s*(async\s+)?def\s", lines[start][1]):
+        start -= 1
+    if not re.match(r"\s*(async\s+)?def\s", lines[start][1]):
+        start = index
+    text = ""
+    for _, line in lines[start:start + 12]:
+        text += " " + line.strip()
+        if "(" in text and text.count("(") <= text.count(")"):
+            break
+    return text
+
+
 def _call_text(lines: list[tuple[int, str]], index: int, start: int) -> str:
     """The argument text of a call that opens at column `start` of lines[index], over a few lines."""
     text = lines[index][1][start:]
@@ -263,8 +297,7 @@ def _page_hits(doc: Doc) -> list[Hit]:
             hits.append(Hit(where, f"request {m.group(1)} default", float(m.group(2))))
         elif m := PAGE_ASSIGN.search(line):
             hits.append(Hit(where, m.group(1), float(m.group(2))))
-        elif (m := LIMIT_PARAM.search(line) or LIMIT_QUERY.search(line)) and PAGING.search(
-                " ".join(text for _, text in lines[max(0, i - 4):i + 5])):
+        elif (m := LIMIT_PARAM.search(line) or LIMIT_QUERY.search(line)) and PAGING.search(_signature(lines, i)):
             hits.append(Hit(where, f"{m.group(1)} default (with an offset)", float(m.group(2))))
         elif m := PAGE_SELECT.search(line):
             call = _call_text(lines, i, m.end())
@@ -538,8 +571,7 @@ def _caches(doc: Doc) -> list[Cache]:
             expires = raw is not None and raw.strip() != "None"
             out.append(Cache(where, f"@st.{m.group(1)}", seconds(raw) if expires and raw else None, expires, client))
         elif m := REDIS_SETEX.search(line):
-            args = _call_text(lines, i, m.end())
-            parts = [p.strip() for p in re.split(r",(?![^(]*\))", args)]
+            parts = _positional(_call_text(lines, i, m.end()))
             raw = parts[1] if len(parts) > 1 else ""
             value = seconds(raw)
             out.append(Cache(where, f"Redis {m.group(1)}", value / 1000 if value and m.group(1) == "psetex" else value,

@@ -439,7 +439,7 @@ def troubleshooting(ctx: CheckContext) -> CheckResult:
     for doc in _docs(ctx):
         outline = _outline(ctx, doc)
         sections = [s for s in outline.sections if (
-            TROUBLE_LABEL.search(s.title) if s.kind == "label" else TROUBLE_TITLE.search(s.title)) and s.words() >= 12]
+            TROUBLE_LABEL.search(s.title) if s.kind == "label" else TROUBLE_TITLE.search(s.title)) and s.words() >= 6]
         if sections:
             hits.append(_where(doc, sections[0]))
         elif TROUBLE_TITLE.search(doc.stem.replace("_", " ")) and outline.words() >= MIN_WORDS:
