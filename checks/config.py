@@ -294,7 +294,9 @@ def _page_hits(doc: Doc) -> list[Hit]:
     for i, (n, line) in enumerate(lines):
         where = f"{doc.rel}:{n}"
         if m := ARGS_GET.search(line):
-            hits.append(Hit(where, f"request {m.group(1)} default", float(m.group(2))))
+            if m.group(1).lower() not in ("limit", "size") or PAGING.search(
+                    " ".join(text for _, text in lines[max(0, i - 5):i + 6])):
+                hits.append(Hit(where, f"request {m.group(1)} default", float(m.group(2))))
         elif m := PAGE_ASSIGN.search(line):
             hits.append(Hit(where, m.group(1), float(m.group(2))))
         elif (m := LIMIT_PARAM.search(line) or LIMIT_QUERY.search(line)) and PAGING.search(_signature(lines, i)):
@@ -357,7 +359,7 @@ LOG_AGGREGATION = [
     ["Loki / Promtail", "env", r"^LOKI_(URL|ENDPOINT|HOST)$"],
     ["Elastic / Fluent", "code", r"\b(logstash|filebeat|fluent-?bit|fluentd|timberio/vector)\b|LogstashHandler|"
                                  r"driver:\s*[\"']?(gelf|fluentd|splunk|syslog)"],
-    ["Papertrail / Better Stack", "code", r"papertrailapp\.com|LogtailHandler|in\.logs\.betterstack|logtail"],
+    ["Papertrail / Better Stack", "code", r"papertrailapp\.com|LogtailHandler|in\.logs\.betterstack\.com"],
     ["Papertrail / Better Stack", "env", r"^(PAPERTRAIL|LOGTAIL|BETTERSTACK)_\w+$"],
     ["Google Cloud Logging", "code", r"google\.cloud\s*import\s*logging|google\.cloud\.logging|cloud_logging\.Client"],
     ["Azure Monitor", "code", r"AzureLogHandler|configure_azure_monitor\s*\("],
@@ -374,8 +376,8 @@ ERROR_TRACKING = [
     ["Honeybadger", "env", r"^HONEYBADGER_API_KEY$"],
 ]
 UPTIME = [
-    ["UptimeRobot", "code", r"api\.uptimerobot\.com|uptimerobot"],
-    ["Pingdom", "code", r"api\.pingdom\.com|pingdom"],
+    ["UptimeRobot", "code", r"api\.uptimerobot\.com|stats\.uptimerobot\.com"],
+    ["Pingdom", "code", r"api\.pingdom\.com"],
     ["Better Stack Uptime", "code", r"uptime\.betterstack\.com|betteruptime"],
     ["Healthchecks.io", "code", r"hc-ping\.com|healthchecks\.io"],
     ["Uptime Kuma", "code", r"louislam/uptime-kuma|uptime-kuma"],
@@ -401,9 +403,9 @@ APM = [
 ]
 ALERTS = [
     ["Alertmanager / alert rules", "code", r"\balertmanager\b|^\s*-\s*alert:\s*\w"],
-    ["PagerDuty", "code", r"events\.pagerduty\.com|\bpdpyras\b|pagerduty"],
+    ["PagerDuty", "code", r"events\.pagerduty\.com|\bpdpyras\b|pagerduty_config|\bpagerduty\.EventsAPIV2"],
     ["PagerDuty", "env", r"^PAGERDUTY_\w+$"],
-    ["Opsgenie", "code", r"api\.opsgenie\.com|opsgenie"],
+    ["Opsgenie", "code", r"api\.opsgenie\.com|opsgenie_sdk|opsgenie_config"],
     ["Opsgenie", "env", r"^OPSGENIE_\w+$"],
     ["Slack webhook", "code", r"hooks\.slack\.com/services/"],
     ["Slack webhook", "env", r"^SLACK_(ALERT_|ALERTS_)?WEBHOOK(_URL)?$"],
@@ -428,14 +430,28 @@ def _signals(ctx: CheckContext) -> list[tuple[str, str, re.Pattern[str]]] | str:
 _ENV_LINE = re.compile(r"""^\s*(?:ENV\s+|export\s+|-\s+)?["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]\s*(.*)$""")
 
 
+_ANNOTATED = re.compile(r"^[\w.\[\], |]+?\s*=\s*(.*)$")
+_READ_ENV = re.compile(r"""^(?:os\.)?(?:getenv|environ\.get|environ\[|env\.get|env\(|config\(|get_env\()\s*\(?\s*"""
+                       r"""["'](\w+)["']\s*\]?\s*(?:,\s*(?:default\s*=\s*)?["']([^"']*)["'])?""")
+_REFERENCE = re.compile(r"^(process\.env\.|import\.meta\.env\.|settings\.|config\.|self\.|Field\()")
+
+
 def _env_value(line: str) -> tuple[str, str] | None:
+    """(name, the value the repository gives it) of an assignment; '' when it only refers elsewhere."""
     m = _ENV_LINE.match(line)
     if not m:
         return None
     value = m.group(2).strip()
+    if ":" in line.split(m.group(1), 1)[1][:3] and (annotated := _ANNOTATED.match(value)):
+        value = annotated.group(1).strip()  # `SENTRY_DSN: str = ""` (a settings class)
     shell = re.fullmatch(r"""["']?\$\{(\w+)(:?-)([^}]*)\}["']?""", value)
     if shell:
         value = shell.group(3)  # `${X:-default}`: what runs is the default
+    read = _READ_ENV.match(value)
+    if read:
+        value = read.group(2) or ""  # os.getenv("X", default): only the default is in the repository
+    elif _REFERENCE.match(value):
+        value = ""
     return m.group(1), value.strip().strip("\"'")
 
 
@@ -473,7 +489,7 @@ def _monitoring(ctx: CheckContext, what: str) -> CheckResult:
                 continue
             for tool, rx in env:
                 if rx.search(pair[0]):
-                    if empty_value(pair[1]) or pair[1].startswith("$"):
+                    if empty_value(pair[1]) or pair[1].startswith(("$", "{{")):
                         ignored.append(f"{doc.rel}:{n} {pair[0]} (no value in the repository)")
                     else:
                         found.setdefault(tool, []).append(f"{doc.rel}:{n} {pair[0]}")
@@ -542,8 +558,27 @@ FLASK_CACHED = re.compile(r"@\w*cache\w*\.(cached|memoize)\s*\(([^)]*)\)")
 READS_TTL_ENV = re.compile(r"""(getenv|environ\.get|environ\[|env\.get|config\(|\bint\()\s*\(?\s*["']CACHE_TTL_SECONDS["']"""
                            r"""(\s*,\s*(?:default\s*=\s*)?["']?(\d+))?""")
 SETTINGS_TTL = re.compile(r"^\s*cache_ttl_seconds\s*:\s*int\s*=\s*(\d+)", re.I)
-CLIENT_NAME = re.compile(r"client|conn|engine|session|supabase|redis|database|\bdb\b|_db|db_|pool|driver|model|"
-                         r"llm|embedd|load_model|pusher|api\b|init", re.I)
+#: A resource cache whose function fetches data is a data cache (Streamlit means cache_resource for
+#: clients, connections and models, which need no expiry).
+DATA_BODY = re.compile(r"\.execute\s*\(|\.table\s*\(|read_sql|\.query\s*\(|\.select\s*\(|requests\.(get|post)|"
+                       r"httpx\.(get|post)|pd\.read_|\.fetch(all|one|many)\s*\(|\bSELECT\s", re.I)
+
+
+def _function_body(lines: list[tuple[int, str]], decorator: int) -> str:
+    """The text of the function under a decorator (its def line and indented body, at most 30 lines)."""
+    out: list[str] = []
+    indent = None
+    for _, line in lines[decorator + 1:decorator + 32]:
+        depth = len(line) - len(line.lstrip())
+        if indent is None:
+            if re.match(r"\s*(async\s+)?def\s", line):
+                indent = depth
+            out.append(line)
+            continue
+        if depth <= indent and line.strip():
+            break
+        out.append(line)
+    return "\n".join(out)
 
 
 @dataclass
@@ -565,9 +600,8 @@ def _caches(doc: Doc) -> list[Cache]:
         if m := ST_CACHE.search(line):
             call = _call_text(lines, i, m.end()) if m.group(2) else ""
             raw = _arg(call, "ttl")
-            func = next((ln for _, ln in lines[i + 1:i + 4] if re.match(r"\s*(async\s+)?def\s", ln)), "")
-            name = re.search(r"def\s+(\w+)", func)
-            client = bool(name and CLIENT_NAME.search(name.group(1)))
+            client = m.group(1) in ("cache_resource", "experimental_singleton") and not DATA_BODY.search(
+                _function_body(lines, i))
             expires = raw is not None and raw.strip() != "None"
             out.append(Cache(where, f"@st.{m.group(1)}", seconds(raw) if expires and raw else None, expires, client))
         elif m := REDIS_SETEX.search(line):

@@ -421,6 +421,8 @@ def runbook(ctx: CheckContext) -> CheckResult:
             if found:
                 hits.append(found)
                 break
+    hits.sort(key=lambda h: (0 if DEPLOY_NAME.search(PurePosixPath(h[0].rsplit(":", 1)[0]).stem) else
+                             1 if PurePosixPath(h[0]).name.lower().startswith("readme") else 2, h[0]))
     facts = {"runbooks": [w for w, _ in hits][:10]}
     if hits:
         where, how = hits[0]
@@ -444,6 +446,7 @@ def troubleshooting(ctx: CheckContext) -> CheckResult:
             hits.append(_where(doc, sections[0]))
         elif TROUBLE_TITLE.search(doc.stem.replace("_", " ")) and outline.words() >= MIN_WORDS:
             hits.append(f"{doc.rel}:1")
+    hits.sort(key=lambda h: (0 if TROUBLE_LABEL.search(h) else 1, h.count("/"), h))
     if not hits:
         return failed("no troubleshooting guide (a Troubleshooting section with content, or TROUBLESHOOTING.md)") \
             .with_facts(files=[])
