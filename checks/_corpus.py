@@ -281,11 +281,11 @@ def build(base: Path, *, max_files: int = MAX_FILES, max_total: int = MAX_TOTAL,
 def the_corpus(ctx: CheckContext) -> Corpus:
     """The run's corpus, built by the first check that asks for it."""
     with _LOCK:
-        cached = ctx.shared.get("corpus")
+        cached: Corpus | None = ctx.shared.get("corpus")
         if cached is None:
             cached = build(base_dir(ctx))
             ctx.shared["corpus"] = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
 
 def corpus(ctx: CheckContext) -> list[Doc]:
@@ -305,7 +305,7 @@ def evidence_docs(ctx: CheckContext, kinds: Sequence[int] | None = None) -> list
     relevance classes (APP, DEPLOY, …). Order: relevance, then path.
     """
     globs = tuple(str(g) for g in (ctx.param("evidence_exclude") or []))
-    key = ("evidence", globs, tuple(sorted(kinds)) if kinds is not None else None)
+    key = "evidence\0" + "\0".join(globs) + "\0" + (",".join(str(k) for k in sorted(kinds)) if kinds is not None else "all")
     cached = ctx.shared.get(key)
     if cached is None:
         keep = set(kinds) if kinds is not None else None

@@ -103,7 +103,9 @@ def _arg(call: str, name: str) -> str | None:
 
 def _positional(call: str) -> list[str]:
     """The top-level arguments of a call's argument text (up to its closing parenthesis)."""
-    out, depth, current = [], 0, []
+    out: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in call:
         if ch in "([{":
             depth += 1

@@ -112,8 +112,7 @@ def logrotate_files(ctx: CheckContext) -> list[Path]:
     for base in {ctx.settings.project_dir, ctx.settings.repo_root} - {None}:
         for pattern in PROJECT_LOGROTATE_GLOBS:
             files += sorted(p for p in base.glob(pattern) if p.is_file())  # type: ignore[union-attr]
-    seen: set[Path] = set()
-    return [f for f in files if not (f in seen or seen.add(f))]
+    return list(dict.fromkeys(files))
 
 
 ROTATING_HANDLER = re.compile(r"\b(RotatingFileHandler|TimedRotatingFileHandler|ConcurrentRotatingFileHandler)\b"
