@@ -22,6 +22,7 @@ from readiness_tui.checks._corpus import (
     STATIC_TIMEOUT,
     evidence_docs,
     exclude_param,
+    may_match,
 )
 from readiness_tui.checks._pg import PG_PARAMS, PgError, Timer, ctx_session, label, url_parts
 
@@ -401,6 +402,9 @@ _POOL_RULES = [
     _PoolRule("PgBouncer / Supavisor", re.compile(r"\bpgbouncer\b|edoburu/pgbouncer|bitnami/pgbouncer|:6543/|"
                                                   r"\.pooler\.supabase\.com"), "a connection pooler"),
 ]
+#: Connections opened one at a time: no pool (SQLite needs none).
+_DIRECT = re.compile(r"\b(psycopg2?\.connect|asyncpg\.connect|pg8000\.connect|sqlite3\.connect|"
+                     r"mysql\.connector\.connect|pymysql\.connect)\s*\(")
 _POOL_ARGS = re.compile(r"\b(pool_size|max_overflow|maxconn|minconn|max_size|min_size|SetMaxOpenConns|"
                         r"SetMaxIdleConns|connection_limit)\s*[=(:]\s*(\d+)")
 _NULL_POOL = re.compile(r"\bpoolclass\s*=\s*NullPool\b")
@@ -415,6 +419,18 @@ def _pooler_url(url: str) -> str | None:
     if p["host"].endswith(".pooler.supabase.com"):
         return f"Supabase pooler host {p['host']} (session mode)"
     return None
+
+
+def _direct_connections(ctx: CheckContext) -> list[str]:
+    """`file:line driver.connect` for connections the code opens without a pool."""
+    found = []
+    for doc in evidence_docs(ctx, [APP]):
+        if not may_match(doc, _DIRECT):
+            continue
+        for n, line in doc.code_lines():
+            if m := _DIRECT.search(line):
+                found.append(f"{doc.rel}:{n} {m.group(1)}")
+    return found
 
 
 def _pool_evidence(ctx: CheckContext) -> list[dict[str, Any]]:
@@ -473,6 +489,16 @@ def pooling(ctx: CheckContext) -> CheckResult:
     if env_hits:
         return pending(f"pool settings in .env ({', '.join(env_hits[:3])}): confirm the backend uses them",
                        **evidence).with_facts(**facts)
+    direct = _direct_connections(ctx)
+    if direct:
+        evidence["direct_connections"] = direct[:20]
+        facts["direct_connections"] = direct[:10]
+        if all("sqlite3" in d for d in direct):
+            return pending(f"SQLite ({direct[0]}): a file database needs no connection pool; confirm the production "
+                           "database", **evidence).with_facts(**facts)
+        more = f" (+{len(direct) - 1} more)" if len(direct) > 1 else ""
+        return pending(f"the code opens database connections without a pool ({direct[0]}{more}): confirm the "
+                       "connection count stays within the database's limit, or add a pool", **evidence).with_facts(**facts)
     return pending("no database client or pool found in the application code (no SQLAlchemy engine, driver pool, "
                    "Supabase client or pooler URL): confirm how the backend reaches the database",
                    **evidence).with_facts(**facts)

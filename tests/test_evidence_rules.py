@@ -282,3 +282,45 @@ def test_corpus_bounds(tmp_path: Path) -> None:
     started = time.monotonic()
     late = build(tmp_path, max_seconds=0)
     assert late.truncated.startswith("stopped reading after 0 s") and time.monotonic() - started < 5
+
+
+# --- whole checks on a small project -----------------------------------------------------------------
+
+
+def _run(project: Path, item_id: str):
+    import asyncio
+
+    from readiness_tui.checkapi import RunOptions
+    from readiness_tui.checklist import load_checklist
+    from readiness_tui.runner import Runner
+    from readiness_tui.settings import load_settings
+
+    checklist = load_checklist()
+    item = next(i for i in checklist.items if i.id == item_id)
+    settings = load_settings(project, environ={"PATH": "/usr/bin:/bin"})
+    return asyncio.run(Runner(checklist, settings, RunOptions(timeout=5)).run([item]))[item_id]
+
+
+@pytest.mark.parametrize(("code", "status", "summary"), [
+    ("import psycopg2\nconn = psycopg2.connect(DSN)\n", "pending", "without a pool (app.py:2 psycopg2.connect)"),
+    ("import sqlite3\ndb = sqlite3.connect('app.db')\n", "pending", "SQLite (app.py:2 sqlite3.connect)"),
+    ("from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n"
+     "engine = create_engine(URL, poolclass=NullPool)\n", "warn", "pooling disabled (poolclass=NullPool)"),
+    ("import redis\npool = redis.ConnectionPool(host='r')\n", "pending", "no database client or pool found"),
+])
+def test_pooling_from_code(tmp_path: Path, code: str, status: str, summary: str) -> None:
+    (tmp_path / "app.py").write_text(code)
+    result = _run(tmp_path, "4.3")
+    assert result.status.value == status and summary in result.summary, result.summary
+    assert "pools" in result.facts
+
+
+def test_monitoring_evidence_needs_a_value(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "notify.sh").write_text('ALERT_EMAIL="${ALERT_EMAIL:-}"\nmail -s x "$ALERT_EMAIL"\n')
+    (tmp_path / "config.py").write_text('SLACK_WEBHOOK_URL = os.getenv("SLACK_WEBHOOK_URL")\n')
+    assert _run(tmp_path, "5.6").status.value == "fail"
+    (tmp_path / "docker-compose.yml").write_text("services:\n  api:\n    environment:\n      ALERT_EMAIL: ops@example.org\n")
+    result = _run(tmp_path, "5.6")
+    assert result.status.value == "pending" and "docker-compose.yml:4 ALERT_EMAIL" in result.summary
+    assert result.facts["tools"] == {"email alerts": ["docker-compose.yml:4 ALERT_EMAIL"]}
