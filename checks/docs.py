@@ -394,7 +394,7 @@ def api_docs(ctx: CheckContext) -> CheckResult:
 
 DEPLOY_TITLE = re.compile(r"deploy|production|going live|go live|hosting|release process|runbook|"
                           r"d[ée]ploiement|mise en production", re.I)
-DEPLOY_NAME = re.compile(r"deploy|runbook|release|production|hosting|d[ée]ploiement", re.I)
+DEPLOY_NAME = re.compile(r"deploy|release|production|hosting|d[ée]ploiement", re.I)
 LOCAL_ONLY = re.compile(r"local|development|dev\b|quick ?start|getting started", re.I)
 
 
@@ -409,11 +409,13 @@ def runbook(ctx: CheckContext) -> CheckResult:
         found = None
         for deep in (False, True):
             for s in outline.sections:
-                titled = DEPLOY_TITLE.search(s.title) and not LOCAL_ONLY.search(s.title)
+                if LOCAL_ONLY.search(s.title) and not re.search(r"production|prod\b", s.title, re.I):
+                    continue
+                titled = DEPLOY_TITLE.search(s.title)
                 if not (titled or named):
                     continue
                 how = procedure(s, deep)
-                if how:
+                if how and (titled or "command" in how):  # a numbered list under another heading may be anything
                     found = (_where(doc, s), f"'{s.title}': {how}")
                     break
                 if titled and deep:
@@ -421,8 +423,13 @@ def runbook(ctx: CheckContext) -> CheckResult:
             if found:
                 hits.append(found)
                 break
-    hits.sort(key=lambda h: (0 if DEPLOY_NAME.search(PurePosixPath(h[0].rsplit(":", 1)[0]).stem) else
-                             1 if PurePosixPath(h[0]).name.lower().startswith("readme") else 2, h[0]))
+    def relevance(hit: tuple[str, str]) -> tuple[int, str]:
+        stem = PurePosixPath(hit[0].rsplit(":", 1)[0]).stem
+        named = bool(DEPLOY_NAME.search(stem))
+        return (0 if named and re.search(r"runbook", stem, re.I) else 1 if named and re.search(r"guide", stem, re.I)
+                else 2 if named else 3 if stem.lower() == "readme" else 4, hit[0])
+
+    hits.sort(key=relevance)
     facts = {"runbooks": [w for w, _ in hits][:10]}
     if hits:
         where, how = hits[0]
@@ -469,7 +476,7 @@ COMPONENT = re.compile(r"\b(frontend|backend|api|server|database|db|postgres(ql)
 #: A process flowchart, not a system: decision (rhombus) nodes, start/end nodes, yes/no edges.
 DECISION = re.compile(r"\w\{[^{}]+\}|\(\[\s*(start|end|begin|stop|done)\s*\]\)|--\s*>?\s*\|\s*(yes|no)\s*\|", re.I)
 BOX_TOP = re.compile(r"[┌╔╭]─|─[┐╗╮]|\+[-=]{3,}\+")
-CONNECTOR = re.compile(r"[▼▲►◄▶◀↓↑→←]|──+>|-{2,}>|<-{2,}|=+>|\bv\b\s*$|^\s*[|│]\s*$", re.M)
+CONNECTOR = re.compile(r"[▼▲►◄▶◀↓↑→←]|──+>|-{2,}>|<-{2,}|=+>|\bv\b\s*$", re.M)
 
 
 def _mermaid_architecture(body: str, context: bool) -> bool:
@@ -481,8 +488,23 @@ def _mermaid_architecture(body: str, context: bool) -> bool:
     return len(components) >= 3 and not DECISION.search(body)
 
 
+BARS_ONLY = re.compile(r"^[ \t]*[│|][ \t│|]*$")
+
+
+def _vertical_links(body: str) -> bool:
+    """Boxes joined by plain vertical lines: a bars-only line just below a box's bottom or above a box's top."""
+    lines = body.splitlines()
+    for i, line in enumerate(lines):
+        if BARS_ONLY.match(line):
+            before = lines[i - 1] if i else ""
+            after = lines[i + 1] if i + 1 < len(lines) else ""
+            if re.search(r"[┘┴╯╝]|\+-{3,}\+", before) or re.search(r"[┌┬╭╔]", after):
+                return True
+    return False
+
+
 def _ascii_architecture(body: str, context: bool) -> bool:
-    if len(BOX_TOP.findall(body)) < 2 or not CONNECTOR.search(body):
+    if len(BOX_TOP.findall(body)) < 2 or not (CONNECTOR.search(body) or _vertical_links(body)):
         return False
     if context:
         return True
@@ -524,7 +546,7 @@ def architecture(ctx: CheckContext) -> CheckResult:
                 elif block.lang in ("", "text", "txt", "ascii", "plain", "none") and _ascii_architecture(body, context):
                     ascii_.append(f"{where} (ASCII)")
     found = images + ascii_ + blocks
-    found.sort(key=lambda w: (0 if re.search(r"architect", w, re.I) else 1))
+    found.sort(key=lambda w: (0 if re.match(r"readme\.", w, re.I) else 1 if re.search(r"architect", w, re.I) else 2))
     evidence = {"images": images[:20], "diagram_blocks": blocks[:20], "ascii_diagrams": ascii_[:20]}
     facts = {"diagrams": found[:10]}
     if not found:
@@ -639,6 +661,8 @@ def _procedures(ctx: CheckContext, topic: _Topic) -> tuple[list[tuple[str, str]]
                 continue
             body = "\n".join(s.deep_body())
             how = procedure(s)
+            if how and not titled and "command" not in how:
+                how = ""  # a numbered list under another heading of a named document may be anything
             if how and topic.body.search(body + " " + s.title):
                 rank = (0 if named else 1 if OPS_DOC.search(doc.rel) else 2,
                         0 if STANDING.search(s.title) else 1, s.level)
