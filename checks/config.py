@@ -465,7 +465,7 @@ def _unanchored(pattern: str) -> str:
 def _monitoring(ctx: CheckContext, what: str) -> CheckResult:
     signals = _signals(ctx)
     if isinstance(signals, str):
-        return errored(signals)
+        return errored(signals).with_facts(signals="invalid")
     found: dict[str, list[str]] = {}
     ignored: list[str] = []
     for tool, kind, rx in signals:

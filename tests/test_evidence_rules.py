@@ -324,3 +324,23 @@ def test_monitoring_evidence_needs_a_value(tmp_path: Path) -> None:
     result = _run(tmp_path, "5.6")
     assert result.status.value == "pending" and "docker-compose.yml:4 ALERT_EMAIL" in result.summary
     assert result.facts["tools"] == {"email alerts": ["docker-compose.yml:4 ALERT_EMAIL"]}
+
+
+@pytest.mark.parametrize(("signals", "message"), [
+    ([["Slack", "code"]], "each entry is [tool, 'code' or 'env', pattern]"),
+    ([["Slack", "file", "x"]], "each entry is [tool, 'code' or 'env', pattern]"),
+    ([["Slack", "code", "hooks(["]], "Slack: invalid pattern"),
+])
+def test_a_bad_signals_parameter_is_one_line(tmp_path: Path, signals: list, message: str) -> None:
+    from readiness_tui.checkapi import CheckContext, get_check
+    from readiness_tui.checklist import load_checklist
+    from readiness_tui.settings import load_settings
+
+    checklist = load_checklist()
+    item = next(i for i in checklist.items if i.id == "5.6")
+    spec = get_check("monitoring.alerts")
+    assert spec is not None
+    ctx = CheckContext(settings=load_settings(tmp_path, environ={}), params={"signals": signals}, item=item,
+                       checklist=checklist, spec=spec)
+    result = spec.func(ctx)
+    assert result.status.value == "error" and message in result.summary and "\n" not in result.summary
