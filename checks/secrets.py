@@ -85,7 +85,9 @@ def _skipped_phrase(skipped: dict[str, int]) -> str:
 
 
 def _evidence(result: Any, findings: list[Any]) -> dict[str, Any]:
-    counts = {s: 0 for s in ("critical", "high", "medium", "low")}
+    from readiness_tui.scanner import SEVERITIES
+
+    counts = {s: 0 for s in SEVERITIES}
     for f in findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
     return {
@@ -99,9 +101,21 @@ def _evidence(result: Any, findings: list[Any]) -> dict[str, Any]:
         "allowlisted_inline": result.allowlisted,
         "baselined": result.baselined,
         "baseline_files": list(result.baseline_files),
+        "known_values_from": list(result.known_values_from),
         "file_source": result.source,
         "scan_ms": round(result.duration_s * 1000),
     }
+
+
+def _facts(findings: list[Any]) -> dict[str, Any]:
+    """What decides 1.6 / 3.4: which rules fired in which files at which severity (not line numbers,
+    which move with every edit above them, and never a value or its hash)."""
+    counted: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        key = (f.file, f.rule, f.severity)
+        counted[key] = counted.get(key, 0) + 1
+    return {"findings": [{"file": k[0], "rule": k[1], "severity": k[2], "count": n}
+                         for k, n in sorted(counted.items())]}
 
 
 def _where(findings: list[Any], limit: int = 3) -> str:
@@ -118,22 +132,26 @@ def _size(n: int) -> str:
 
 
 def _judge(result: Any, findings: list[Any], scope: str) -> CheckResult:
-    serious = [f for f in findings if f.severity != "low"]
-    public = [f for f in findings if f.severity == "low"]
+    from readiness_tui.scanner import BLOCKING
+
+    serious = [f for f in findings if f.severity in BLOCKING]
+    low = [f for f in findings if f.severity == "low"]
+    public = [f for f in findings if f.severity == "info"]
     evidence = _evidence(result, findings)
     skipped = _skipped_phrase(result.skipped)
+    noted = (f"; {len(public)} public key(s) noted, informational ({_where(public, 2)})" if public else "")
     if serious:
         worst = serious[0].severity
         res = failed(f"{len(serious)} hardcoded secret(s) in {scope} (worst: {worst}): {_where(serious)}"
                      f"{skipped}", **evidence)
-    elif public:
-        res = warned(f"no secrets in {scope}, but {len(public)} public key(s) hardcoded "
-                     f"({_where(public, 2)}); read them from the environment too{skipped}", **evidence)
+    elif low:
+        res = warned(f"no secrets in {scope}, but {len(low)} low-severity finding(s) to look at "
+                     f"({_where(low, 2)}){noted}{skipped}", **evidence)
     else:
         res = passed(f"no hardcoded secrets in {result.files_scanned} {scope} ({_size(result.bytes_scanned)} scanned)"
-                     f"{skipped}", **evidence)
+                     f"{noted}{skipped}", **evidence)
     res.measurements["secret_findings"] = Measurement(float(len(serious)), str(len(serious)))
-    return res
+    return res.with_facts(scope=scope, **_facts(findings))
 
 
 @check("secrets.scan", "no hardcoded secrets in the files git tracks (repository-wide scan)", timeout=300,

@@ -17,7 +17,8 @@ DESCRIPTION = (
     "ignored by .gitignore) for secrets. Findings show file, line, rule, severity and a redacted "
     "preview, never the value. `baseline` records the current findings (as SHA-1 hashes) in "
     "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. Exit status of "
-    "`scan`: 0 when nothing above low severity is found, 1 otherwise, 2 for usage errors."
+    "`scan`: 0 when nothing of critical, high or medium severity is found (low and informational "
+    "findings such as public anon keys are listed only), 1 otherwise, 2 for usage errors."
 )
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
               f"(hashes only; commit it, or keep it with the project's run state)")
         return EXIT_OK
     result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline)
-    blocking = [f for f in result.findings if f.severity != "low"]
+    blocking = result.blocking()
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return EXIT_FAILED if blocking else EXIT_OK
