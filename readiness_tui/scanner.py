@@ -236,9 +236,9 @@ RULES: tuple[Rule, ...] = (
     _rule("jwt", "medium", r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",),
           "JSON Web Token: a Supabase service_role key is critical, anon and demo keys informational; "
           "other tokens medium in code and configuration", _classify_jwt),
-    _rule("supabase-secret-key", "critical", r"sb_secret_[A-Za-z0-9_-]{16,}", ("sb_secret_",),
+    _rule("supabase-secret-key", "critical", r"sb_secret_[A-Za-z0-9_-]{16,}", ("sb_",),
           "Supabase secret API key (server only, bypasses row-level security)"),
-    _rule("supabase-publishable-key", "info", r"sb_publishable_[A-Za-z0-9_-]{16,}", ("sb_publishable_",),
+    _rule("supabase-publishable-key", "info", r"sb_publishable_[A-Za-z0-9_-]{16,}", ("sb_",),
           "Supabase publishable key (public by design)"),
     _rule("supabase-access-token", "critical", r"sbp_[a-f0-9]{40}(?![A-Za-z0-9])", ("sbp_",),
           "Supabase personal access token (the management API of every project)", boundary=True),
@@ -261,13 +261,11 @@ RULES: tuple[Rule, ...] = (
     _rule("slack-webhook", "high",
           r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
           ("https://hooks.slack.com/",), "Slack incoming webhook URL"),
-    _rule("discord-webhook", "high", r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]+/"
-          r"[A-Za-z0-9_-]{50,}", ("https://discord", "https://ptb.discord", "https://canary.discord"),
+    _rule("discord-webhook", "high", r"discord(?:app)?\.com/api/webhooks/[0-9]+/[A-Za-z0-9_-]{50,}", ("discord",),
           "Discord webhook URL"),
-    _rule("stripe-key", "high", r"[rs]k_(?:live|test)_[0-9a-zA-Z]{16,}",
-          ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    _rule("stripe-key", "high", r"[rs]k_(?:live|test)_[0-9a-zA-Z]{16,}", ("k_live_", "k_test_"),
           "Stripe secret key (live critical, restricted live high, test mode medium)", _classify_stripe,
-          boundary=True),
+          boundary=True, back=1),
     _rule("stripe-webhook-secret", "high", r"whsec_[A-Za-z0-9+/=]{24,}", ("whsec_",), "Stripe webhook signing secret",
           boundary=True),
     _rule("sendgrid-key", "high", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", ("SG.",), "SendGrid API key"),
@@ -276,23 +274,23 @@ RULES: tuple[Rule, ...] = (
     _rule("openai-key", "high",
           r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"
           r"|[A-Za-z0-9]{48}(?![A-Za-z0-9]))", ("sk-",), "OpenAI API key", boundary=True),
-    _rule("anthropic-key", "high", r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}", ("sk-ant-",),
+    _rule("anthropic-key", "high", r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}", ("sk-",),
           "Anthropic API key", boundary=True),
-    _rule("openrouter-key", "high", r"sk-or-v1-[a-f0-9]{64}", ("sk-or-v1-",), "OpenRouter API key", boundary=True),
+    _rule("openrouter-key", "high", r"sk-or-v1-[a-f0-9]{64}", ("sk-",), "OpenRouter API key", boundary=True),
     _rule("groq-key", "high", r"gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9])", ("gsk_",), "Groq API key", boundary=True),
     _rule("huggingface-token", "high", r"hf_[A-Za-z]{34}(?![A-Za-z0-9])", ("hf_",), "Hugging Face access token",
           boundary=True),
     _rule("github-token", "high", r"gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}",
-          ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "GitHub token", boundary=True),
+          ("gh", "github_pat_"), "GitHub token", boundary=True),
     _rule("gitlab-token", "high", r"glpat-[A-Za-z0-9_-]{20,}", ("glpat-",), "GitLab personal access token",
           boundary=True),
     _rule("npm-token", "high", r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])", ("npm_",), "npm access token", boundary=True),
     _rule("render-key", "high", r"rnd_[A-Za-z0-9]{20,}", ("rnd_",), "Render API key", boundary=True),
-    _rule("digitalocean-token", "high", r"do[por]_v1_[a-f0-9]{64}", ("dop_v1_", "doo_v1_", "dor_v1_"),
-          "DigitalOcean token", boundary=True),
-    _rule("sentry-token", "high", r"sntr[ysu]_[A-Za-z0-9+/=_-]{40,}", ("sntrys_", "sntryu_"),
+    _rule("digitalocean-token", "high", r"do[por]_v1_[a-f0-9]{64}", ("_v1_",), "DigitalOcean token", boundary=True,
+          back=3),
+    _rule("sentry-token", "high", r"sntry[su]_[A-Za-z0-9+/=_-]{40,}", ("sntr",),
           "Sentry auth token", boundary=True),
-    _rule("shopify-token", "high", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", ("shpat_", "shpca_", "shppa_", "shpss_"),
+    _rule("shopify-token", "high", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", ("shp",),
           "Shopify access token", boundary=True),
     _rule("databricks-token", "high", r"dapi[a-f0-9]{32}(?![A-Za-z0-9])", ("dapi",), "Databricks token",
           boundary=True),
@@ -346,13 +344,16 @@ _FALLBACK = re.compile(
     r"""\s*,\s*(?:default\s*=\s*)?(?P<q>["'])(?P<qv>[^"'\s]{6,200})(?P=q)"""
     r"""|process\.env\.(?P<jsname>[A-Za-z0-9_]+)\s*(?:\|\||\?\?)\s*(?P<jq>["'`])(?P<jv>[^"'`\s]{6,200})(?P=jq)""")
 #: Values that are interpolations, paths, hashes or YAML tags and aliases rather than literals.
-_NOT_A_VALUE = re.compile(r"\$\{|\$\(|\{\{|\{%|%\([A-Za-z_]+\)[sdr]|://|^[A-Za-z]:\\|^\$\d|^![A-Za-z]|"
-                          r"^[*&][A-Za-z_][\w-]*$|\.(?:pem|key|json|p12|pfx|crt|cer|txt|env|ya?ml|toml|ini|cfg|conf|"
-                          r"py|js|ts)$", re.IGNORECASE)
+_NOT_A_VALUE = re.compile(r"\$\{|\$\(|\{\{|\{%|%\([A-Za-z_]+\)[sdr]|://|^[A-Za-z]:\\|^\$\d|"
+                          r"^\$[A-Za-z_]|\$[A-Z_][A-Z0-9_]{2,}|\.\*|"
+                          r"\.(?:pem|key|json|p12|pfx|crt|cer|txt|env|ya?ml|toml|ini|cfg|conf|py|js|ts)$", re.IGNORECASE)
 #: A file path (`/run/secrets/db_password`, `./keys/deploy.pem`) — unless random enough to be base64.
 _PATH = re.compile(r"^(?:\.{1,2}|~)?/[\w.-]+/")
-#: What is code in a value left unquoted (or written in a source file): calls, indexing, sigils.
-_EXPRESSION = re.compile(r"^[A-Za-z_][A-Za-z_.]*\(.*\)$|^[A-Za-z_][A-Za-z_.]*\($|\[[\w'\"]+\]|^[$@\[]")
+#: What is code in a value left unquoted (or written in a source file): calls, indexing, sigils,
+#: YAML tags (`!vault`) and anchors or aliases (`*default_password`).
+_EXPRESSION = re.compile(r"^[A-Za-z_][A-Za-z_.]*\(.*\)$|^[A-Za-z_][A-Za-z_.]*\($|\[[\w'\"]+\]|^[$\[]|"
+                         r"^![A-Za-z]|^[*&][A-Za-z_][\w-]*$")
+_TABLE_LABEL = re.compile(r"[*_]{0,2}[A-Za-z][A-Za-z0-9 _./()-]{0,60}[*_]{0,2}")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 #: Name parts that say the value is about a secret, not the secret (`PASSWORD_MIN_LENGTH`, `token_url`).
 _NAME_TAILS_NOT_SECRET = frozenset("""
@@ -423,15 +424,17 @@ def _human_secret(value: str) -> bool:
     """A typed password that is not a default: long enough, mixed, not made of example words."""
     classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value),
                    any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
-    return len(value) >= 8 and (classes >= 3 or random_material(value) >= 4) and not is_dev_password(value)
+    return len(value) >= 8 and any(c.isalpha() for c in value) and (classes >= 3 or random_material(value) >= 4) \
+        and not is_dev_password(value)
 
 
 def judge_named(name: str, value: str, role: str, labelled: bool = False, quoted: bool = True
                 ) -> tuple[str, str] | None:
     """(rule, severity) when `value`, assigned to `name` in a file of this role, is a secret.
 
-    Tests and examples must hold a generated-looking value (`test-api-key-12345`, `MyP@ssw0rd` are
-    made up); prose needs a generated value, or a real-looking password on a labelled line
+    Tests need a generated-looking value under a provider's or a critical name (`TWILIO_AUTH_TOKEN`,
+    `AWS_SECRET_ACCESS_KEY`), examples a generated-looking value (`test-api-key-12345`, `MyP@ssw0rd`
+    are made up); prose needs a generated value, or a real-looking password on a labelled line
     (`**Database Password:** …`, `Value: …` under a key, a table row); code and configuration also
     take a typed password or secret that is not a default.
     """
@@ -448,7 +451,11 @@ def judge_named(name: str, value: str, role: str, labelled: bool = False, quoted
     if not quoted and _EXPRESSION.search(v) or _PATH.match(v) and not looks_generated(v, 20):
         return None
     generated = looks_generated(v, 12)
-    if role in (ROLE_TEST, ROLE_EXAMPLE):
+    if role == ROLE_TEST:
+        # Tests mint their own keys (a Fernet key for an encryption test, a JWT secret for a token
+        # test): only a generated value under a provider's or a critical name reads as pasted in.
+        ok = generated and kind in ("critical", "service")
+    elif role == ROLE_EXAMPLE:
         ok = generated
     elif role == ROLE_DOC:
         ok = generated or ((labelled or kind == "password") and kind != "token" and _human_secret(v))
@@ -503,20 +510,14 @@ def _text(raw: bytes) -> str:
 _PRAGMA = PRAGMA.encode()
 _PRAGMA_NEXT = PRAGMA_NEXT.encode()
 #: Words that make a line worth parsing for a named value, each found in the lowered file with
-#: `bytes.find`; the pattern after it (rest of a name, then `:`, `=`, `:=` or `=>`) picks the lines.
-_ASSIGNMENT_TAIL = r"[a-z0-9_.-]*(?:\*\*|__)?\\?[\"']?\]?(?:\*\*|__)?[ \t]*(?::=|=>|=|:)[ \t]*\S"
-_KEYWORD_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = tuple(
-    (kw.encode(), re.compile((kw + rest + _ASSIGNMENT_TAIL).encode()))
-    for kw, rest in (("secret", ""), ("token", ""), ("passw", ""), ("passphrase", ""), ("pwd", ""),
-                     ("pass", r"(?![a-z])"), ("apikey", ""), ("api", r"[_.-]key"), ("access", r"[_.-]?key"),
-                     ("private", r"[_.-]?key"), ("auth_key", ""), ("master_key", ""), ("signing_key", ""),
-                     ("encryption_key", ""), ("client_key", ""), ("service_key", ""), ("account_key", ""),
-                     ("credential", ""), ("connection_string", ""))
-)
-_FALLBACK_TRIGGERS = (b"getenv(", b"environ.get(", b"environ.setdefault(", b"env.get(", b"process.env.",
-                      b"config(", b"env(")
-_DOC_LABEL_WORDS = (b"secret", b"token", b"passw", b"key", b"credential")
-_DOC_TABLE_WORDS = (b"password", b"secret", b"token", b"api key", b"api_key", b"apikey", b"credential", b"key")
+#: `bytes.find` (one pass each: every secret-sounding name contains one of them).
+_KEYWORDS = (b"secret", b"token", b"pass", b"pwd", b"key", b"credential", b"connection_str", b"conn_str")
+#: What must follow the hit for the line to be parsed: the rest of a secret-sounding name, then an
+#: assignment (`=`, `:`, `:=`, `=>`), a call's next argument (`getenv("X_SECRET", "…")`) or a
+#: JavaScript fallback (`process.env.X_SECRET || "…"`).
+_KEYWORD_TAIL = re.compile(br"[a-z0-9_.-]*(?:\*\*|__)?\\?[\"']?\]?(?:\*\*|__)?[ \t]*"
+                            br"(?:(?::=|=>|=|:)[ \t]*\S|\\?[\"'][ \t]*,|(?:\|\||\?\?))")
+_NAME_HAS_WORD_BYTES = re.compile(_NAME_WORD.encode(), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -668,14 +669,23 @@ def _alnum_at(data: bytes, index: int) -> bool:
     return 0 <= index < len(data) and data[index:index + 1].isalnum()
 
 
+#: Each literal once, with the rules it can start (OpenAI, Anthropic and OpenRouter share `sk-`):
+#: one `bytes.find` pass per literal is most of a scan's time.
+_TRIGGERS: dict[bytes, list[Rule]] = {}
+for _r in RULES:
+    for _t in _r.triggers:
+        _TRIGGERS.setdefault(_t, []).append(_r)
+
+
 def _find_rules(file: _File, found: _Found) -> None:
     data = file.data
-    for rule in RULES:
-        for anchor in rule.triggers:
-            pos = data.find(anchor)
-            while pos != -1:
-                m = rule.pattern.match(data, max(0, pos - rule.back))
-                pos = data.find(anchor, pos + 1)
+    for anchor, rules in _TRIGGERS.items():
+        pos = data.find(anchor)
+        while pos != -1:
+            at = pos
+            pos = data.find(anchor, pos + 1)
+            for rule in rules:
+                m = rule.pattern.match(data, max(0, at - rule.back))
                 if m is None or (rule.boundary and _alnum_at(data, m.start() - 1)):
                     continue
                 value = _text(m.group(0))
@@ -753,36 +763,30 @@ def _value_hint(data: bytes, line_start: int) -> str | None:
 
 
 def _candidate_lines(file: _File) -> dict[int, str | None]:
-    """Line starts worth parsing for named values, with the name a `Value:` line inherits."""
+    """Line starts worth parsing for named values, with the name a `Value:` line inherits.
+
+    In prose every line with a secret word counts (labels such as `**AWS Secret Access Key:**`
+    have spaces in their names, tables have no `=`); elsewhere the word must start an assignment.
+    """
     data = file.data
     lowered = data.lower()
     lines: dict[int, str | None] = {}
-    for kw, pattern in _KEYWORD_PATTERNS:
+    prose = file.role == ROLE_DOC
+    tables = file.role in (ROLE_DOC, ROLE_EXAMPLE, ROLE_TEST)
+    for kw in _KEYWORDS:
         pos = lowered.find(kw)
         while pos != -1:
-            if pattern.match(lowered, pos):
-                lines.setdefault(data.rfind(b"\n", 0, pos) + 1, None)
+            start = data.rfind(b"\n", 0, pos) + 1
+            if start not in lines:
+                name_start = pos
+                while name_start > start and (lowered[name_start - 1:name_start].isalnum()
+                                              or lowered[name_start - 1] in b"_.-"):
+                    name_start -= 1
+                tail = _KEYWORD_TAIL.match(lowered, pos + len(kw))
+                if prose or (tail is not None and _NAME_HAS_WORD_BYTES.search(lowered, name_start, tail.end())) \
+                        or (tables and data[start:pos].lstrip(b" \t").startswith(b"|")):
+                    lines[start] = None
             pos = lowered.find(kw, pos + len(kw))
-    if file.role == ROLE_DOC:
-        for kw in _DOC_LABEL_WORDS:
-            pos = lowered.find(kw)
-            while pos != -1:
-                lines.setdefault(data.rfind(b"\n", 0, pos) + 1, None)
-                pos = lowered.find(kw, pos + len(kw))
-    if file.role == ROLE_CODE:
-        for trigger in _FALLBACK_TRIGGERS:
-            pos = lowered.find(trigger.lower())
-            while pos != -1:
-                lines.setdefault(data.rfind(b"\n", 0, pos) + 1, None)
-                pos = lowered.find(trigger.lower(), pos + 1)
-    if file.role in (ROLE_DOC, ROLE_EXAMPLE, ROLE_TEST):
-        for word in _DOC_TABLE_WORDS:
-            pos = lowered.find(word)
-            while pos != -1:
-                start = data.rfind(b"\n", 0, pos) + 1
-                if data[start:pos].lstrip(b" \t").startswith(b"|"):
-                    lines.setdefault(start, None)
-                pos = lowered.find(word, pos + len(word))
     pos = lowered.find(b"value")
     while pos != -1:
         start = data.rfind(b"\n", 0, pos) + 1
@@ -792,6 +796,21 @@ def _candidate_lines(file: _File) -> dict[int, str | None]:
                 lines[start] = hint
         pos = lowered.find(b"value", pos + 5)
     return lines
+
+
+def _named_matches(line: str) -> Iterable[re.Match[str]]:
+    """`_NAMED` matched only where a secret word's name starts (an unanchored search of a long
+    line of prose tries the lazy name prefix at every character)."""
+    starts: set[int] = set()
+    for word in _NAME_HAS_WORD.finditer(line):
+        i = word.start()
+        while i > 0 and (line[i - 1].isalnum() or line[i - 1] in "_.-"):
+            i -= 1
+        if i not in starts:
+            starts.add(i)
+            m = _NAMED.match(line, i)
+            if m is not None:
+                yield m
 
 
 def _find_named(file: _File, found: _Found) -> None:
@@ -809,7 +828,7 @@ def _find_named(file: _File, found: _Found) -> None:
             if m is not None and _NAME_HAS_WORD.search(m.group("label")):
                 group = "bv" if m.group("bv") is not None else "uv"
                 hits.append((m.start(group), m.group("label"), m.group(group), True, group == "bv"))
-        for m in _NAMED.finditer(line):
+        for m in _named_matches(line):
             quoted = m.group("qv") is not None
             value = m.group("qv") if quoted else m.group("uv")
             if not quoted and (code_file or (_IDENTIFIER.match(value) and not any(c.isdigit() for c in value))):
@@ -836,6 +855,8 @@ def _find_named(file: _File, found: _Found) -> None:
                 positions.append(offset)
                 offset += len(cell) + 1
             for i in range(len(cells) - 1):
+                if "`" in cells[i] or not _TABLE_LABEL.fullmatch(cells[i].strip()):
+                    continue  # a label names a secret; a value (or a date) in a cell is not one
                 label, raw = cells[i].strip().strip("*_`"), cells[i + 1].strip()
                 value = raw.strip("`*_ ")
                 if value and _NAME_HAS_WORD.search(label) and " " not in value:

@@ -122,6 +122,7 @@ stub stubbed foo bar baz qux quux lorem ipsum hunter letmein qwerty azerty asdf 
 your mine my default sandbox temp tmp todo fixme fixture fixtures xyz abc abcd abcde abcdef wrong bad
 nope none null nothing sekret sekrit topsecret supersecret verysecret shh hidden redacted masked
 """.split())
+_LONG_FAKE_WORDS = tuple(w for w in FAKE_WORDS if len(w) >= 4)
 #: Longer fake words found anywhere inside a token (`mysecretpassword`, `testkey`).
 _FAKE_INFIXES = ("password", "passwd", "example", "placeholder", "changeme", "dummy", "sample", "secret",
                  "testing", "fake", "mock", "letmein", "qwerty", "lorem")
@@ -129,6 +130,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _TOKENS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+|[^A-Za-z0-9]+")
 _SEPARATORS = frozenset("-_./: +,|")
 _VOWELS = frozenset("aeiouy")
+_HEX = re.compile(r"[0-9a-f]{16,}|[0-9A-F]{16,}")
 
 
 def _is_sequence(token: str) -> bool:
@@ -171,6 +173,8 @@ def random_material(value: str) -> int:
     A generated key is nearly all random material (`9fQx2LmZ…`: its length); `RoofCrm2024!` has a
     little (`Crm`, `!`); `test-api-key-12345` has none.
     """
+    if _HEX.fullmatch(value) and any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+        return len(value)  # `edd15df6…`: hex digits only make word-like runs (`add`, `eef`) by chance
     total = 0
     for tok in _tokens(value):
         if not tok[0].isalnum():
@@ -215,14 +219,14 @@ def _typed_run(value: str) -> bool:
     keyboard row (`…PqR5sT2uV4wX7yZ0` hides `pqrstuvwxyz`): someone typed a key-shaped example."""
     letters = "".join(c for c in value.lower() if c.isalpha())
     digits = "".join(c for c in value if c.isdigit())
-    run = 1
-    for a, b in zip(letters, letters[1:], strict=False):
-        run = run + 1 if ord(b) - ord(a) == 1 else 1
-        if run >= 6:
-            return True
-    if any(row[i:i + 6] in letters for row in _KEYBOARD_ROWS for i in range(len(row) - 5)):
-        return True
-    return "123456" in digits or "654321" in digits
+    for text in (letters, digits):
+        up = down = 1
+        for a, b in zip(text, text[1:], strict=False):
+            step = ord(b) - ord(a)
+            up, down = (up + 1 if step == 1 else 1), (down + 1 if step == -1 else 1)
+            if up >= 7 or down >= 7:  # hex letters (a-f) cannot run that far
+                return True
+    return any(row[i:i + 6] in letters for row in _KEYBOARD_ROWS for i in range(len(row) - 5))
 
 
 def is_fake(value: str) -> bool:
@@ -247,7 +251,8 @@ def is_fake(value: str) -> bool:
         if not tok[0].isalnum():
             continue
         plain = tok.translate(_LEET).lower() if not tok.isdigit() else tok
-        if plain in FAKE_WORDS or _is_sequence(tok) or any(w in plain for w in _FAKE_INFIXES):
+        if plain in FAKE_WORDS or _is_sequence(tok) or any(w in plain for w in _FAKE_INFIXES) \
+                or any(w in plain for w in _LONG_FAKE_WORDS):
             marked = True
             break
     if not marked:
@@ -271,7 +276,16 @@ def looks_generated(value: str, minimum: int = 12) -> bool:
     """True for a value that reads like a generated key: at least `minimum` random characters and
     the entropy of one (`openssl rand -hex 32`, `secrets.token_urlsafe()`, a provider's API key)."""
     v = value.strip()
-    return random_material(v) >= minimum and shannon_entropy(v) >= min(3.0, math.log2(max(len(v), 2)) * 0.8)
+    # Random text splits into short case and digit runs, a few of which read like words (`Eju`):
+    # a long value needs random material for a bit under half its length.
+    if len(v) < minimum:
+        return False
+    entropy = shannon_entropy(v)
+    # Entropy against what the alphabet allows: 25 hex digits carry at most 4 bits each.
+    if entropy < 0.72 * math.log2(min(len(v), 16 if _HEX.fullmatch(v) else 64)):
+        return False
+    classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v), any(c.isdigit() for c in v)))
+    return random_material(v) >= min(minimum, 0.45 * len(v)) or (len(v) >= 20 and entropy >= 4.0 and classes == 3)
 
 
 #: Passwords of local development setups (database images' documented defaults, tutorials).
