@@ -187,8 +187,8 @@ def random_material(value: str) -> int:
         elif tok.isalpha():
             # A long capitals run (`AKIACOYEBF`) is a generated key's, not a word someone typed.
             lowered = tok.lower()
-            if (_is_wordish(tok) and (len(tok) <= 5 or not tok.isupper() or lowered in FAKE_WORDS
-                                      or any(w in lowered for w in _FAKE_INFIXES))) or _is_sequence(tok):
+            if lowered in FAKE_WORDS or any(w in lowered for w in _LONG_FAKE_WORDS) or _is_sequence(tok) \
+                    or (_is_wordish(tok) and (len(tok) <= 5 or not tok.isupper())):
                 continue
             total += len(tok)
         else:
