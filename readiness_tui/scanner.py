@@ -213,7 +213,8 @@ def _classify_stripe(value: str, file: _File, at: int) -> tuple[str, str] | None
 
 
 def _classify_private_key(value: str, file: _File, at: int) -> tuple[str, str] | None:
-    # The pattern requires key material after the header: a bare header is documentation.
+    # The pattern requires key material after the header (two lines, or 100 characters on one): a
+    # bare header, or the one constant line every RSA key starts with, is documentation or a test.
     if b"service_account" in file.data and b"client_email" in file.data:
         return "gcp-service-account-key", "critical"
     return "private-key", "critical"
@@ -245,7 +246,8 @@ RULES: tuple[Rule, ...] = (
     _rule("aws-access-key", "high", r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
           ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), "AWS access key id", boundary=True),
     _rule("private-key", "critical", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:\\[nr]|\s)*"
-          r"(?:[A-Za-z0-9-]+: [^\n]*(?:\\n|\s)+){0,4}[A-Za-z0-9+/=]{40,}",
+          r"(?:[A-Za-z0-9-]+: [^\n]*(?:\\n|\s)+){0,4}"
+          r"(?:[A-Za-z0-9+/=]{100,}|[A-Za-z0-9+/=]{40,}(?:\\[nr]|\s)+[A-Za-z0-9+/=]{20,})",
           ("-----BEGIN ",), "PEM / OpenSSH / PGP private key block; in a file with `client_email` and "
           "`service_account`, a GCP service-account key", _classify_private_key),
     _rule("azure-storage-key", "critical", r"AccountKey=[A-Za-z0-9+/]{86}==", ("AccountKey=",),
@@ -346,7 +348,8 @@ _FALLBACK = re.compile(
 #: Values that are interpolations, paths, hashes or YAML tags and aliases rather than literals.
 _NOT_A_VALUE = re.compile(r"\$\{|\$\(|\{\{|\{%|%\([A-Za-z_]+\)[sdr]|://|^[A-Za-z]:\\|^\$\d|"
                           r"^\$[A-Za-z_]|\$[A-Z_][A-Z0-9_]{2,}|\.\*|"
-                          r"\.(?:pem|key|json|p12|pfx|crt|cer|txt|env|ya?ml|toml|ini|cfg|conf|py|js|ts)$", re.IGNORECASE)
+                          r"\.(?:pem|key|json|p12|pfx|crt|cer|txt|env|ya?ml|toml|ini|cfg|conf|py|js|ts|tsx|jsx|md|rst|sh|"
+                          r"go|rb|java|html|css|sql|lock|log|csv)(?::\d+)*$", re.IGNORECASE)
 #: A file path (`/run/secrets/db_password`, `./keys/deploy.pem`) — unless random enough to be base64.
 _PATH = re.compile(r"^(?:\.{1,2}|~)?/[\w.-]+/")
 #: What is code in a value left unquoted (or written in a source file): calls, indexing, sigils,
@@ -808,6 +811,8 @@ def _named_matches(line: str) -> Iterable[re.Match[str]]:
             i -= 1
         if i not in starts:
             starts.add(i)
+            if line[max(0, i - 2):i].endswith(("${", "$")):
+                continue  # `${GITLAB_TOKEN:?missing}`: an expansion of the variable, not an assignment
             m = _NAMED.match(line, i)
             if m is not None:
                 yield m

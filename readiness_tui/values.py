@@ -29,6 +29,10 @@ _PLACEHOLDER = re.compile(
     r"\$[A-Za-z_][A-Za-z0-9_]*|%\(?[A-Za-z_]*\)?s|\{[A-Za-z_]*\})$",
     re.IGNORECASE,
 )
+#: Parts of a value that say "put the real one here" (`sk-ant-api03-REPLACE-ME`, `glpat-REPLACE_ME`).
+_PLACEHOLDER_MARKERS = ("your-", "your_", "yourdomain", "placeholder", "replace-me", "replace_me", "replaceme",
+                        "change-me", "change_me", "changeme", "insert-your", "insert_your", "enter-your",
+                        "-goes-here", "_goes_here", "-here-", "redacted")
 _NAME_AS_VALUE = re.compile(r"^(?:my)?(?:password|passwd|secret|token|apikey|api_key)[-_]?\d{0,4}$", re.IGNORECASE)
 _MASKED = re.compile(r"x{4,}|X{4,}|\*{4,}|0{10,}|\.{3}|…")
 #: Published documentation values (AWS docs, Stripe docs) that show up in every tutorial.
@@ -47,7 +51,7 @@ def is_placeholder(value: str) -> bool:
     if _PLACEHOLDER.match(v):
         return True
     lowered = v.lower()
-    if "your-" in lowered or "your_" in lowered or "yourdomain" in lowered or "placeholder" in lowered:
+    if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
         return True
     # `sk_live_xxxxxxxx`, `ghp_****`: a real prefix with a masked body is a stand-in, not a key.
     if _MASKED.search(v) or _NAME_AS_VALUE.match(v):
