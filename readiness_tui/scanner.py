@@ -332,7 +332,7 @@ _NAMED = re.compile(
 )
 #: A labelled line of prose: `- **AWS Secret Access Key:** `…``, `Database password: …`.
 _LABEL_LINE = re.compile(r"""^[ \t]*(?:[-*+>][ \t]+|\d+\.[ \t]+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z0-9 _./()-]{1,60}?)"""
-                         r"""(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(?:`(?P<bv>[^`\s]{6,200})`|(?P<uv>[^\s`*|]{6,200}))"""
+                         r"""(?:\*\*|__)?[ \t]*:(?:(?:\*\*|__)[ \t]*|[ \t]+)(?:`(?P<bv>[^`\s]{6,200})`|(?P<uv>[^\s`*|]{6,200}))"""
                          r"""[ \t]*$""")
 #: A secret's name in prose or a heading above a `Value:` line (`SUPABASE_SERVICE_KEY`, `Database password`).
 _NAME_IN_TEXT = re.compile(r"[A-Za-z0-9_.-]*(?:" + _NAME_WORD + r")[A-Za-z0-9_.-]*", re.IGNORECASE)
@@ -347,7 +347,7 @@ _FALLBACK = re.compile(
     r"""|process\.env\.(?P<jsname>[A-Za-z0-9_]+)\s*(?:\|\||\?\?)\s*(?P<jq>["'`])(?P<jv>[^"'`\s]{6,200})(?P=jq)""")
 #: Values that are interpolations, paths, hashes or YAML tags and aliases rather than literals.
 _NOT_A_VALUE = re.compile(r"\$\{|\$\(|\{\{|\{%|%\([A-Za-z_]+\)[sdr]|://|^[A-Za-z]:\\|^\$\d|"
-                          r"^\$[A-Za-z_]|\$[A-Z_][A-Z0-9_]{2,}|\.\*|"
+                          r"^\$[A-Za-z_]|\$[A-Z_][A-Z0-9_]{2,}|\.\*|^\{|\benviron\b|\bgetenv\b|process\.env|"
                           r"\.(?:pem|key|json|p12|pfx|crt|cer|txt|env|ya?ml|toml|ini|cfg|conf|py|js|ts|tsx|jsx|md|rst|sh|"
                           r"go|rb|java|html|css|sql|lock|log|csv)(?::\d+)*$", re.IGNORECASE)
 #: A file path (`/run/secrets/db_password`, `./keys/deploy.pem`) — unless random enough to be base64.
@@ -461,7 +461,11 @@ def judge_named(name: str, value: str, role: str, labelled: bool = False, quoted
     elif role == ROLE_EXAMPLE:
         ok = generated
     elif role == ROLE_DOC:
-        ok = generated or ((labelled or kind == "password") and kind != "token" and _human_secret(v))
+        # A value a document labels as the password (`**Database Password:** …`) is the password
+        # unless it reads as an example or a default, however weak it is.
+        ok = generated or (labelled and kind == "password" and len(v) >= 8 and any(c.isalpha() for c in v)
+                           and not is_dev_password(v)) \
+            or ((labelled or kind == "password") and kind != "token" and _human_secret(v))
     else:
         ok = looks_generated(v, 10) or (kind != "token" and _human_secret(v))
     if not ok:
