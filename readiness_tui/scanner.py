@@ -185,7 +185,7 @@ _SAMPLE_JWT_SUBJECTS = frozenset({"1234567890"})
 
 
 def _classify_jwt(token: str, file: _File, at: int) -> tuple[str, str] | None:
-    """Supabase keys are JWTs whose payload names the `role` (DOMAIN.md, "Supabase keys")."""
+    """Supabase keys are JWTs whose payload names the `role` (`anon`, `service_role`; docs/secrets.md)."""
     decoded = decode_jwt(token)
     if decoded is None:
         return None

@@ -1,6 +1,6 @@
 """What a configuration value is: a placeholder, a reference, a made-up example, a JWT, or a secret.
 
-One rule for every check and the secret scanner (DOMAIN.md: placeholders are not secrets):
+One rule for every check and the secret scanner (docs/secrets.md, "Placeholders are not secrets"):
 
 - `is_placeholder`: a stand-in someone was meant to replace (`your-…`, `changeme`, `<…>`, `${VAR}`).
 - `is_reference`: a value that says where the secret comes from (`os.environ["X"]`, `process.env.X`,
@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from typing import Any
 
-#: Values that stand for a secret without being one (DOMAIN.md "Placeholders are not secrets").
+#: Values that stand for a secret without being one (docs/secrets.md, "Placeholders are not secrets").
 _PLACEHOLDER = re.compile(
     r"^(?:your[-_ ].*|.*[-_]here|changeme|change[-_]?me|change[-_]?this.*|replace[-_]?me|todo|tbd|fixme|"
     r"placeholder.*|example.*|.*example(?:key)?|sample.*|dummy.*|fake.*|test|testing|secret|password|passwd|"
