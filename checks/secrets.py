@@ -115,7 +115,9 @@ def _facts(findings: list[Any]) -> dict[str, Any]:
     for f in findings:
         key = (f.file, f.rule, f.severity)
         counted[key] = counted.get(key, 0) + 1
-    return {"findings": [{"file": k[0], "rule": k[1], "severity": k[2], "count": n}
+    # `path`, not `file`: the SARIF writer locates results by the `file` entries of the evidence,
+    # which carry line numbers; these do not.
+    return {"findings": [{"path": k[0], "rule": k[1], "severity": k[2], "count": n}
                          for k, n in sorted(counted.items())]}
 
 

@@ -27,7 +27,7 @@ def test_scan_fails_on_planted_secrets_with_findings_in_evidence(secrets_repo):
     assert set(findings[0]) == {"file", "line", "rule", "severity", "preview"}
     assert result.evidence["severity_counts"]["critical"] == sum(1 for s in where.values() if s.severity == "critical")
     assert result.measurements["secret_findings"].value == len(where) - 1  # the anon key is informational
-    assert result.facts["findings"] and all(set(f) == {"file", "rule", "severity", "count"}
+    assert result.facts["findings"] and all(set(f) == {"path", "rule", "severity", "count"}
                                             for f in result.facts["findings"])
     dumped = json.dumps(result.evidence)
     assert all(s.value not in dumped for s in where.values())
@@ -43,7 +43,7 @@ def test_scan_passes_on_a_clean_project_and_notes_public_keys(good_project, tmp_
     result = run_check(root, "secrets.scan", "1.6")
     assert result.status == Status.PASS
     assert "1 public key(s) noted, informational (supabase-anon-jwt at app.py:1)" in result.summary
-    assert result.facts["findings"] == [{"file": "app.py", "rule": "supabase-anon-jwt", "severity": "info",
+    assert result.facts["findings"] == [{"path": "app.py", "rule": "supabase-anon-jwt", "severity": "info",
                                          "count": 1}]
 
 
