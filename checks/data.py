@@ -504,7 +504,9 @@ def foreign_keys(ctx: CheckContext) -> CheckResult:
                     with cur.connection.transaction():
                         cur.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE {o}) FROM {t} c").format(
                             o=orphan, t=child))
-                        rows, orphans = cur.fetchone()
+                        counted = cur.fetchone()
+                        assert counted is not None  # an aggregate always returns one row
+                        rows, orphans = counted
                         ids: list[str] = []
                         if orphans and pk and len(pk) == 1:
                             cur.execute(sql.SQL("SELECT c.{pk} FROM {t} c WHERE {o} ORDER BY 1 LIMIT {n}").format(

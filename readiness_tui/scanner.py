@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -313,6 +314,10 @@ NAMED_RULES = (
     ("<service>-key", "high", "a generated value assigned to a name of a known service "
                               "(TWILIO_AUTH_TOKEN, CLOUDFLARE_API_TOKEN, PUSHER_APP_SECRET, …)"),
     ("aws-secret-key", "critical", "an AWS secret access key (40 characters under aws_secret_access_key)"),
+    ("supabase-service-key", "critical", "a value under a Supabase service-role name (SUPABASE_SERVICE_ROLE_KEY) "
+                                         "that is not a JWT or sb_secret_ key"),
+    ("supabase-secret", "critical", "a generated value under SUPABASE_JWT_SECRET or another Supabase secret name "
+                                    "(the JWT secret signs service_role keys)"),
     ("generic-secret", "medium", "a value assigned to a token, API key or credential name: high when it looks "
                                  "generated"),
 )
@@ -1134,7 +1139,7 @@ def scan(root: str | Path, *, project_dir: Path | None = None, files: list[str] 
             st = os.lstat(path)
         except OSError:
             continue  # tracked but deleted in the work tree
-        if not os.path.stat.S_ISREG(st.st_mode):
+        if not stat.S_ISREG(st.st_mode):
             continue  # symlinks (possibly pointing outside the repository), sockets, ...
         if st.st_size > max_bytes:
             _note_skip(result, "huge", rel)
