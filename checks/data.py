@@ -7,7 +7,7 @@ shared by the items. Item 7.5 finds its foreign keys in the catalog instead.
 
 A rule that sees zero rows proves nothing, so it never passes: the catalog says whether row-level
 security hides rows from the connected role (`pg_class.relrowsecurity`/`relforcerowsecurity`,
-`pg_roles.rolbypassrls`, ownership; DOMAIN.md "Postgres row-level security") — then the rule could
+`pg_roles.rolbypassrls`, ownership; docs/how-checks-work.md, "Zero rows is not a pass") — then the rule could
 not be checked, and the result says how to connect — or whether the table is simply empty (a
 warning). Rules that saw no row are left out of the Data Integrity percentages.
 """
@@ -473,9 +473,9 @@ def foreign_keys(ctx: CheckContext) -> CheckResult:
 
     schemas = ctx.param("schemas")
     if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
-        return errored("item param `schemas` must be a list of schema names")
+        return errored("item param `schemas` must be a list of schema names").with_facts(bad_param="schemas")
     if not ctx.settings.database_url:
-        return pending(f"{NO_DB}; foreign keys wait")
+        return pending(f"{NO_DB}; foreign keys wait").with_facts(database=False)
     where = label(ctx.settings.database_url)
     found: list[dict[str, Any]] = []
     hidden: dict[str, TableAccess] = {}

@@ -164,7 +164,7 @@ def secrets_scan(ctx: CheckContext) -> CheckResult:
     try:
         result = shared_scan(ctx)
     except BadParam as exc:
-        return errored(str(exc))
+        return errored(str(exc)).with_facts(bad_param="max_file_bytes")
     return _judge(result, list(result.findings), "tracked file(s)")
 
 
@@ -176,7 +176,7 @@ def secrets_config_files(ctx: CheckContext) -> CheckResult:
     try:
         result = shared_scan(ctx)
     except BadParam as exc:
-        return errored(str(exc))
+        return errored(str(exc)).with_facts(bad_param="max_file_bytes")
     findings = [f for f in result.findings
                 if not is_env_file(f.file) and PurePosixPath(f.file).suffix.lower() not in PROSE_SUFFIXES]
     res = _judge(result, findings, "code and config file(s)")
