@@ -152,7 +152,8 @@ def _call_text(lines: list[tuple[int, str]], index: int, start: int) -> str:
 ST_AUTOREFRESH = re.compile(r"\bst_autorefresh\s*\(")
 REFRESH_CALL = re.compile(r"\b(\w*refresh\w*)\s*\(", re.I)
 FRAGMENT = re.compile(r"@st\.(?:experimental_)?fragment\s*\(")
-SLEEP = re.compile(r"^(\s*)(?:time\.|asyncio\.)?sleep\s*\(\s*([\d.]+)\s*\)")
+SLEEP = re.compile(r"^(\s*)(?:time\.|asyncio\.)?sleep\s*\(\s*([\d.]+|[A-Za-z_]\w*)\s*\)")
+CONSTANT = re.compile(r"^([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?=\s*([\d_.]+(?:\s*\*\s*[\d_.]+)*)\s*$")
 RERUN = re.compile(r"\bst\.(?:experimental_)?rerun\s*\(")
 WHILE_TRUE = re.compile(r"^(\s*)while\s+(True|1)\s*:")
 ST_OUTPUT = re.compile(r"\bst\.\w+|\.(metric|write|dataframe|table|plotly_chart|line_chart|bar_chart|markdown|"
@@ -169,9 +170,21 @@ def streamlit_files(ctx: CheckContext) -> list[Doc]:
             and _STREAMLIT_IMPORT.search(d.text)]
 
 
+def _constants(lines: list[tuple[int, str]]) -> dict[str, str]:
+    """Module-level numeric constants of a file (`REFRESH_SECONDS = 30`), to read `sleep(REFRESH_SECONDS)`."""
+    return {m.group(1): m.group(2) for _, line in lines if (m := CONSTANT.match(line))}
+
+
 def _refresh_hits(doc: Doc) -> list[Hit]:
     hits: list[Hit] = []
     lines = doc.code_lines()
+    constants = _constants(lines)
+
+    def value_of(raw: str | None) -> float | None:
+        if raw is None:
+            return None
+        return seconds(constants.get(raw.strip(), raw))
+
     for i, (n, line) in enumerate(lines):
         where = f"{doc.rel}:{n}"
         if line.lstrip().startswith(("def ", "async def ", "class ")):
@@ -180,11 +193,11 @@ def _refresh_hits(doc: Doc) -> list[Hit]:
             call = _call_text(lines, i, m.end())
             raw = _arg(call, "interval")
             if raw is None:
-                first = re.match(r"\s*([\d_]+)\s*[,)]", call)
+                first = re.match(r"\s*([\w.]+)\s*[,)]", call)
                 raw = first.group(1) if first else None
-                ms = seconds(raw) if raw else 1000.0  # st_autorefresh's default interval is 1000 ms
+                ms = value_of(raw) if raw else 1000.0  # st_autorefresh's default interval is 1000 ms
             else:
-                ms = seconds(raw)
+                ms = value_of(raw)
             hits.append(Hit(where, "st_autorefresh(interval=…)", ms / 1000 if ms is not None else None))
             continue
         if (m := REFRESH_CALL.search(line)) and "interval" in line + _call_text(lines, i, m.end()):
@@ -194,7 +207,7 @@ def _refresh_hits(doc: Doc) -> list[Hit]:
                 raw = _arg(call, name)
                 if raw is None:
                     continue
-                value = seconds(raw)
+                value = value_of(raw)
                 if scale is None:  # plain `interval=`: milliseconds when it reads like them
                     scale = 0.001 if value is not None and value >= 1000 else 1
                 hits.append(Hit(where, f"{m.group(1)}({name}=…)", value * scale if value is not None else None))
@@ -203,7 +216,7 @@ def _refresh_hits(doc: Doc) -> list[Hit]:
         if m := FRAGMENT.search(line):
             raw = _arg(_call_text(lines, i, m.end()), "run_every")
             if raw is not None and raw != "None":
-                hits.append(Hit(where, "@st.fragment(run_every=…)", seconds(raw)))
+                hits.append(Hit(where, "@st.fragment(run_every=…)", value_of(raw)))
             continue
         if m := META_REFRESH.search(line):
             hits.append(Hit(where, "<meta http-equiv=refresh>", float(m.group(1))))
@@ -215,7 +228,7 @@ def _refresh_hits(doc: Doc) -> list[Hit]:
                 if depth < indent:
                     break
                 if depth == indent and RERUN.search(after):
-                    hits.append(Hit(where, f"sleep({m.group(2)}) then st.rerun()", float(m.group(2))))
+                    hits.append(Hit(where, f"sleep({m.group(2)}) then st.rerun()", value_of(m.group(2))))
                     break
             continue
         if m := WHILE_TRUE.match(line):
@@ -228,7 +241,7 @@ def _refresh_hits(doc: Doc) -> list[Hit]:
             sleeps = [s for s in (SLEEP.match(b) for b in body) if s]
             if sleeps and any(ST_OUTPUT.search(b) for b in body) and not any(RERUN.search(b) for b in body):
                 hits.append(Hit(where, f"while-loop updating the page, sleep({sleeps[0].group(2)})",
-                                float(sleeps[0].group(2))))
+                                value_of(sleeps[0].group(2))))
     return hits
 
 

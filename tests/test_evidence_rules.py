@@ -344,3 +344,21 @@ def test_a_bad_signals_parameter_is_one_line(tmp_path: Path, signals: list, mess
                        checklist=checklist, spec=spec)
     result = spec.func(ctx)
     assert result.status.value == "error" and message in result.summary and "\n" not in result.summary
+
+
+def test_refresh_intervals_from_module_constants() -> None:
+    code = """import time
+import streamlit as st
+REFRESH_SECONDS = 5
+REFRESH_MS = 60 * 1000
+st_autorefresh(interval=REFRESH_MS)
+if live:
+    time.sleep(REFRESH_SECONDS)
+    st.rerun()
+if other:
+    time.sleep(pause)
+    st.rerun()
+"""
+    hits = [(h.what, h.value) for h in _refresh_hits(doc("app.py", code))]
+    assert hits == [("st_autorefresh(interval=…)", 60.0), ("sleep(REFRESH_SECONDS) then st.rerun()", 5.0),
+                    ("sleep(pause) then st.rerun()", None)]
