@@ -1,8 +1,8 @@
 """Benchmark: how many repository-decided verdicts are right, and how fast the project map is.
 
-1. The fixture corpus (tests/fixtures/repos/): every fixture is made into a git repository, the items
-   its TOML decides are run, and the agreement is printed per repository (the test
-   `tests/test_fixture_corpus.py` requires 100 %).
+1. The fixture repositories (tests/fixtures/repos/): every fixture is made into a git repository, the
+   items its TOML decides are run, and the agreement is printed per repository (the test
+   `tests/test_fixture_repos.py` requires 100 %).
 2. The project map's time on the largest repository at hand — the largest tuning repository of
    /work/research when it exists, else the largest fixture — beside a reference measured in the same
    run: listing the files with git and reading the bytes of every file the map reads. The ratio is
@@ -30,19 +30,18 @@ sys.path.insert(0, str(REPO / "tests"))
 
 
 def fixture_agreement() -> tuple[int, int]:
-    from fixtures.corpus import disagreements, load_corpus, materialise, run_checks
+    from fixtures.fixture_repos import disagreements, expectations, names, run_fixture
 
     right = total = 0
     print(f"{'fixture repository':<28}{'right/total':>12}{'agree':>9}")
     with tempfile.TemporaryDirectory(prefix="readiness-accuracy-") as tmp:
-        for repo in load_corpus():
-            root = materialise(repo, Path(tmp) / repo.name)
-            results = run_checks(root, sorted(repo.expectations))
-            wrong = disagreements(repo, results)
-            n = len(repo.expectations)
+        for name in names():
+            results = run_fixture(name, Path(tmp))
+            wrong = disagreements(name, results)
+            n = len(expectations(name))
             right += n - len(wrong)
             total += n
-            print(f"{repo.name:<28}{n - len(wrong):>5}/{n:<6}{100 * (n - len(wrong)) / n:>8.1f} %")
+            print(f"{name:<28}{n - len(wrong):>5}/{n:<6}{100 * (n - len(wrong)) / n:>8.1f} %")
             for line in wrong:
                 print(f"    {line}")
     print(f"{'TOTAL':<28}{right:>5}/{total:<6}{100 * right / max(1, total):>8.1f} %")
@@ -58,11 +57,10 @@ def largest_repository() -> Path:
         tuning = [p for p in tuning if (p / ".git").exists()]
         if tuning:
             return max(tuning, key=lambda p: len(_git_files(p)))
-    from fixtures.corpus import load_corpus, materialise
+    from fixtures.fixture_repos import REPOS, checkout, names
 
-    repos = load_corpus()
-    biggest = max(repos, key=lambda r: sum(1 for _ in r.source.rglob("*")))
-    return materialise(biggest, Path(tempfile.mkdtemp(prefix="readiness-accuracy-")) / biggest.name)
+    biggest = max(names(), key=lambda n: sum(1 for _ in (REPOS / n).rglob("*")))
+    return checkout(biggest, Path(tempfile.mkdtemp(prefix="readiness-accuracy-")))
 
 
 def _git_files(root: Path) -> list[str]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.checks._corpus import APP, CONFIG, evidence_docs, exclude_param
+
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, errored, failed, passed, warned
 
@@ -110,8 +112,76 @@ def logrotate_files(ctx: CheckContext) -> list[Path]:
     for base in {ctx.settings.project_dir, ctx.settings.repo_root} - {None}:
         for pattern in PROJECT_LOGROTATE_GLOBS:
             files += sorted(p for p in base.glob(pattern) if p.is_file())  # type: ignore[union-attr]
-    seen: set[Path] = set()
-    return [f for f in files if not (f in seen or seen.add(f))]
+    return list(dict.fromkeys(files))
+
+
+ROTATING_HANDLER = re.compile(r"\b(RotatingFileHandler|TimedRotatingFileHandler|ConcurrentRotatingFileHandler)\b"
+                              r"(\s*\()?")
+LOGURU_ROTATION = re.compile(r"\blogger\.add\s*\(.*\brotation\s*=\s*([^,)]+)")
+_SIZE = re.compile(r"\bmaxBytes\s*[=:]\s*([\d_ *]+)")
+_WHEN = re.compile(r"\bwhen\s*[=:]\s*[\"']?(\w+)")
+_COUNT = re.compile(r"\bbackupCount\s*[=:]\s*(\d+)")
+
+
+def rotating_handlers(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Log handlers in the application's code or logging configuration that rotate their own files.
+
+    `RotatingFileHandler(maxBytes=…)` (maxBytes 0 never rotates), `TimedRotatingFileHandler(when=…)`,
+    the same classes in a dictConfig/fileConfig, loguru's `logger.add(…, rotation=…)`.
+    """
+    found: list[dict[str, Any]] = []
+    for doc in evidence_docs(ctx, [APP, CONFIG]):
+        if "Rotating" not in doc.text and "rotation" not in doc.text:
+            continue
+        lines = doc.code_lines()
+        for i, (n, line) in enumerate(lines):
+            where = f"{doc.rel}:{n}"
+            if m := LOGURU_ROTATION.search(line):
+                found.append({"where": where, "handler": "loguru", "rotation": m.group(1).strip().strip("\"'")})
+                continue
+            m = ROTATING_HANDLER.search(line)
+            if not m or line.lstrip().startswith(("import ", "from ")):
+                continue
+            context = " ".join(text for _, text in lines[i:i + 8])
+            entry: dict[str, Any] = {"where": where, "handler": m.group(1)}
+            if size := _SIZE.search(context):
+                try:
+                    entry["max_bytes"] = eval_product(size.group(1))
+                except ValueError:
+                    entry["max_bytes"] = None
+            if when := _WHEN.search(context):
+                entry["when"] = when.group(1)
+            if count := _COUNT.search(context):
+                entry["backup_count"] = int(count.group(1))
+            if m.group(1) == "RotatingFileHandler" and entry.get("max_bytes") == 0:
+                continue  # maxBytes=0 never rolls over
+            found.append(entry)
+    return found
+
+
+def eval_product(text: str) -> int:
+    """`10 * 1024 * 1024` → 10485760 (a product of integer literals; ValueError otherwise)."""
+    value = 1
+    for part in text.split("*"):
+        part = part.strip().replace("_", "")
+        if not part.isdigit():
+            raise ValueError(text)
+        value *= int(part)
+    return value
+
+
+def _describe_handler(h: dict[str, Any]) -> str:
+    if h["handler"] == "loguru":
+        return f"loguru rotation={h['rotation']} ({h['where']})"
+    parts = []
+    if h.get("max_bytes"):
+        parts.append(f"maxBytes={h['max_bytes'] // (1024 * 1024)} MB" if h["max_bytes"] >= 1024 * 1024
+                     else f"maxBytes={h['max_bytes']}")
+    if h.get("when"):
+        parts.append(f"when={h['when']}")
+    if h.get("backup_count") is not None:
+        parts.append(f"backupCount={h['backup_count']}")
+    return f"{h['handler']}({', '.join(parts)}) at {h['where']}"
 
 
 def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
@@ -167,20 +237,20 @@ def _static_rotation(ctx: CheckContext) -> tuple[str, str, dict[str, Any], dict[
     pm = ctx.project_map()
     composes = [c for c in pm.compose_files if not c.dev and c.services]
     services = [(c.path, s) for c in composes for s in c.services]
-    handlers = pm.logging_handlers
+    handlers = rotating_handlers(ctx)
     evidence: dict[str, Any] = {
         "compose_logging": {f"{path}:{s.name}": ({"driver": s.log_driver, "max_size": s.max_size} if s.logging
                                                  else None) for path, s in services[:30]},
-        "rotating_handlers": [str(u) for u in handlers[:5]],
+        "rotating_handlers": [_describe_handler(h) for h in handlers[:10]],
     }
     rotating = [(p, s) for p, s in services if s.max_size or (s.log_driver or "") in SELF_ROTATING]
     missing = [(p, s) for p, s in services if (p, s) not in rotating]
     facts: dict[str, Any] = {"compose_without_max_size": sorted(f"{p}:{s.name}" for p, s in missing),
                              "compose_rotating": sorted(f"{p}:{s.name}" for p, s in rotating),
-                             "rotating_handlers": [u.where for u in handlers[:5]]}
+                             "rotating_handlers": handlers[:5]}
     names = ", ".join(s.name for _p, s in missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
     files = ", ".join(sorted({p for p, _s in missing}))
-    handler = f"the application rotates its own file logs ({handlers[0]})" if handlers else ""
+    handler = f"the application rotates its own log files: {_describe_handler(handlers[0])}" if handlers else ""
     if services and not missing:
         return ("pass", f"every service of {', '.join(c.path for c in composes)} rotates its logs "
                         f"(logging max-size or a rotating driver)", evidence, facts)
@@ -201,7 +271,8 @@ def _static_rotation(ctx: CheckContext) -> tuple[str, str, dict[str, Any], dict[
 
 @check("logs.rotation", "log rotation: Docker log driver max-size (container, daemon.json or compose), the "
        "application's rotating handler, or a logrotate rule covering log_dir",
-       params={"container": Param(str, "the container (default: setting container)")}, live=True)
+       params={"container": Param(str, "the container (default: setting container)"),
+               "evidence_exclude": exclude_param("the application's log handlers")}, live=True)
 def logs_rotation(ctx: CheckContext) -> CheckResult:
     """Item 5.7. The running container's log settings decide when Docker answers; otherwise the repository
     does (compose `logging`, rotating handlers), then a logrotate rule for `log_dir`."""
