@@ -260,7 +260,8 @@ class Dockerfile:
             "path": self.path,
             "stages": [{
                 "name": s.name, "from": s.base, "line": s.line, "workdir": s.workdir,
-                "cmd": s.cmd, "entrypoint": s.entrypoint, "env": sorted(s.env), "expose": s.expose,
+                "cmd": safe_argv(s.cmd), "entrypoint": safe_argv(s.entrypoint), "env": sorted(s.env),
+                "expose": s.expose,
                 "copy": [{"from": c.sources, "to": c.dest, "line": c.line, **({"stage": c.from_stage}
                                                                             if c.from_stage else {})}
                          for c in s.copies][:30],
@@ -308,7 +309,7 @@ class ComposeService:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "line": self.line, "image": self.image, "build": self.build_context,
-            "dockerfile": self.dockerfile, "target": self.target, "command": self.command,
+            "dockerfile": self.dockerfile, "target": self.target, "command": safe_argv(self.command),
             "environment": sorted(self.environment), "env_files": self.env_files,
             "logging": {"driver": self.log_driver, "max_size": self.max_size} if self.logging else None,
             "profiles": self.profiles, "ports": self.ports,
@@ -442,7 +443,8 @@ class Launch:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "where": self.where, "app": self.app, "dev": self.dev,
-                "command": self.argv[:24], "env": {k: {"value": v, "where": w} for k, (v, w) in self.env.items()},
+                "command": safe_argv(self.argv[:24]),
+                "env": {k: {"value": v, "where": w} for k, (v, w) in self.env.items()},
                 "configs": [c.to_dict() for c in self.configs],
                 "options": {k: v.to_dict() for k, v in self.options.items()}}
 
@@ -611,12 +613,43 @@ STREAMLIT_OPTIONS: dict[str, tuple[Any, str]] = {
     "server.enableCORS": (True, "STREAMLIT_SERVER_ENABLE_CORS"),
     "client.showErrorDetails": ("full", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"),
 }
+#: The STREAMLIT_* variables of the judged options: the only ones the map keeps (others may be secrets,
+#: e.g. STREAMLIT_SERVER_COOKIE_SECRET, and never reach a report).
+_OPTION_ENV = frozenset(env for _default, env in STREAMLIT_OPTIONS.values())
 _ST_IMPORT = re.compile(r"^\s*(import\s+streamlit\b|from\s+streamlit(\.\w+)*\s+import)", re.M)
 _ST_RUN = re.compile(r"(?:^|[\s\"'\[,(;&|])(?:[\w./-]*/)?(?:python[\d.]*\s+-m\s+)?streamlit['\",]?\s*[,\s]\s*['\"]?run\b")
 #: Folders of helper modules: a script there is not an app's entry unless a launch command names it.
 _HELPER_DIRS = {"utils", "util", "components", "component", "lib", "libs", "helpers", "helper", "services", "common",
                 "core", "modules", "widgets", "views", "models", "api", "schemas", "config", "auth", "styles"}
 _ENTRY_NAMES = ("streamlit_app.py", "app.py", "main.py", "home.py", "dashboard.py", "index.py", "run.py")
+
+
+def safe_argv(argv: list[str] | None) -> list[str] | None:
+    """A command for the report with every secret-looking value replaced: `--server.cookieSecret=x`,
+    `--requirepass x`, `PASSWORD=x`, and any URL's password (commands may carry credentials)."""
+    from readiness_tui.redact import REDACTED, is_secret_name, redact_url
+
+    if argv is None:
+        return None
+    out: list[str] = []
+    hide_next = False
+    def secret(name: str) -> bool:
+        return is_secret_name(name) or bool(re.search(r"pass|secret|token|key|auth|cred", name, re.IGNORECASE))
+
+    for word in argv[:40]:
+        if hide_next:
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        name, sep, _value = word.lstrip("-").partition("=")
+        if sep and secret(name.rsplit(".", 1)[-1]):
+            out.append(word[: len(word) - len(_value)] + REDACTED)
+        elif word.startswith("-") and not sep and secret(name.rsplit(".", 1)[-1]):
+            out.append(word)
+            hide_next = True
+        else:
+            out.append(redact_url(word) if "://" in word else word)
+    return out
 
 
 def _option_value(option: str, raw: Any) -> Any:
@@ -1229,10 +1262,11 @@ def _shell_streamlit(text: str) -> list[str] | None:
 
 
 def _inline_env(text: str) -> dict[str, str]:
-    """`STREAMLIT_X=y streamlit run …` → {STREAMLIT_X: y}."""
+    """`STREAMLIT_X=y streamlit run …` → {STREAMLIT_X: y} (only the variables of the options judged)."""
     env = {}
     for match in re.finditer(r"(?:^|\s)(STREAMLIT_[A-Z0-9_]+)=(\S+)", text):
-        env[match.group(1)] = match.group(2).strip("'\"")
+        if match.group(1) in _OPTION_ENV:
+            env[match.group(1)] = match.group(2).strip("'\"")
     return env
 
 
@@ -1347,11 +1381,12 @@ def _scan_descriptors(pm: ProjectMap) -> None:
         elif lower == "procfile":
             text = pm.text(rel) or ""
             for proc, line, command in _procfile_commands(text, rel):
-                pm.procfiles.append(Use(rel, line, f"{proc}: {command[:120]}"))
+                pm.procfiles.append(Use(rel, line, f"{proc}: {' '.join(safe_argv(_split_command(command)) or [])[:120]}"))
         elif lower in ("render.yaml", "render.yml", "fly.toml", "railway.toml", "app.yaml"):
             text = pm.text(rel) or ""
             for proc, line, command, _env, _root in _platform_commands(text, rel):
-                pm.platform_files.append(Use(rel, line, f"{proc}: {command[:120]}"))
+                shown = " ".join(safe_argv(_split_command(command)) or [])
+                pm.platform_files.append(Use(rel, line, f"{proc}: {shown[:120]}"))
         elif lower in ("nginx.conf", "caddyfile", "traefik.yml", "traefik.yaml") or rel.endswith(".conf"):
             text = pm.text(rel) or ""
             for number, raw in enumerate(text.splitlines(), 1):
@@ -1923,7 +1958,7 @@ def _launch_from_image(pm: ProjectMap, dockerfile: Dockerfile, stage: DockerStag
         for key, value in inline.items():
             extra_env.setdefault(key, (value, f"{rel}:{script_line}"))
     env: dict[str, tuple[str, str]] = {k: (v, f"{dockerfile.path}:{ln}") for k, (v, ln) in stage.env.items()
-                                      if k.startswith("STREAMLIT_")}
+                                      if k in _OPTION_ENV}
     env.update(extra_env)
     script = _first_script(st_args)
     workdir = stage.workdir
@@ -1973,7 +2008,7 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
     for compose in pm.compose_files:
         for service in compose.services:
             env = {k: (v or "", f"{compose.path}:{ln}") for k, (v, ln) in service.environment.items()
-                   if k.startswith("STREAMLIT_") and v is not None}
+                   if k in _OPTION_ENV and v is not None}
             dev = compose.dev or bool(set(p.lower() for p in service.profiles) & {"dev", "development", "local", "test"})
             dockerfile = dockerfiles.get(service.dockerfile or "")
             if dockerfile is not None:
@@ -2024,7 +2059,7 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
         if st_args is None:
             continue
         folder = posixpath.dirname(use.file)
-        env = {k: (v, use.file) for k, v in platform_env.items() if k.startswith("STREAMLIT_")}
+        env = {k: (v, use.file) for k, v in platform_env.items() if k in _OPTION_ENV}
         env.update({k: (v, use.where) for k, v in _inline_env(full or command).items()})
         kind = "procfile" if PurePosixPath(use.file).name.lower() == "procfile" else \
             PurePosixPath(use.file).stem.split(".")[0].lower()
@@ -2067,8 +2102,8 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
                                                         problem=f"~/.streamlit/config.toml: {exc}"))
         host_env: dict[str, tuple[str, str]] = {}
         if launch.kind in ("none", "script", "procfile"):
-            host_env.update({k: (v, ".env") for k, v in dotenv.items() if k.startswith("STREAMLIT_") and v})
-            host_env.update({k: (v, "the environment") for k, v in environ.items() if k.startswith("STREAMLIT_") and v})
+            host_env.update({k: (v, ".env") for k, v in dotenv.items() if k in _OPTION_ENV and v})
+            host_env.update({k: (v, "the environment") for k, v in environ.items() if k in _OPTION_ENV and v})
         launch.options = _options(pm, launch, host_env)
     pm.launches = launches
     known = {a.entry for a in pm.streamlit_apps}

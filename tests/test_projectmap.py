@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -271,3 +272,19 @@ def test_a_deployment_named_for_production_is_the_one_judged(tmp_path):
     (launch,) = pm.deployments()
     assert launch.where.startswith("admin/Dockerfile.prod") and launch.options["client.showErrorDetails"].value == "none"
     assert pm.used("database") and pm.uses("sql")[0].what == "st.connection (SQL)"
+
+
+def test_the_map_for_the_report_never_carries_a_secret_from_a_command_or_the_environment(tmp_path):
+    cookie = "Qx" + "7vLm2Rt9" * 3
+    password = "Zp4" + "kW8nB2" * 2
+    root = repo(tmp_path / "r", {
+        "app.py": "import streamlit as st\nst.set_page_config()\n",
+        "Dockerfile": f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nENV STREAMLIT_SERVER_COOKIE_SECRET={cookie}\n"
+                      f'CMD ["streamlit", "run", "app.py", "--server.cookieSecret={cookie}"]\n',
+        "docker-compose.yml": f"services:\n  cache:\n    image: redis:7\n    command: redis-server --requirepass {password}\n"
+                              f"  web:\n    build: .\n    environment:\n      DATABASE_URL: postgresql://u:{password}@db/x\n",
+        "Procfile": f"web: streamlit run app.py --server.cookieSecret={cookie}\n",
+    })
+    text = json.dumps(build(root).to_dict())
+    assert cookie not in text and password not in text
+    assert "--server.cookieSecret=[REDACTED]" in text and "DATABASE_URL" in text
