@@ -328,7 +328,7 @@ def apply(target: Target, changes: list[FileChange]) -> list[Path]:
     Raises FixError when a file changed since the plan, lies outside the repository, is an
     existing env file, or a new `.env` would not be ignored by git.
     """
-    from readiness_tui.store import atomic_write
+    from readiness_tui.store import atomic_write, private_dirs
 
     root = _root(target)
     backups: list[Path] = []
@@ -348,8 +348,7 @@ def apply(target: Target, changes: list[FileChange]) -> list[Path]:
                 raise FixError(f"{rel}: not ignored by git; add it to .gitignore first (readiness fix 1.7)")
         mode = change.mode
         if current is not None:
-            backup_dir = target.settings.project_dir / BACKUP_DIR
-            backup_dir.mkdir(parents=True, exist_ok=True)
+            backup_dir = private_dirs(target.settings.project_dir / BACKUP_DIR)
             keep_local = backup_dir / ".gitignore"
             if not keep_local.exists():
                 # Backups are this machine's undo copies, never something to commit.
@@ -361,6 +360,7 @@ def apply(target: Target, changes: list[FileChange]) -> list[Path]:
                 backup = backup_dir / f"{label}.readiness-bak-{stamp}-{n}"
                 n += 1
             shutil.copy2(path, backup)
+            backup.chmod(0o600)
             backups.append(backup)
             if mode is None:
                 mode = os.stat(path).st_mode & 0o7777

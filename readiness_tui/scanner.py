@@ -8,16 +8,21 @@ substring test runs at memory speed); the keyword rule (`SECRET_KEY=…`, `"api_
 only on the lines that contain a secret-sounding word. That is why a repository of 600 files and
 17 MB takes well under a second where detect-secrets 1.5 takes ~20 s (benchmarks/secret_scan.py).
 
-A finding never holds the secret: file, line, rule, severity, a redacted preview (at most the
-first 4 characters and the length) and the SHA-1 of the value (the baseline's `hashed_secret`, as
-detect-secrets stores it). Allowlisting: `pragma: allowlist secret` on the line (or
-`pragma: allowlist nextline secret` on the line above), and a baseline file (see `BASELINE`).
+A finding never holds the secret: file, line, rule, severity, a redacted preview (the first 4
+characters of a value of 20 or more, and the length) and, in memory only, the SHA-1 of the value.
+Allowlisting: `pragma: allowlist secret` on the line (or `pragma: allowlist nextline secret` on the
+line above), and a baseline file (see `BASELINE`). Our baseline stores no hash of a secret: each
+entry's `fingerprint` is an HMAC-SHA256 keyed with a random per-project key kept beside it in
+`.readiness/secrets-baseline.key` (0600), so the baseline alone cannot be brute-forced from a
+dictionary of passwords (docs/secrets.md). detect-secrets' `.secrets.baseline` (`hashed_secret`,
+SHA-1) is still honoured, read-only.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -36,6 +41,8 @@ from readiness_tui.values import decode_jwt, is_placeholder
 MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Where `readiness secrets baseline` writes the baseline, relative to the project directory.
 BASELINE = Path(".readiness") / "secrets-baseline.json"
+#: The random key of the baseline's fingerprints, beside it (never committed: `.readiness/` ignores itself).
+BASELINE_KEY = Path(".readiness") / "secrets-baseline.key"
 #: detect-secrets' baseline, honoured too (same `results` shape, `hashed_secret` = SHA-1 of the value).
 DETECT_SECRETS_BASELINE = ".secrets.baseline"
 
@@ -502,8 +509,33 @@ def baseline_candidates(root: Path, project_dir: Path | None = None) -> list[Pat
     return seen
 
 
+def baseline_key(project_dir: Path, create: bool = False) -> bytes | None:
+    """The project's baseline fingerprint key (32 random bytes), created when asked; None when absent."""
+    import secrets
+
+    from readiness_tui.store import atomic_write
+
+    path = project_dir / BASELINE_KEY
+    try:
+        key = bytes.fromhex(path.read_text("ascii").strip())
+        if len(key) >= 32:
+            return key
+    except (OSError, ValueError):
+        pass
+    if not create:
+        return None
+    key = secrets.token_bytes(32)
+    atomic_write(path, key.hex().encode("ascii") + b"\n")
+    return key
+
+
+def fingerprint(key: bytes, finding: Finding) -> str:
+    """A baseline entry's fingerprint: HMAC-SHA256 of the value's hash under the project's key."""
+    return "hmac-sha256:" + hmac.new(key, finding.hashed_secret.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def load_baseline(paths: Iterable[Path]) -> set[tuple[str, str]]:
-    """(file, hashed_secret) pairs listed by baseline files (detect-secrets' shape); bad files are ignored."""
+    """(file, hashed_secret or fingerprint) pairs listed by baseline files; bad files are ignored."""
     entries: set[tuple[str, str]] = set()
     for path in paths:
         try:
@@ -515,19 +547,21 @@ def load_baseline(paths: Iterable[Path]) -> set[tuple[str, str]]:
             continue
         for file, items in results.items():
             for item in items if isinstance(items, list) else []:
-                if isinstance(item, dict) and isinstance(item.get("hashed_secret"), str):
-                    entries.add((str(file), item["hashed_secret"]))
+                for name in ("hashed_secret", "fingerprint"):
+                    if isinstance(item, dict) and isinstance(item.get(name), str):
+                        entries.add((str(file), item[name]))
     return entries
 
 
-def baseline_document(result: ScanResult, findings: Iterable[Finding] | None = None) -> dict[str, Any]:
-    """A baseline listing these findings (hashes, never values), shaped like detect-secrets'."""
+def baseline_document(result: ScanResult, key: bytes, findings: Iterable[Finding] | None = None) -> dict[str, Any]:
+    """A baseline listing these findings by keyed fingerprint (never a value, nor a plain hash of one)."""
     results: dict[str, list[dict[str, Any]]] = {}
     for f in findings if findings is not None else result.findings:
         results.setdefault(f.file, []).append(
-            {"type": f.rule, "severity": f.severity, "line_number": f.line, "hashed_secret": f.hashed_secret})
+            {"type": f.rule, "severity": f.severity, "line_number": f.line, "fingerprint": fingerprint(key, f)})
     return {
-        "version": 1,
+        "version": 2,
+        "fingerprint": "hmac-sha256 of the value's SHA-1, keyed with secrets-baseline.key",
         "generated_by": "readiness-tui",
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "results": results,
@@ -571,6 +605,8 @@ def scan(root: str | Path, *, project_dir: Path | None = None, files: list[str] 
     baselines = baseline_candidates(root, project_dir) if use_baseline else []
     result.baseline_files = [os.path.relpath(p, root) for p in baselines]
     known = load_baseline(baselines)
+    # Each of our baselines is keyed by the key file beside it.
+    keys = {k for b in baselines if b.name == BASELINE.name and (k := baseline_key(b.parent.parent)) is not None}
     own = {BASELINE.as_posix(), DETECT_SECRETS_BASELINE}
     patterns = list(exclude)
     total = len(files) or 1
@@ -612,7 +648,7 @@ def scan(root: str | Path, *, project_dir: Path | None = None, files: list[str] 
         findings, allowlisted = scan_bytes(data, rel)
         result.allowlisted += allowlisted
         for f in findings:
-            if (f.file, f.hashed_secret) in known:
+            if (f.file, f.hashed_secret) in known or any((f.file, fingerprint(k, f)) in known for k in keys):
                 result.baselined += 1
             else:
                 result.findings.append(f)
@@ -629,6 +665,6 @@ def write_baseline(root: str | Path, project_dir: Path | None = None) -> tuple[P
     root = Path(root).resolve()
     result = scan(root, project_dir=project_dir, use_baseline=False)
     path = (project_dir or root) / BASELINE
-    doc = baseline_document(result)
+    doc = baseline_document(result, baseline_key(project_dir or root, create=True))
     atomic_write(path, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8"))
     return path, result

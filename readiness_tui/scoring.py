@@ -8,6 +8,7 @@ PRODUCT.md: completed = pass, warn, confirmed, or waived not yet expired; score 
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -107,13 +108,24 @@ def build_views(checklist: Checklist, record: RunRecord, items: list[Item] | Non
     return [view_item(i, record.results.get(i.id), record.decisions.get(i.id), today) for i in chosen]
 
 
+def tally(statuses: Iterable[tuple[Status, bool]]) -> tuple[int, int, int, float]:
+    """(completed, applicable, total, percent) of (status, waiver expired) pairs: the one rule of the score.
+
+    `readiness verify` recomputes a report's score with it from the report's items alone.
+    """
+    completed = applicable = total = 0
+    for status, expired in statuses:
+        total += 1
+        if status != Status.NOT_APPLICABLE:
+            applicable += 1
+        if status in COMPLETED and not expired:
+            completed += 1
+    return completed, applicable, total, round(completed / applicable * 100, 1) if applicable else 0.0
+
+
 def compute_score(checklist: Checklist, views: list[ItemView]) -> Score:
     """The score over these views."""
-    total = len(views)
-    na = sum(1 for v in views if v.status == Status.NOT_APPLICABLE)
-    completed = sum(1 for v in views if v.completed)
-    applicable = total - na
-    percent = round(completed / applicable * 100, 1) if applicable else 0.0
+    completed, applicable, total, percent = tally((v.status, v.waiver_expired) for v in views)
     band = checklist.band_for(percent)
     counts: dict[str, int] = {}
     for v in views:
@@ -173,6 +185,6 @@ def criteria_tables(checklist: Checklist, views: list[ItemView]) -> list[tuple[s
 
 
 __all__ = [
-    "COMPLETED", "ItemView", "Score", "build_views", "compute_score", "blockers", "criteria_tables",
+    "COMPLETED", "ItemView", "Score", "build_views", "compute_score", "tally", "blockers", "criteria_tables",
     "view_item", "waiver_expired",
 ]

@@ -21,10 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.commands._util import open_target_noted, score_line
+    from readiness_tui.commands._util import open_target_noted, score_line, shown, warn_stale
     from readiness_tui.decisions import mark_not_applicable
 
     target = open_target_noted(args)
+    warn_stale(target, target.store.load())
     record = mark_not_applicable(target, args.item, args.by, args.reason)
-    print(f"marked {args.item} not applicable ({args.reason.strip()}) by {args.by}; {score_line(target, record)}")
+    print(f"marked {shown(target, args.item)} not applicable ({shown(target, args.reason.strip())}) by "
+          f"{shown(target, args.by)}; {score_line(target, record)}")
     return EXIT_OK

@@ -15,7 +15,7 @@ HELP = "scan the repository for hardcoded secrets, or write a baseline of the cu
 DESCRIPTION = (
     "Scan the files git tracks in the project's repository (or, outside git, every file not "
     "ignored by .gitignore) for secrets. Findings show file, line, rule, severity and a redacted "
-    "preview, never the value. `baseline` records the current findings (as SHA-1 hashes) in "
+    "preview, never the value. `baseline` records the current findings (as keyed fingerprints) in "
     "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. Exit status of "
     "`scan`: 0 when nothing above low severity is found, 1 otherwise, 2 for usage errors."
 )
@@ -55,6 +55,7 @@ def _target_dirs(raw: str) -> tuple[Path, Path]:
 def run(args: argparse.Namespace) -> int:
     from readiness_tui import scanner
     from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import json_text, one_line
 
     action = getattr(args, "secrets_command", None)
     if action is None:
@@ -62,19 +63,20 @@ def run(args: argparse.Namespace) -> int:
     project, root = _target_dirs(args.dir)
     if action == "baseline":
         path, result = scanner.write_baseline(root, project_dir=project)
-        print(f"readiness: wrote {path} with {len(result.findings)} finding(s) "
-              f"(hashes only; commit it, or keep it with the project's run state)")
+        print(f"readiness: wrote {one_line(path)} with {len(result.findings)} finding(s) "
+              f"(keyed fingerprints, never values; the key is beside it, both stay on this machine)")
         return EXIT_OK
     result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline)
     blocking = [f for f in result.findings if f.severity != "low"]
     if args.format == "json":
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        sys.stdout.write(json_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)) + "\n")
         return EXIT_FAILED if blocking else EXIT_OK
     out = sys.stdout
-    out.write(f"secret scan of {result.root} ({result.source}: {result.files_scanned} files, "
+    out.write(f"secret scan of {one_line(result.root)} ({result.source}: {result.files_scanned} files, "
               f"{_human_bytes(result.bytes_scanned)}, {result.duration_s:.2f} s)\n")
     for f in result.findings:
-        out.write(f"{f.severity.upper():8}  {f.file}:{f.line}  {f.rule}  {f.preview}\n")
+        # File names come from the repository: a name with escape sequences is shown, never obeyed.
+        out.write(f"{f.severity.upper():8}  {one_line(f.file)}:{f.line}  {f.rule}  {one_line(f.preview)}\n")
     counts = result.counts()
     breakdown = ", ".join(f"{n} {s}" for s, n in counts.items())
     out.write(f"{len(result.findings)} finding(s) ({breakdown}); {result.allowlisted} allowlisted inline, "
