@@ -28,6 +28,8 @@ QUERY_SECRET = re.compile(
     re.IGNORECASE,
 )
 _MIN_SECRET_LEN = 6
+#: A long user part without a password in a secret URL is a key (a Sentry DSN: https://<key>@host/1).
+_URL_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://(?P<key>[^:/?#@\s]{16,})@")
 #: Below this length a secret gets no preview at all, only its length.
 PREVIEW_MIN_LEN = 20
 
@@ -88,6 +90,9 @@ class Redactor:
                 for query in QUERY_SECRET.finditer(s):
                     if len(query["value"]) >= 4:
                         self._secrets.add(query["value"])
+                key = _URL_KEY.search(s)
+                if key:
+                    self._secrets.add(key["key"])
         if self._secrets:
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))

@@ -148,7 +148,10 @@ def private_dirs(directory: Path) -> Path:
 def _protect_state_dir(state: Path) -> None:
     with contextlib.suppress(OSError):
         if state.stat().st_mode & 0o077:
-            state.chmod(PRIVATE_DIR)
+            # Written by an earlier version (0755 / 0644): made private once, everything in it.
+            for path in [state, *state.rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
     ignore = state / ".gitignore"
     try:
         current = ignore.read_text("utf-8")
@@ -159,6 +162,7 @@ def _protect_state_dir(state: Path) -> None:
     if current is None or "*" not in current.split():
         with contextlib.suppress(OSError):
             fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+            os.fchmod(fd, PRIVATE_FILE)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(_GITIGNORE)
 

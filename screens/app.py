@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 POLL_SECONDS = 2.0
 REDRAW_SECONDS = 0.1
 FAILING = ("fail", "error")
-#: Actions that work while the project is still being read (everything else waits for it).
-ALWAYS = ("quit", "help", "command_palette")
+#: Actions that work while the project is still being read (everything else waits for it), and in dialogs
+#: (tab and shift+tab move between a dialog's fields).
+ALWAYS = ("quit", "help", "command_palette", "focus_next", "focus_previous")
 
 
 @dataclass

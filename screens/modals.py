@@ -207,10 +207,11 @@ class PassphraseDialog(FormDialog):
                          f"{safe(key)} is encrypted. Its passphrase is passed to ssh-keygen only; it is "
                          "never stored. (Or add the key to ssh-agent and give its .pub file.)")
 
-    def on_mount(self) -> None:
-        field = self.query_one("#field-passphrase", Input)
-        field.password = True
-        field.focus()
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, Input):
+                widget.password = True  # masked from the first frame
+            yield widget
 
 
 class FieldDialog(FormDialog):
