@@ -75,12 +75,15 @@ def main() -> int:
         print(f"{name}: {len(stable)}/{len(ids)} items' digests identical across {args.runs} runs")
         if changed:
             print(f"    changed: {', '.join(changed)}")
-    flips = [i for i in ids if len({i_["status"] for r in reports for i_ in items_of(r) if i_["id"] == i}) > 1]
+    by_id = [{i["id"]: i for i in items_of(r)} for r in reports]
+    flips = [i for i in ids if len({items[i]["status"] for items in by_id}) > 1]
     print(f"items whose status itself changed between runs: {', '.join(flips) or 'none'}")
-    last = attestation.verify_report(reports[-1])
-    state = last["signoffs"][0]["state"] if last["signoffs"] else "missing"
-    print(f"a sign-off made after run 1 is {state} after run {args.runs} "
-          f"({last['signoffs'][0]['reason'] if last['signoffs'] else ''})")
+    for item_id in flips:
+        print(f"    {item_id}: " + " | ".join(f"{items[item_id]['status']} ({items[item_id]['summary'][:60]})"
+                                          for items in by_id))
+    for n, report in enumerate(reports[1:], start=2):
+        state = attestation.verify_report(report)["signoffs"][0]
+        print(f"the sign-off made after run 1, read with run {n}'s report: {state['state']} — {state['reason']}")
     return 0
 
 

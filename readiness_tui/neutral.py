@@ -56,7 +56,7 @@ def one_line(text: object, limit: int | None = None) -> str:
     return s
 
 
-_MD_SPECIAL = re.compile(r"([\\`*{}\[\]<>#|~]|(?<!\w)_|_(?!\w))")
+_MD_SPECIAL = re.compile(r"([\\`*{}\[\]#|~]|<(?=[A-Za-z/!?])|(?<!\w)_|_(?!\w))")
 
 
 def markdown_inline(text: object) -> str:
@@ -64,8 +64,9 @@ def markdown_inline(text: object) -> str:
 
     Markdown and HTML characters are backslash-escaped, so a value can neither open a heading, a
     link, an image, an HTML tag, emphasis, code nor a new table cell, and no line break can start
-    a new line of structure. An underscore inside a word (`BACKEND_API_URL`) opens no emphasis and
-    stays as it is; parentheses and `!` mean nothing without the `[` that is escaped.
+    a new line of structure. What cannot open anything stays as it is, so the Markdown stays
+    readable: an underscore inside a word (`BACKEND_API_URL`), `<` before a digit or a space
+    (`<500ms`), `>` mid-line, and parentheses and `!` without the `[` that is escaped.
     """
     return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
