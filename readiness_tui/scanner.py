@@ -509,23 +509,25 @@ def baseline_candidates(root: Path, project_dir: Path | None = None) -> list[Pat
     return seen
 
 
-def baseline_key(project_dir: Path, create: bool = False) -> bytes | None:
-    """The project's baseline fingerprint key (32 random bytes), created when asked; None when absent."""
+def baseline_key(project_dir: Path) -> bytes | None:
+    """The project's baseline fingerprint key (32 random bytes), or None when it has none."""
+    try:
+        key = bytes.fromhex((project_dir / BASELINE_KEY).read_text("ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return key if len(key) >= 32 else None
+
+
+def ensure_baseline_key(project_dir: Path) -> bytes:
+    """The project's baseline fingerprint key, created (0600, under `.readiness/`) when it has none."""
     import secrets
 
     from readiness_tui.store import atomic_write
 
-    path = project_dir / BASELINE_KEY
-    try:
-        key = bytes.fromhex(path.read_text("ascii").strip())
-        if len(key) >= 32:
-            return key
-    except (OSError, ValueError):
-        pass
-    if not create:
-        return None
-    key = secrets.token_bytes(32)
-    atomic_write(path, key.hex().encode("ascii") + b"\n")
+    key = baseline_key(project_dir)
+    if key is None:
+        key = secrets.token_bytes(32)
+        atomic_write(project_dir / BASELINE_KEY, key.hex().encode("ascii") + b"\n")
     return key
 
 
@@ -665,6 +667,6 @@ def write_baseline(root: str | Path, project_dir: Path | None = None) -> tuple[P
     root = Path(root).resolve()
     result = scan(root, project_dir=project_dir, use_baseline=False)
     path = (project_dir or root) / BASELINE
-    doc = baseline_document(result, baseline_key(project_dir or root, create=True))
+    doc = baseline_document(result, ensure_baseline_key(project_dir or root))
     atomic_write(path, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8"))
     return path, result

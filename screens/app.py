@@ -578,7 +578,7 @@ class ReadinessApp(App[int]):
         self.push_screen(ConfirmActionDialog(
             "Re-run every check?", f"A new run. If any verdict changes, the sign-offs of [b]{safe(stale)}[/b] "
             "will be stale; unchanged verdicts keep them valid."),
-            lambda yes: yes and self.start_all_checks())
+            lambda yes: self.start_all_checks() if yes else None)
 
     def action_rerun_section(self) -> None:
         """Run every automated item of the current section again."""
@@ -636,7 +636,7 @@ class ReadinessApp(App[int]):
 
         self.push_screen(ConfirmActionDialog(f"Undo the decision on {item_id}?",
                                              f"[$warning]The sign-offs of {safe(stale)} will be stale.[/]"),
-                         lambda yes: yes and self._decide("clear", item_id, {}))
+                         lambda yes: self._decide("clear", item_id, {}) if yes else None)
 
     def _decide(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
         if answer.get("name"):
