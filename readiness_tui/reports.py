@@ -1,4 +1,4 @@
-"""Reports of a run: text (a terminal table), JSON (the contract), Markdown (the seed's shape), JUnit.
+"""Reports of a run: text (a terminal table), JSON (the contract), Markdown (the seed's shape), JUnit, SARIF.
 
 Every report is built from the same `Report` and passes through the redactor before it is
 returned: no secret value leaves in a report. Every string that came from outside the tool (names,
@@ -21,10 +21,18 @@ from readiness_tui.attestation import annotate
 from readiness_tui.checklist import Checklist
 from readiness_tui.model import Status, now_iso
 from readiness_tui.redact import Redactor
-from readiness_tui.scoring import ItemView, Score, blockers, build_views, compute_score, criteria_tables
+from readiness_tui.scoring import (
+    ItemView,
+    Score,
+    blockers,
+    build_views,
+    compute_score,
+    criteria_tables,
+    critical_not_applicable,
+)
 from readiness_tui.store import RunRecord
 
-FORMATS = ("text", "json", "markdown", "junit")
+FORMATS = ("text", "json", "markdown", "junit", "sarif")
 
 GLYPHS = {
     Status.PASS: "✓",
@@ -72,7 +80,7 @@ def build_report(checklist: Checklist, record: RunRecord, project: str, item_ids
 
 
 def to_json_data(report: Report) -> dict[str, Any]:
-    """The JSON contract (PRODUCT.md) plus extra fields."""
+    """The JSON contract (docs/reports.md, "The JSON report") plus extra fields."""
     by_section: dict[int, list[ItemView]] = {}
     for view in report.views:
         by_section.setdefault(view.item.section_id, []).append(view)
@@ -107,6 +115,8 @@ def to_json_data(report: Report) -> dict[str, Any]:
                 entry["decision"] = v.decision.to_dict()
             if v.waiver_expired:
                 entry["waiver_expired"] = True
+            if v.decision_invalid:
+                entry["decision_invalid"] = v.decision_invalid
             items.append(entry)
         sections.append({"id": section.id, "title": section.title, "items": items})
     return {
@@ -131,16 +141,14 @@ def to_json_data(report: Report) -> dict[str, Any]:
             for tid, title, cells in criteria_tables(report.checklist, report.views)
         ],
         "blockers": [v.item.id for v in blockers(report.views)],
-        "critical_not_applicable": [v.item.id for v in critical_not_applicable(report.views)],
+        "critical_not_applicable": [
+            {"id": v.item.id, "by": v.decision.by, "approver": v.decision.approver, "reason": v.decision.reason}
+            for v in critical_not_applicable(report.views) if v.decision is not None
+        ],
         "signoffs": report.record.signoffs,
         "deployment": report.record.deployment,
         "deploy_steps": report.record.deploy_steps,
     }
-
-
-def critical_not_applicable(views: list[ItemView]) -> list[ItemView]:
-    """Critical items a person (or the project map) marked not applicable: every report lists them."""
-    return [v for v in views if v.item.critical and v.status == Status.NOT_APPLICABLE]
 
 
 def _plain(redactor: Redactor | None) -> Any:
@@ -159,12 +167,6 @@ def _use_colour(stream: Any) -> bool:
 
 def _glyph(status: Status, ascii_only: bool) -> str:
     return ASCII_GLYPHS.get(status, GLYPHS[status]) if ascii_only else GLYPHS[status]
-
-
-def _decision_reason(v: ItemView) -> str:
-    if v.decision is not None and v.decision.type == "not_applicable":
-        return f"{v.decision.reason} ({v.decision.by})"
-    return v.summary
 
 
 def render_text(report: Report, colour: bool | None = None, width: int | None = None,
@@ -233,10 +235,10 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
     top = [v for v in blockers(report.views) if v.item.critical and v.status in (Status.FAIL, Status.ERROR)]
     if top:
         lines.append("Critical: " + ", ".join(f"{v.item.id} {v.status.value}" for v in top[:12]))
-    critical_na = critical_not_applicable(report.views)
-    if critical_na:
-        lines.append("Critical items marked not applicable: " + "; ".join(
-            f"{v.item.id} ({cut(clean(_decision_reason(v)), 80)})" for v in critical_na))
+    marked_na = [v for v in critical_not_applicable(report.views) if v.decision is not None]
+    if marked_na:
+        lines.append("Critical items marked not applicable: " + ", ".join(
+            f"{v.item.id} (approved by {clean(v.decision.approver)})" for v in marked_na if v.decision is not None))
     expired = [v for v in report.views if v.waiver_expired and v.decision is not None]
     if expired:
         lines.append("Expired waivers (not completed): " + ", ".join(
@@ -331,14 +333,12 @@ def render_markdown(report: Report, redactor: Redactor | None = None) -> str:
                 out.append(f"- **{v.item.id}** {md(v.item.text)}{crit}: waived ({state} {md(d.expires)}) — "
                            f"{md(d.reason)} (requested by {md(d.by)}, approved by {md(d.approver)})")
             else:
-                approved = f", approved by {md(d.approver)}" if d.approver else ""
-                out.append(f"- **{v.item.id}** {md(v.item.text)}{crit}: not applicable — {md(d.reason)} "
-                           f"({md(d.by)}{approved})")
-    machine_na = [v for v in critical_na if v.decision is None]
-    for v in machine_na:
-        out.append(f"- **{v.item.id}** {md(v.item.text)} (critical): not applicable by the project map — "
-                   f"{md(v.summary)}")
-    if not known and not machine_na:
+                crit = (f" — critical, approved by {md(d.approver)}"
+                        if v.item.critical and not v.decision_invalid else "")
+                invalid = f" — not counted: {md(v.decision_invalid)}" if v.decision_invalid else ""
+                out.append(f"- **{v.item.id}** {md(v.item.text)}: not applicable — {md(d.reason)} ({md(d.by)})"
+                           f"{crit}{invalid}")
+    if not known:
         out.append("None recorded (no waivers, nothing marked not applicable).")
     out += ["", "## 📞 Support & Escalation", ""]
     if report.contacts:
@@ -386,15 +386,17 @@ def render_markdown(report: Report, redactor: Redactor | None = None) -> str:
 def render_junit(report: Report, redactor: Redactor | None = None) -> str:
     """One testcase per item: fail → failure, error → error, pending / not_applicable → skipped.
 
-    Every outside string passes `neutral.xml_text`, so the document stays well-formed whatever a
-    note or a server answer holds.
+    `warn` passes with a caveat: the case carries a `status` property and a system-out line that
+    starts with WARN, which CI reporters show. The root's counts add up the suites'. Every outside
+    string passes `neutral.xml_text`, so the document stays well-formed whatever a note or a server
+    answer holds.
     """
     redact = redactor.text if redactor is not None else str
 
     def x(value: object) -> str:
         return neutral.xml_text(redact(str(value)))
 
-    suites = ET.Element("testsuites", name="readiness", tests=str(len(report.views)))
+    suites = ET.Element("testsuites", name="readiness")
     by_section: dict[int, list[ItemView]] = {}
     for v in report.views:
         by_section.setdefault(v.item.section_id, []).append(v)
@@ -419,7 +421,12 @@ def render_junit(report: Report, redactor: Redactor | None = None) -> str:
                 ET.SubElement(case, "skipped", message=x(f"{v.status.value}: {v.summary}"))
                 counts["skipped"] += 1
             else:
-                ET.SubElement(case, "system-out").text = x(f"{v.status.value}: {v.summary}")
+                if v.status == Status.WARN:
+                    props = ET.SubElement(case, "properties")
+                    ET.SubElement(props, "property", name="status", value="warn")
+                    ET.SubElement(case, "system-out").text = x(f"WARN (passes with a caveat): {v.summary}")
+                else:
+                    ET.SubElement(case, "system-out").text = x(f"{v.status.value}: {v.summary}")
         for key, value in counts.items():
             suite.set(key, str(value))
     if report.signoffs is not None:
@@ -442,6 +449,8 @@ def render_junit(report: Report, redactor: Redactor | None = None) -> str:
         suite.set("failures", str(failures))
         suite.set("errors", "0")
         suite.set("skipped", str(skipped))
+    for key in ("tests", "failures", "errors", "skipped"):
+        suites.set(key, str(sum(int(suite.get(key, "0")) for suite in suites.iter("testsuite"))))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
@@ -457,6 +466,10 @@ def render(report: Report, fmt: str, redactor: Redactor, colour: bool | None = N
     report.unsigned_roles = data["unsigned_roles"]
     if fmt == "json":
         return neutral.json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+    if fmt == "sarif":
+        from readiness_tui.sarif import render_check
+
+        return neutral.json_text(redactor.text(render_check(report)))
     renderers = {"text": lambda r: render_text(r, colour, redactor=redactor),
                  "markdown": lambda r: render_markdown(r, redactor),
                  "junit": lambda r: render_junit(r, redactor)}
