@@ -40,10 +40,14 @@ def _record(s: list[str], project: str) -> RunRecord:
                                        facts={s[5]: s[6]}, finished_at="2026-11-26T10:00:10+00:00")
     record.results["3.1"] = ItemResult(Status.FAIL, s[7], {"cors_probes": [{"headers": {s[8]: s[9]}}]},
                                        finished_at="2026-11-26T10:00:10+00:00")
-    record.decisions["5.3"] = Decision("confirmed", s[10] or "x", "2026-11-26T10:02:00+00:00", "u@h", note=s[11])
-    record.decisions["1.6"] = Decision("not_applicable", "bob", "2026-11-26T10:02:00+00:00", "u@h", reason=s[12])
-    record.decisions["3.7"] = Decision("waived", "bob", "2026-11-26T10:02:00+00:00", "u@h", reason=s[13],
-                                       approver=s[14], expires="2099-01-01")
+    def given(text: str) -> str:  # the decisions file requires these fields (and strips them)
+        return text if text.strip() else f"x{text}x"
+
+    record.decisions["5.3"] = Decision("confirmed", given(s[10]), "2026-11-26T10:02:00+00:00", "u@h", note=s[11])
+    record.decisions["1.6"] = Decision("not_applicable", "bob", "2026-11-26T10:02:00+00:00", "u@h",
+                                       reason=given(s[12]), approver="carol")
+    record.decisions["3.7"] = Decision("waived", "bob", "2026-11-26T10:02:00+00:00", "u@h", reason=given(s[13]),
+                                       approver=given(s[14]), expires="2099-01-01")
     record.signoffs.append({"role": "Technical Lead", "name": s[15], "at": s[16], "user_host": "u@h",
                             "override": s[17], "digest": "sha256:" + "0" * 64, "score": 1.0, "band": "x"})
     record.deployment["Deployed By"] = {"value": s[18], "by": s[19], "at": "2026-11-26", "user_host": "u@h"}
