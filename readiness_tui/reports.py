@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from readiness_tui import __version__, neutral
 from readiness_tui.attestation import annotate
 from readiness_tui.checklist import Checklist
 from readiness_tui.model import Status, now_iso
-from readiness_tui.redact import Redactor
+from readiness_tui.redact import REDACTED, Redactor
 from readiness_tui.scoring import (
     ItemView,
     Score,
@@ -31,6 +32,8 @@ from readiness_tui.scoring import (
     critical_not_applicable,
 )
 from readiness_tui.store import RunRecord
+
+_ESCAPED_MARK = re.compile(re.escape(neutral.markdown_inline(REDACTED)) + r"(?!\()")
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif")
 
@@ -270,7 +273,8 @@ def render_markdown(report: Report, redactor: Redactor | None = None) -> str:
     redact = redactor.text if redactor is not None else str
 
     def md(value: object) -> str:
-        return neutral.markdown_inline(redact(str(value)))
+        # The redaction marker stays readable: `[REDACTED]` followed by no `(` is no link.
+        return _ESCAPED_MARK.sub(REDACTED, neutral.markdown_inline(redact(str(value))))
 
     s = report.score
     rec = report.record

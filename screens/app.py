@@ -135,7 +135,7 @@ class ReadinessApp(App[int]):
         """The name a person typed in a dialog this session (never the login): what the recorder fields offer."""
         self.ssh_key = ""
         """The SSH key a sign-off was last signed with this session (offered again), else `[signoff] ssh_key`."""
-        self._valid_cache: tuple[int, list[str]] = (-1, [])
+        self._valid_cache: tuple[RunRecord | None, list[str]] = (None, [])
         self.last_run_seconds: float | None = None
         self._stamp = RecordStamp()
         self._redraw_pending = False
@@ -333,14 +333,14 @@ class ReadinessApp(App[int]):
     # ---- checks ------------------------------------------------------------------------------
 
     def valid_signoffs(self) -> list[str]:
-        """`Role (name)` of every sign-off valid now (cached per record revision): what a change would stale."""
+        """`Role (name)` of every sign-off valid now (cached per record shown): what a change would stale."""
         from readiness_tui.signoff import would_stale
 
         record = self.record
         if record is None or not record.signoffs:
             return []
-        if self._valid_cache[0] != record.revision:
-            self._valid_cache = (record.revision, would_stale(self.target, record))
+        if self._valid_cache[0] is not record:  # each reload (run.json or the decisions file) is a new record
+            self._valid_cache = (record, would_stale(self.target, record))
         return self._valid_cache[1]
 
     def stale_note(self) -> str:
