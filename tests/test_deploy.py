@@ -130,6 +130,17 @@ def test_secret_in_output_is_redacted_in_terminal_and_record(deploy_project):
     assert "connecting with key [REDACTED]" in raw
 
 
+def test_escape_sequences_in_step_output_are_shown_not_obeyed(deploy_project):
+    """A step's output (or a container's log) is outside text: the terminal gets `\\x1b`, not ESC."""
+    script = "import sys; sys.stdout.write('title\\x1b]0;pwned\\x07 clear\\x1b[2J done\\n'); sys.exit(3)"
+    project = deploy_project(f'backup = [{json.dumps(sys.executable)}, "-c", {json.dumps(script)}]')
+    proc = run_cli("deploy", "backup", str(project), "--yes")
+    assert proc.returncode == 1, proc.stderr
+    for stream in (proc.stdout, proc.stderr):
+        assert "\x1b" not in stream and "\x07" not in stream, stream
+    assert "title\\x1b]0;pwned\\x07 clear\\x1b[2J done" in proc.stdout
+
+
 def test_step_runs_only_after_confirmation(deploy_project):
     project = deploy_project('backup = ["./ok.sh"]')
     proc = run_cli("deploy", "backup", str(project), input="n\n")

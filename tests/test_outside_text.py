@@ -238,6 +238,24 @@ def test_escape_sequences_in_names_and_notes_never_reach_the_terminal(good_proje
     assert "pwned" in markdown and not any(line.startswith("Signed") for line in markdown.splitlines())
 
 
+def test_history_shows_names_from_an_edited_run_record_not_obeys_them(tmp_path: Path) -> None:
+    """`sign` refuses such a name, but run.json is a file anyone can edit or hand over."""
+    project = tmp_path / "p"
+    project.mkdir()
+
+    def put(stored: RunRecord) -> None:
+        stored.started_at, stored.finished_at = "2026-11-26T10:00:00+00:00", "2026-11-26T10:01:00+00:00"
+        stored.signoffs.append({"role": f"Technical Lead{ESCAPES}", "name": f"eve{ESCAPES}\nSigned: x",
+                                "at": "2026-11-26T10:02:00+00:00", "user_host": "u@h",
+                                "digest": "sha256:" + "0" * 64, "score": 1.0, "band": "x"})
+
+    Store(project).update(put)
+    proc = run_cli("history", str(project))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout, proc.stdout
+    assert "eve\\x1b]0;pwned\\x07" in proc.stdout and "\nSigned" not in proc.stdout
+
+
 def test_a_tracked_file_named_with_escape_sequences_is_shown_not_obeyed(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
