@@ -175,6 +175,8 @@ async def _sign_in_wizard(project: Path, key: str, passphrase: str | None = None
         await pilot.press("enter")
         if passphrase is not None:
             await wait_screen(app, pilot, "PassphraseDialog")
+            # Pushed is not yet composed on a loaded machine: wait for the field itself.
+            await wait_until(pilot, lambda: bool(app.screen.query("#field-passphrase")))
             field = app.screen.query_one("#field-passphrase", Input)
             assert field.password, "the passphrase is masked"
             await type_text(pilot, passphrase)
