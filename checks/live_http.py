@@ -335,13 +335,14 @@ async def cors(ctx: CheckContext) -> CheckResult:
         )
     failures = [why for status, why in verdicts if status == Status.FAIL]
     warnings = [why for status, why in verdicts if status == Status.WARN]
+    facts = {"origin": origin, "too_open": failures, "caveats": warnings}
     if failures:
         return failed(f"CORS too open: {failures[0]}" + (f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""),
-                      **evidence).with_facts(cors=sorted(failures))
+                      **evidence).with_facts(**facts)
     if warnings:
-        return warned(warnings[0], **evidence).with_facts(cors=sorted(warnings))
+        return warned(warnings[0], **evidence).with_facts(**facts)
     return passed(f"no CORS grant to {origin} on {len(verdicts)} probes (preflight and GET of {', '.join(paths)})",
-                  **evidence).with_facts(cors=[])
+                  **evidence).with_facts(**facts)
 
 
 @check("http.xsrf_cookie", "the live Streamlit frontend sets its _streamlit_xsrf cookie", live=True)
@@ -438,15 +439,15 @@ async def rate_limit(ctx: CheckContext) -> CheckResult:
         evidence["no_answer"] = errors
     if limited is not None:
         evidence["limited_answer"] = limited.evidence(http.redactor, body_chars=120)
-        return passed(f"rate limited: HTTP 429 after {sent} requests in {elapsed:.1f} s", **evidence).with_facts(
-            limited=True)
+        return passed(f"rate limited: HTTP 429 after {sent} requests in {elapsed:.1f} s",
+                      **evidence).with_facts(limited_by="HTTP 429")
     if headers_seen is not None:
         evidence["rate_limit_answer"] = headers_seen.evidence(http.redactor, body_chars=80)
         names = [h for h in RATE_HEADERS if headers_seen.header(h)]
         return passed(f"rate limit advertised ({', '.join(names)}); no 429 within {sent} requests",
-                      **evidence).with_facts(limited=False, headers=names)
+                      **evidence).with_facts(limited_by="headers", headers=names)
     return failed(f"no rate limit: {sent} requests in {elapsed:.1f} s, no 429 and no RateLimit headers",
-                  **evidence).with_facts(limited=False, headers=[])
+                  **evidence).with_facts(limited_by=None)
 
 
 #: What an error page must not show (item 3.8): (kind, pattern).

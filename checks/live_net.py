@@ -164,13 +164,18 @@ def judge_tls(setting: str, url: str | None, report: TlsReport | None, ctx: Chec
     fail_days = float(ctx.param("fail_days"))
     warn_days = float(ctx.param("warn_days"))
     facts = f"{report.protocol}, issued by {report.issuer or 'unknown'}, expires {report.not_after[:10]}"
+    # What a sign-off binds: whose certificate, from whom, which protocol; not the days left (a count).
+    decisive = {"host": report.host, "issuer": report.issuer, "protocol": report.protocol}
     if report.reason:  # outdated protocol
-        return failed(f"{where}: {report.reason} ({facts})", **evidence)
+        return failed(f"{where}: {report.reason} ({facts})", **evidence).with_facts(**decisive)
     if days < fail_days:
-        return failed(f"{where}: certificate expires in {days:.0f} days (< {fail_days:g}): renew now", **evidence)
+        return failed(f"{where}: certificate expires in {days:.0f} days (< {fail_days:g}): renew now",
+                      **evidence).with_facts(**decisive)
     if days < warn_days:
-        return warned(f"{where}: certificate valid but expires in {days:.0f} days (< {warn_days:g})", **evidence)
-    return passed(f"{where}: certificate valid for {report.host}, {days:.0f} days left ({facts})", **evidence)
+        return warned(f"{where}: certificate valid but expires in {days:.0f} days (< {warn_days:g})",
+                      **evidence).with_facts(**decisive)
+    return passed(f"{where}: certificate valid for {report.host}, {days:.0f} days left ({facts})",
+                  **evidence).with_facts(**decisive)
 
 
 async def _tls_item(ctx: CheckContext, setting: str, url: str | None) -> CheckResult:

@@ -16,6 +16,8 @@ from readiness_tui.errors import UsageError
 
 KINDS = ("auto", "assisted", "manual")
 OPS = ("<", "<=", ">", ">=", "==")
+#: Types of the sign-off block's deployment fields (validated by `readiness_tui.signoff.field_value_for`).
+FIELD_TYPES = ("date", "time", "yes/no", "person", "text")
 EMBEDDED_NAME = "embedded default"
 
 
@@ -94,6 +96,12 @@ class Checklist:
     raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     data_rules: tuple[DataRule, ...] = ()
     """Data-integrity rules (`[[data_rules]]`, items 7.2–7.6)."""
+    deployment_types: tuple[tuple[str, str], ...] = ()
+    """(name, type) of every deployment field; the type is one of FIELD_TYPES."""
+
+    def field_type(self, name: str) -> str:
+        """The type of a deployment field (`text` when the checklist gives none)."""
+        return dict(self.deployment_types).get(name, "text")
 
     @property
     def items(self) -> list[Item]:
@@ -116,10 +124,15 @@ class Checklist:
 
     def band_for(self, percent: float) -> Band:
         """The band a score falls in."""
-        for band in self.bands:
-            if percent >= band.min:
-                return band
-        return self.bands[-1]
+        return band_for(self.bands, percent)
+
+
+def band_for(bands: tuple[Band, ...] | list[Band], percent: float) -> Band:
+    """The band a score falls in, of bands ordered highest first (`readiness verify` reads them from a report)."""
+    for band in bands:
+        if percent >= band.min:
+            return band
+    return bands[-1]
 
 
 class _Locator:
@@ -244,7 +257,8 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
         sections=tuple(sections),
         bands=bands,
         roles=roles,
-        deployment_fields=fields_,
+        deployment_fields=tuple(name for name, _ in fields_),
+        deployment_types=tuple(fields_),
         criteria=criteria,
         source=source,
         digest=digest,
@@ -306,16 +320,26 @@ def _bands(raw: Any, loc: _Locator, fail: Any) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def _signoff(raw: Any, loc: _Locator, fail: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _signoff(raw: Any, loc: _Locator, fail: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     line = loc.find(r"^\s*\[signoff\]")
     if not isinstance(raw, dict):
         raise fail(1, "no [signoff] table with `roles`")
     roles = raw.get("roles")
     if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r for r in roles):
         raise fail(line, "[signoff] `roles` must be a non-empty list of names")
-    fields_ = raw.get("deployment_fields", [])
-    if not isinstance(fields_, list) or not all(isinstance(f, str) for f in fields_):
-        raise fail(line, "[signoff] `deployment_fields` must be a list of names")
+    raw_fields = raw.get("deployment_fields", [])
+    if not isinstance(raw_fields, list):
+        raise fail(line, "[signoff] `deployment_fields` must be a list of names or {name, type} tables")
+    fields_: list[tuple[str, str]] = []
+    for entry in raw_fields:
+        name, kind = (entry, "text") if isinstance(entry, str) else (
+            (entry.get("name"), entry.get("type", "text")) if isinstance(entry, dict) else (None, None))
+        if not isinstance(name, str) or not name.strip():
+            raise fail(line, "[signoff] `deployment_fields`: each is a name or a {name, type} table with a name")
+        if kind not in FIELD_TYPES:
+            raise fail(line, f"[signoff] deployment field {name!r}: type must be one of {', '.join(FIELD_TYPES)}, "
+                             f"not {kind!r}")
+        fields_.append((name.strip(), str(kind)))
     return tuple(roles), tuple(fields_)
 
 

@@ -364,10 +364,10 @@ def write(path: Path, lock_path: Path, changes: dict[str, Decision | None], lock
     made meanwhile to another item is kept). A malformed file is refused, never replaced."""
     from filelock import FileLock
 
-    from readiness_tui.store import atomic_write
+    from readiness_tui.store import PRIVATE_FILE, atomic_write, private_dirs
 
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(lock_path), timeout=lock_timeout):
+    private_dirs(lock_path.parent)
+    with FileLock(str(lock_path), timeout=lock_timeout, mode=PRIVATE_FILE):
         try:
             text: str | None = path.read_text(encoding="utf-8")
         except FileNotFoundError:

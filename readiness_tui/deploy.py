@@ -282,7 +282,7 @@ def _deployment_fields(run: StepRun) -> dict[str, str]:
         return {"Deployment Date": run.finished_at[:10], "Deployment Time": run.finished_at[11:19] + " UTC",
                 "Deployed By": run.by or run.user_host}
     if run.step == "verify" and run.ok:
-        return {"Verification Complete": run.finished_at, "All Systems Operational": "yes"}
+        return {"Verification Complete": "yes", "All Systems Operational": "yes"}
     return {}
 
 

@@ -537,7 +537,7 @@ def apply(target: Target, changes: list[FileChange], allow_ignored: bool = False
     ignores a file it would write (a deploy built from git would never see the fix). Nothing is
     written when any change is refused.
     """
-    from readiness_tui.store import atomic_write
+    from readiness_tui.store import atomic_write, private_dirs
 
     root = _root(target)
     ignored = [c for c in changes if c.ignored_by]
@@ -563,8 +563,7 @@ def apply(target: Target, changes: list[FileChange], allow_ignored: bool = False
                 raise FixError(f"{rel}: not ignored by git; add it to .gitignore first (readiness fix 1.7)")
         mode = change.mode
         if current is not None:
-            backup_dir = target.settings.project_dir / BACKUP_DIR
-            backup_dir.mkdir(parents=True, exist_ok=True)
+            backup_dir = private_dirs(target.settings.project_dir / BACKUP_DIR)
             keep_local = backup_dir / ".gitignore"
             if not keep_local.exists():
                 # Backups are this machine's undo copies, never something to commit.
@@ -576,6 +575,7 @@ def apply(target: Target, changes: list[FileChange], allow_ignored: bool = False
                 backup = backup_dir / f"{label}.readiness-bak-{stamp}-{n}"
                 n += 1
             shutil.copy2(path, backup)
+            backup.chmod(0o600)
             backups.append(backup)
             if mode is None:
                 mode = os.stat(path).st_mode & 0o7777

@@ -9,6 +9,7 @@ do-not-deploy).
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -203,13 +204,24 @@ def build_views(checklist: Checklist, record: RunRecord, items: list[Item] | Non
     return [view_item(i, record.results.get(i.id), record.decisions.get(i.id), today) for i in chosen]
 
 
+def tally(statuses: Iterable[tuple[Status, bool]]) -> tuple[int, int, int, float]:
+    """(completed, applicable, total, percent) of (status, waiver expired) pairs: the one rule of the score.
+
+    `readiness verify` recomputes a report's score with it from the report's items alone.
+    """
+    completed = applicable = total = 0
+    for status, expired in statuses:
+        total += 1
+        if status != Status.NOT_APPLICABLE:
+            applicable += 1
+        if status in COMPLETED and not expired:
+            completed += 1
+    return completed, applicable, total, round(completed / applicable * 100, 1) if applicable else 0.0
+
+
 def compute_score(checklist: Checklist, views: list[ItemView]) -> Score:
     """The score over these views."""
-    total = len(views)
-    na = sum(1 for v in views if v.status == Status.NOT_APPLICABLE)
-    completed = sum(1 for v in views if v.completed)
-    applicable = total - na
-    percent = round(completed / applicable * 100, 1) if applicable else 0.0
+    completed, applicable, total, percent = tally((v.status, v.waiver_expired) for v in views)
     band = checklist.band_for(percent)
     counts: dict[str, int] = {}
     for v in views:
@@ -293,5 +305,6 @@ def criteria_tables(checklist: Checklist, views: list[ItemView]) -> list[tuple[s
 
 __all__ = [
     "COMPLETED", "Headline", "ItemView", "Score", "approver_problem", "build_views", "compute_score", "blockers",
-    "critical_not_applicable", "criteria_tables", "headline", "view_item", "waiver_expired", "why_not_checked",
+    "critical_not_applicable", "criteria_tables", "headline", "tally", "view_item", "waiver_expired",
+    "why_not_checked",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from readiness_tui import gitutil
 from readiness_tui.errors import UsageError
-from readiness_tui.redact import Redactor, is_secret_name
+from readiness_tui.redact import Redactor, is_secret_name, looks_like_credential
 
 CONFIG_FILE = "readiness.toml"
 
@@ -65,6 +65,8 @@ class Settings:
     """Why the keyring was not consulted, when it was not (shown once, plainly)."""
     app_environ: dict[str, str] = field(default_factory=dict)
     """The process environment's values of the application's own variables (BACKEND_API_URL, …)."""
+    keyring_values: list[str] = field(default_factory=list, repr=False)
+    """Every value read from the keyring (the redactor learns them all, used or not)."""
 
     backend_url: str | None = None
     """The backend API's base URL (`BACKEND_API_URL`)."""
@@ -185,8 +187,14 @@ class Settings:
         return value if isinstance(value, dict) else {}
 
     def secret_values(self) -> list[str]:
-        """Every secret value known to this run, for the redactor."""
-        values = [e.value for e in self.env_entries if is_secret_name(e.key)]
+        """Every secret value known to this run, for the redactor.
+
+        The values of secret-named variables in `.env`, the settings and the environment, every
+        `.env` value that looks like a credential whatever its name, and every value read from the
+        keyring.
+        """
+        values = [e.value for e in self.env_entries if is_secret_name(e.key) or looks_like_credential(e.value)]
+        values += self.keyring_values
         values += [
             v for f in fields(self)
             if isinstance(v := getattr(self, f.name), str) and is_secret_name(f.name) and f.name != "keyring_service"
@@ -220,7 +228,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 _SKIP = {"project_dir", "repo_root", "env_file", "env_entries", "config_file", "config", "sources", "keyring_note",
-         "app_environ"}
+         "app_environ", "keyring_values"}
 
 KeyringLookup = Callable[[str], str | None]
 
@@ -381,6 +389,7 @@ def load_settings(
             found = keyring_lookup(env_names[0])
             if found:
                 value, source = found, "keyring"
+                settings.keyring_values.append(found)
         if value is None and toml_key in target:
             value, source = target[toml_key], CONFIG_FILE
         if value is None:
@@ -396,6 +405,10 @@ def load_settings(
             raise UsageError(f"{config_path}: `{name}` must be a string, not {value!r}")
         setattr(settings, name, value)
         settings.sources[name] = source
+    if keyring_lookup is not None:
+        # Secrets no setting reads (SENTRY_DSN) may be in the keyring too: the redactor learns them.
+        looked_up = {names[0] for names, _ in _SOURCES.values()}
+        settings.keyring_values += [v for n in SECRET_NAMES if n not in looked_up and (v := keyring_lookup(n))]
     settings.app_environ = {
         name: environ[name] for names, _ in _SOURCES.values() for name in names if environ.get(name)
     }

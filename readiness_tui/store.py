@@ -7,6 +7,7 @@ change is a read-modify-write under a file lock (`Store.update`), written to a t
 fsynced and renamed over the old one, so a killed process leaves either the old or the new
 record, and two processes never lose each other's changes. Each finished full run is also kept
 in `history/`. Everything written passes through the redactor: no secret value reaches disk.
+`.readiness/` is the owner's alone (files 0600, directories 0700) and ignores itself in git (`*`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ RECORD = "run.json"
 LOCK_TIMEOUT = 30.0
 T = TypeVar("T")
 
-__all__ = ["Decision", "RunRecord", "Store", "atomic_write"]
+__all__ = ["Decision", "RunRecord", "Store", "atomic_write", "private_dirs"]
 
-_GITIGNORE = "# readiness-tui run records: results and decisions, never secrets.\n*.lock\n*.tmp\n"
+_GITIGNORE = ("# readiness-tui's run state (results, history, backups): this machine's, never committed.\n"
+              "*\n")
+#: Modes of what the tool writes under `.readiness/`: only the owner reads it.
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
 @dataclass
@@ -98,9 +102,62 @@ class RunRecord:
         )
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write a file atomically: temp file in the same directory, fsync, rename, fsync the directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _in_state_dir(path: Path) -> bool:
+    return STATE_DIR in path.parts
+
+
+def private_dirs(directory: Path) -> Path:
+    """Create `directory` and its missing parents; those under a `.readiness` directory are 0700.
+
+    `.readiness` itself also gets its `.gitignore` (`*`: nothing in it is ever committed), and an
+    existing `.readiness` written by an earlier version is brought to 0700 with that `.gitignore`.
+    """
+    directory = Path(directory)
+    missing = []
+    probe = directory
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for part in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            part.mkdir(mode=PRIVATE_DIR if _in_state_dir(part) else 0o777)
+    if _in_state_dir(directory):
+        parts = directory.parts
+        state = Path(*parts[: parts.index(STATE_DIR) + 1])
+        _protect_state_dir(state)
+    return directory
+
+
+def _protect_state_dir(state: Path) -> None:
+    with contextlib.suppress(OSError):
+        if state.stat().st_mode & 0o077:
+            # Written by an earlier version (0755 / 0644): made private once, everything in it.
+            for path in [state, *state.rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
+    ignore = state / ".gitignore"
+    try:
+        current = ignore.read_text("utf-8")
+    except FileNotFoundError:
+        current = None
+    except OSError:
+        return
+    if current is None or "*" not in current.split():
+        with contextlib.suppress(OSError):
+            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+            os.fchmod(fd, PRIVATE_FILE)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(_GITIGNORE)
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write a file atomically: temp file in the same directory, fsync, rename, fsync the directory.
+
+    `mode` defaults to 0600 under a `.readiness` directory (its directories 0700) and 0644 elsewhere.
+    """
+    if mode is None:
+        mode = PRIVATE_FILE if _in_state_dir(path) else 0o644
+    private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -138,12 +195,8 @@ class Store:
     def _lock(self) -> Any:
         from filelock import FileLock
 
-        self.dir.mkdir(parents=True, exist_ok=True)
-        ignore = self.dir / ".gitignore"
-        if not ignore.exists():
-            with contextlib.suppress(OSError):
-                ignore.write_text(_GITIGNORE)
-        return FileLock(str(self.dir / "run.lock"), timeout=LOCK_TIMEOUT)
+        private_dirs(self.dir)
+        return FileLock(str(self.dir / "run.lock"), timeout=LOCK_TIMEOUT, mode=PRIVATE_FILE)
 
     def _read(self) -> RunRecord:
         """The record with the decisions of the decisions file (moving any still in run.json there)."""

@@ -71,3 +71,33 @@ def score_line(target: Any, record: Any) -> str:
 
     s = build_report(target.checklist, record, target.project).score
     return f"score {s.percent:.1f}% ({s.band})"
+
+
+def shown(target: Any, value: object, limit: int = 300) -> str:
+    """Outside text (a name, note, reason, summary) for a terminal line: redacted, one line, controls visible."""
+    from readiness_tui.neutral import one_line
+
+    return one_line(target.redactor.text(str(value)), limit)
+
+
+def warn_stale(target: Any, record: Any) -> None:
+    """Say, before a decision is written, which valid sign-offs it will make stale."""
+    from readiness_tui.signoff import would_stale
+
+    if record.signoffs:
+        valid = would_stale(target, record)
+        if valid:
+            say(f"this changes a decision, so the sign-off{'s' if len(valid) > 1 else ''} of "
+                f"{', '.join(shown(target, v) for v in valid)} will be stale: sign again afterwards")
+
+
+def say_newly_stale(target: Any, valid_before: list[str]) -> None:
+    """After a run: name the sign-offs that were valid before it and are not any more (a verdict changed)."""
+    from readiness_tui.signoff import signoff_states
+
+    if not valid_before:
+        return
+    for state in signoff_states(target, target.store.load()):
+        label = f"{state['role']} ({state['name']})"
+        if label in valid_before and state["state"] != "valid":
+            say(f"the sign-off of {shown(target, label)} is now {state['state']}: {shown(target, state['reason'])}")

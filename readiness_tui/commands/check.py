@@ -76,11 +76,12 @@ def run(args: argparse.Namespace) -> int:
     from readiness_tui import gates
     from readiness_tui.checkapi import RunOptions
     from readiness_tui.checklist import select_items
-    from readiness_tui.commands._util import detail, notices, say, verbosity
+    from readiness_tui.commands._util import detail, notices, say, say_newly_stale, verbosity
     from readiness_tui.errors import UsageError
     from readiness_tui.neutral import one_line
     from readiness_tui.reports import build_report, check_output_path, render, write_output
     from readiness_tui.runner import ItemFinished, RunEvent
+    from readiness_tui.signoff import would_stale
     from readiness_tui.target import open_target, run_items
 
     gates.validate(args.fail_under, args.pending_exit_code)
@@ -115,7 +116,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"\r{done}/{len(items)} checked", end="", file=sys.stderr, flush=True)
 
     options = RunOptions(run_project_commands=args.run_project_commands, timeout=args.timeout)
+    before = target.store.load()
+    valid_before = would_stale(target, before) if before.signoffs else []
     _, elapsed = asyncio.run(run_items(target, items, options, on_event, full=full))
+    say_newly_stale(target, valid_before)
     if progress:
         print("\r" + " " * 20 + "\r", end="", file=sys.stderr)
     notices(target)

@@ -21,10 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.commands._util import open_target_noted, score_line
+    from readiness_tui.commands._util import open_target_noted, score_line, shown, warn_stale
     from readiness_tui.decisions import confirm
 
     target = open_target_noted(args)
+    warn_stale(target, target.store.load())
     record = confirm(target, args.item, args.by, args.note)
-    print(f"confirmed {args.item} by {args.by}; {score_line(target, record)}")
+    print(f"confirmed {shown(target, args.item)} by {shown(target, args.by)}; {score_line(target, record)}")
     return EXIT_OK

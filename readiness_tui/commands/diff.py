@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.commands._util import open_target_noted
+    from readiness_tui.commands._util import open_target_noted, shown
     from readiness_tui.errors import UsageError
     from readiness_tui.history import diff, resolve, runs
 
@@ -42,5 +42,6 @@ def run(args: argparse.Namespace) -> int:
         pairs = d[key]
         print(f"{title} ({len(pairs)}):" if pairs else f"{title}: none")
         for old, new in pairs:
-            print(f"  {new.item.id} {new.item.text} — {old.status.value} → {new.status.value}: {new.summary}")
+            print(f"  {new.item.id} {shown(target, new.item.text)} — {old.status.value} → {new.status.value}: "
+                  f"{shown(target, new.summary)}")
     return EXIT_OK

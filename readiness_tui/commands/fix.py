@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from readiness_tui import fixes
     from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import one_line
     from readiness_tui.target import open_target, run_items
 
     target = open_target(args.dir, args.checklist)
@@ -68,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     fresh = open_target(args.dir, args.checklist)
     results, _ = asyncio.run(run_items(fresh, [fresh.checklist.item(item.id)]))
     result = results[item.id]
-    lines = [f"item {item.id} now: {result.status.value} — {result.summary}"]
+    lines = [f"item {item.id} now: {result.status.value} — {one_line(result.summary)}"]
     if len(result.checks) > 1:
-        lines += [f"  {c.check}: {c.status.value} — {c.summary}" for c in result.checks]
+        lines += [f"  {c.check}: {c.status.value} — {one_line(c.summary)}" for c in result.checks]
     out.write(fresh.redactor.text("\n".join(lines) + "\n"))
     return EXIT_OK

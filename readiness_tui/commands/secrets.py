@@ -15,11 +15,11 @@ HELP = "scan the repository for hardcoded secrets, or write a baseline of the cu
 DESCRIPTION = (
     "Scan the files git tracks in the project's repository (or, outside git, every file not "
     "ignored by .gitignore) for secrets. Findings show file, line, rule, severity and a redacted "
-    "preview, never the value. `baseline` records the current findings (as SHA-1 hashes) in "
-    "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. `scan --files` scans "
-    "only the named files (what the pre-commit hook passes). Exit status of `scan`: 0 when nothing "
-    "of critical, high or medium severity is found (low and informational findings such as public "
-    "anon keys are listed only), 1 otherwise, 2 for usage errors."
+    "preview, never the value. `baseline` records the current findings (as keyed fingerprints, never "
+    "values nor hashes of them) in <DIR>/.readiness/secrets-baseline.json so later scans report only new "
+    "ones. `scan --files` scans only the named files (what the pre-commit hook passes). Exit status of "
+    "`scan`: 0 when nothing of critical, high or medium severity is found (low and informational "
+    "findings such as public anon keys are listed only), 1 otherwise, 2 for usage errors."
 )
 
 
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from readiness_tui import scanner
     from readiness_tui.commands._util import detail, say
     from readiness_tui.errors import UsageError
-    from readiness_tui.neutral import visible
+    from readiness_tui.neutral import json_text, visible
 
     action = getattr(args, "secrets_command", None)
     if action is None:
@@ -91,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     project, root = _target_dirs(args.dir)
     if action == "baseline":
         path, result = scanner.write_baseline(root, project_dir=project)
-        say(f"wrote {path} with {len(result.findings)} finding(s) "
-            f"(hashes only; commit it, or keep it with the project's run state)")
+        say(f"wrote {visible(path)} with {len(result.findings)} finding(s) "
+            f"(keyed fingerprints, never values; the key is beside it, both stay on this machine)")
         return EXIT_OK
     if args.output:
         from readiness_tui.reports import check_output_path
@@ -104,11 +104,11 @@ def run(args: argparse.Namespace) -> int:
     result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline, files=files)
     blocking = result.blocking()
     if args.format == "json":
-        text = json.dumps(result.to_dict(), indent=2) + "\n"
+        text = json_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     elif args.format == "sarif":
         from readiness_tui.sarif import render_secrets
 
-        text = render_secrets(result, root)
+        text = json_text(render_secrets(result, root))
     else:
         lines = [f"secret scan of {visible(result.root)} ({result.source}: {result.files_scanned} files, "
                  f"{_human_bytes(result.bytes_scanned)}, {result.duration_s:.2f} s)"]

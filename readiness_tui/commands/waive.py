@@ -24,12 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.commands._util import open_target_noted, score_line
+    from readiness_tui.commands._util import open_target_noted, score_line, shown, warn_stale
     from readiness_tui.decisions import waive
 
     target = open_target_noted(args)
+    warn_stale(target, target.store.load())
     record = waive(target, args.item, args.by, args.reason, args.approver, args.expires)
     d = record.decisions[target.checklist.item(args.item).id]
-    print(f"waived {args.item} until {d.expires} (requested by {d.by}, approved by {d.approver}); "
-          f"{score_line(target, record)}")
+    print(f"waived {shown(target, args.item)} until {d.expires} (requested by {shown(target, d.by)}, approved by "
+          f"{shown(target, d.approver)}); {score_line(target, record)}")
     return EXIT_OK
