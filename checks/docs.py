@@ -8,8 +8,9 @@ from urllib.parse import unquote
 
 from readiness_tui.checks._corpus import Doc, base_dir, corpus, markdown
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
-from readiness_tui.model import CheckResult, failed, passed, pending, warned
+from readiness_tui.model import CheckResult, errored, failed, passed, pending, warned
 
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$|^(.+)\n[=-]{3,}\s*$", re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]+src=[\"']([^\"']+)[\"']", re.I)
@@ -65,7 +66,10 @@ def readme(ctx: CheckContext) -> CheckResult:
     path = _find_readme(ctx)
     if path is None:
         return failed("no README.md in the project directory or the repository root")
-    text = path.read_text("utf-8", "replace")
+    try:
+        text = fileio.read_text(path, fileio.MAX_TEXT, "a README", cut=True)
+    except fileio.FileProblem as exc:
+        return errored(str(exc))
     heads = headings(text)
     found = {part: [h for h in heads if rx.search(h)] for part, rx in PARTS.items()}
     missing_parts = [p for p in ("setup", "configuration") if not found[p]]
@@ -101,7 +105,10 @@ def _named_document(ctx: CheckContext, default: str, what: str) -> CheckResult:
     path, how = _doc_by_name(ctx, wanted)
     if path is None:
         return failed(f"{wanted} not found ({what}); write it", expected=wanted)
-    text = path.read_text("utf-8", "replace")
+    try:
+        text = fileio.read_text(path, fileio.MAX_TEXT, "a document", cut=True)
+    except fileio.FileProblem as exc:
+        return errored(str(exc))
     evidence = {"file": _rel(ctx, path), "words": _words(text), "headings": headings(text)[:20]}
     stub = re.search(r"\b(TODO|TBD|coming soon|placeholder)\b", text, re.I)
     if evidence["words"] < MIN_WORDS or (stub and evidence["words"] < 4 * MIN_WORDS):

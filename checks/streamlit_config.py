@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, check
 from readiness_tui.model import CheckResult, errored, failed, passed, warned
 
@@ -83,11 +84,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     from tomlkit.exceptions import ParseError
 
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        text = fileio.read_text(path, fileio.MAX_CONFIG, "a Streamlit config", strict=True)
+        fileio.parse_toml(text, path)  # bounded nesting before tomlkit (recursive) reads it
+    except fileio.FileProblem as exc:
+        raise ConfigError(str(exc)) from None
     try:
         return tomlkit.parse(text).unwrap()
     except ParseError as exc:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.redact import preview
 from readiness_tui.values import decode_jwt, is_placeholder
 
@@ -507,8 +507,8 @@ def load_baseline(paths: Iterable[Path]) -> set[tuple[str, str]]:
     entries: set[tuple[str, str]] = set()
     for path in paths:
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = fileio.read_json(path, fileio.MAX_RECORD, "a secrets baseline")
+        except fileio.FileProblem:
             continue
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from readiness_tui.commands._util import path_arg
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "verify"
@@ -17,25 +18,23 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("report", metavar="REPORT.json")
-    parser.add_argument("--allowed-signers", metavar="FILE",
+    parser.add_argument("report", metavar="REPORT.json", type=path_arg)
+    parser.add_argument("--allowed-signers", metavar="FILE", type=path_arg,
                         help="ssh-keygen allowed_signers file (principal = the signer's --name)")
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
+    from readiness_tui import fileio
     from readiness_tui.attestation import verify_report
     from readiness_tui.errors import UsageError
 
     path = Path(args.report)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: not a JSON report ({str(exc).splitlines()[0]})") from None
+        data = fileio.parse_json(fileio.read_bytes(path, fileio.MAX_RECORD, "a JSON report"), path, "a JSON report")
+    except fileio.FileMissing:
+        raise UsageError(f"{path}: cannot read (no such file)") from None
     if args.allowed_signers is not None and not Path(args.allowed_signers).is_file():
         raise UsageError(f"{args.allowed_signers}: no such allowed_signers file")
     result = verify_report(data, args.allowed_signers)
@@ -47,13 +46,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"report: intact ({result['digest']})")
     bad = []
     for s in result["signoffs"]:
-        print(f"sign-off {s['role']} by {s['name']} at {s['at']}: {s['state']} — {s['reason']}")
-        if s["state"] != "valid":
-            bad.append(f"{s['role']} ({s['name']}): {s['state']}")
+        role, name, at, state, reason = (_field(s, k) for k in ("role", "name", "at", "state", "reason"))
+        print(f"sign-off {role} by {name} at {at}: {state} — {reason}")
+        if s.get("state") != "valid":
+            bad.append(f"{role} ({name}): {state}")
     for s in result["deployment"]:
-        print(f"deployment field {s['field']} = {s['value']} by {s['by']}: {s['state']} — {s['reason']}")
-        if s["state"] != "valid":
-            bad.append(f"{s['field']}: {s['state']}")
+        field, value, by, state, reason = (_field(s, k) for k in ("field", "value", "by", "state", "reason"))
+        print(f"deployment field {field} = {value} by {by}: {state} — {reason}")
+        if s.get("state") != "valid":
+            bad.append(f"{field}: {state}")
     if not result["signoffs"]:
         print("no sign-offs in this report")
     if result["ok"]:
@@ -61,3 +62,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("NOT verified: " + ("; ".join(bad) if bad else "the report was altered"))
     return EXIT_FAILED
+
+
+def _field(entry: dict[str, object], key: str) -> str:
+    """One field of a sign-off or deployment entry as one line ("?" when the report lacks it)."""
+    from readiness_tui.neutral import one_line
+
+    value = entry.get(key)
+    return "?" if value is None or value == "" else one_line(value, 200)
