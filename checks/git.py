@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import tomllib
 from pathlib import Path, PurePosixPath
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.checkapi import CheckContext, check
-from readiness_tui.model import CheckResult, failed, passed, warned
+from readiness_tui.model import CheckResult, errored, failed, passed, warned
 from readiness_tui.redact import URL_PASSWORD, is_secret_name
 from readiness_tui.values import decode_jwt, is_placeholder
 
@@ -50,8 +48,8 @@ def _assignments(path: str, text: str) -> list[tuple[str, str, int]]:
     """(name, value, line) of a tracked env-like file; TOML for secrets.toml, dotenv otherwise."""
     if path.endswith(".toml"):
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+            data = fileio.parse_toml(text, path)
+        except fileio.FileProblem:
             data = None
         if data is not None:
             out: list[tuple[str, str, int]] = []
@@ -81,9 +79,10 @@ def tracked_env_findings(root: Path, files: list[str]) -> list[dict[str, object]
             continue
         path = root / rel
         try:
-            raw = path.read_bytes()[:MAX_BYTES] if path.is_file() else subprocess.run(
-                ["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, timeout=10).stdout[:MAX_BYTES]
-        except (OSError, subprocess.TimeoutExpired):
+            raw: bytes | None = fileio.read_bytes(path, MAX_BYTES, "an env file", cut=True)
+        except fileio.FileProblem:  # deleted from the work tree (still tracked), or not a file there
+            raw = gitutil.show_head(root, rel, MAX_BYTES)
+        if raw is None:
             continue
         text = raw.decode("utf-8", "replace")
         template = is_template(rel)
@@ -109,6 +108,8 @@ def _describe(findings: list[dict[str, object]]) -> str:
 @check("git.tracked_env_secrets", "No env-like file tracked by git (.env*, secrets.toml) holds real secret values")
 def tracked_env_secrets(ctx: CheckContext) -> CheckResult:
     root = ctx.settings.repo_root
+    if root is None and ctx.settings.repo_note:
+        return errored(ctx.settings.repo_note)
     if root is None:
         return warned("not a git repository: cannot tell which env files would be committed")
     files = gitutil.tracked_files(root)
@@ -121,19 +122,12 @@ def tracked_env_secrets(ctx: CheckContext) -> CheckResult:
     return passed(f"{len(env_like)} tracked env-like file(s), none with real secret values", **evidence)
 
 
-def _first_commit_touching(root: Path, rel: str) -> str | None:
-    try:
-        proc = subprocess.run(["git", "log", "--all", "--format=%h %ad", "--date=short", "-1", "--", rel],
-                              cwd=root, capture_output=True, text=True, timeout=15)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout.strip() or None
-
-
 @check("git.env_ignored", ".env is ignored by .gitignore, not tracked, never committed; no other env file with real values tracked")
 def env_ignored(ctx: CheckContext) -> CheckResult:
     settings = ctx.settings
     root = settings.repo_root
+    if root is None and settings.repo_note:
+        return errored(settings.repo_note)
     if root is None:
         return warned(f"{settings.project_dir} is not a git repository: cannot verify that .env stays out of git")
     rel = Path(os.path.relpath(settings.env_file, root)).as_posix()
@@ -151,7 +145,7 @@ def env_ignored(ctx: CheckContext) -> CheckResult:
     if others:
         return failed(f"{rel} is ignored, but other env files with real values are tracked: {_describe(others)}",
                       **evidence)
-    past = _first_commit_touching(root, rel)
+    past = gitutil.last_commit_touching(root, rel)
     if past:
         evidence["in_history"] = past
         return warned(f"{rel} is ignored and untracked, but was committed before ({past}): rotate the keys it held",
