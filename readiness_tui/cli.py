@@ -11,17 +11,38 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 import sys
 from types import ModuleType
+from typing import Any, NoReturn
 
 from readiness_tui import __version__
 from readiness_tui.errors import EXIT_OK, EXIT_USAGE, UsageError
+from readiness_tui.neutral import one_line
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+    """argparse with options and positionals in any order, and usage errors on one line (exit 2)."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        # `readiness confirm 5.4 --by NAME DIR`: plain argparse fills the optional DIR with nothing when an
+        # option follows ITEM, then rejects DIR. Intermixed parsing takes the options first, then the
+        # positionals, wherever they stand (the level holding the subcommands parses as usual).
+        if self._intermixing or self._subparsers is not None:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return super().parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+    def error(self, message: str) -> NoReturn:
+        message = re.sub(r"^argument ([^:]+): (is|must|names) ", r"\1 \2 ", message)
+        command = self.prog.removeprefix("readiness").strip()
+        where = f"{command}: " if command else ""
+        raise UsageError(f"{where}{message} (see `{self.prog} --help`)")
 
 
 def _commands() -> list[ModuleType]:
@@ -54,17 +75,58 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return EXIT_USAGE
     try:
-        return int(args._run(args))
+        args = parser.parse_args(argv)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return EXIT_USAGE
+        code = int(args._run(args))
+        sys.stdout.flush()
+        return code
     except UsageError as exc:
-        print(f"readiness: {exc}", file=sys.stderr)
+        print(f"readiness: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("readiness: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _detach_stdout()
         return EXIT_OK
+    except OSError as exc:
+        # A filesystem error no layer above named (permission, full disk, read-only mount): one line with the
+        # path, never a traceback.
+        if _is_stdout_error(exc):
+            _detach_stdout()
+            print(f"readiness: cannot write to standard output ({exc.strerror or exc})", file=sys.stderr)
+        else:
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"readiness: {where}{exc.strerror or one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    """True when `exc` came from writing standard output: it names no file and is a write error (a full
+    device, an I/O error), or stdout still cannot be flushed."""
+    import errno
+
+    if exc.filename is not None or sys.stdout is None:
+        return False
+    if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EPIPE):
+        return True
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+def _detach_stdout() -> None:
+    """Point standard output at /dev/null so the interpreter's own flush at exit cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

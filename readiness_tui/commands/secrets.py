@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from readiness_tui.commands._util import path_arg
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "secrets"
@@ -24,11 +25,11 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="secrets_command", metavar="ACTION", parser_class=type(parser))
     scan = sub.add_parser("scan", help="scan and print the findings")
-    scan.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    scan.add_argument("dir", nargs="?", default=".", type=path_arg, metavar="DIR", help="project directory (default: .)")
     scan.add_argument("--format", choices=("text", "json"), default="text")
     scan.add_argument("--no-baseline", action="store_true", help="report findings the baseline lists too")
     base = sub.add_parser("baseline", help="write .readiness/secrets-baseline.json from the current findings")
-    base.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    base.add_argument("dir", nargs="?", default=".", type=path_arg, metavar="DIR", help="project directory (default: .)")
 
 
 def _human_bytes(n: int) -> str:
