@@ -97,19 +97,30 @@ class Runner:
         self.deploy_steps = tuple(deploy_steps)
         self.shared: dict[str, Any] = {}
         self._memo: dict[str, asyncio.Task[CheckResult]] = {}
+        self.deadline: float | None = None
+        """`time.monotonic()` by which the run ends (set by `run` from `RunOptions.timeout`)."""
         load_checks()
 
     def timeout_for(self, spec: CheckSpec, item: Item) -> float:
-        """The timeout of one check of one item."""
+        """The timeout of one check of one item (never past the run's deadline)."""
         if "timeout" in item.params:
-            return float(item.params["timeout"])
-        if spec.timeout is not None:
-            return max(spec.timeout, self.options.timeout or self.settings.check_timeout)
-        return float(self.options.timeout or self.settings.check_timeout)
+            own = float(item.params["timeout"])
+        elif spec.timeout is not None:
+            own = max(spec.timeout, self.options.timeout or self.settings.check_timeout)
+        else:
+            own = float(self.options.timeout or self.settings.check_timeout)
+        if self.deadline is not None:
+            own = min(own, max(0.0, self.deadline - time.monotonic()))
+        return own
 
     async def run(self, items: Iterable[Item]) -> dict[str, ItemResult]:
-        """Run the items concurrently; results by item id, in the order given."""
+        """Run the items concurrently; results by item id, in the order given.
+
+        With `RunOptions.timeout` the whole run ends within it: every check is cut at the deadline.
+        """
         items = list(items)
+        if self.options.timeout is not None:
+            self.deadline = time.monotonic() + self.options.timeout
         tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
         try:
             results = await asyncio.gather(*tasks)
@@ -173,6 +184,7 @@ class Runner:
             progress=progress,
             spec=spec,
             deploy_steps=self.deploy_steps,
+            deadline=self.deadline,
         )
         timeout = self.timeout_for(spec, item)
         started = time.monotonic()
@@ -185,7 +197,9 @@ class Runner:
             if not isinstance(result, CheckResult):
                 raise TypeError(f"check {spec.name} returned {type(result).__name__}, not CheckResult")
         except TimeoutError:
-            result = CheckResult(Status.ERROR, f"{spec.name}: timed out after {timeout:g} s", {"timeout_s": timeout})
+            cut = self.deadline is not None and time.monotonic() >= self.deadline - 0.05
+            why = f"the run's --timeout {self.options.timeout:g} s ran out" if cut else f"timed out after {timeout:g} s"
+            result = CheckResult(Status.ERROR, f"{spec.name}: {why}", {"timeout_s": round(timeout, 3)})
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a check's failure is its result, never a crash
