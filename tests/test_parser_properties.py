@@ -233,7 +233,8 @@ def test_an_accepted_record_renders_in_every_format(tmp_path: Path, capsys: pyte
     (state / "run.json").write_text(json.dumps({"schema": 1, "results": {
         "4.1": {"status": "pass", "summary": "\x1b[31mred\x1b[0m", "evidence": {"a": [1, {"b": None}]},
                 "measurements": {"m": {"value": "x", "display": 3}}}},
-        "decisions": {"5.4": {"type": "confirmed", "by": "Ann", "at": "2025-01-01T00:00:00+0000"}}}))
+        "decisions": {"5.4": {"type": "confirmed", "by": "Ann", "at": "2025-01-01T00:00:00+0000",
+                              "user_host": "ann@host"}}}))
     for fmt in ("text", "json", "markdown", "junit"):
         assert cli.main(["report", str(tmp_path), "--format", fmt]) == 0
         _out, err = capsys.readouterr()
