@@ -32,10 +32,12 @@ pytestmark = pytest.mark.fast
 EMBEDDED = Path(__file__).resolve().parents[1] / "readiness_tui" / "data" / "checklist.toml"
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                              HealthCheck.function_scoped_fixture])
+#: The structure tests of the run record and of a report find their rarer shapes only with more examples.
+MORE = settings(SETTINGS, max_examples=100)
 
 
 @contextlib.contextmanager
-def bounded(seconds: float = 5.0) -> Iterator[None]:
+def bounded(seconds: float = 15.0) -> Iterator[None]:
     """Fail the example (TimeoutError) when it runs longer than `seconds` of wall time."""
 
     def expire(signum: int, frame: object) -> None:
@@ -211,16 +213,19 @@ record_fields = st.fixed_dictionaries(
     {"schema": st.one_of(st.just(1), scalars)},
     optional={k: json_values for k in ("run_id", "project", "checklist", "started_at", "finished_at", "revision",
                                        "results", "decisions", "signoffs", "deployment", "deploy_steps")}
-    | {"results": st.dictionaries(st.sampled_from(["1.1", "4.1", "5.4"]), st.one_of(json_values, st.fixed_dictionaries(
-        {"status": st.sampled_from(["pass", "fail", "warn", "error", "pending", "bogus"])},
-        optional={"summary": json_values, "evidence": json_values, "measurements": json_values,
-                  "checks": json_values, "duration_ms": json_values, "facts": json_values})), max_size=3),
-       "decisions": st.dictionaries(st.sampled_from(["5.4", "1.1"]), st.one_of(json_values, st.fixed_dictionaries(
-           {"type": st.sampled_from(["confirmed", "waived", "not_applicable", "x"])},
-           optional={"by": json_values, "at": json_values, "expires": json_values})), max_size=2)})
+    | {"results": st.one_of(json_values, st.dictionaries(st.sampled_from(["1.1", "4.1", "5.4"]), st.one_of(
+        json_values, st.fixed_dictionaries(
+            {"status": st.sampled_from(["pass", "fail", "warn", "error", "pending", "bogus"])},
+            optional={"summary": json_values, "evidence": json_values, "measurements": json_values,
+                      "checks": json_values, "duration_ms": json_values, "facts": json_values})), max_size=3)),
+       "decisions": st.one_of(json_values, st.dictionaries(st.sampled_from(["5.4", "1.1"]), st.one_of(
+           json_values, st.fixed_dictionaries(
+               {"type": st.sampled_from(["confirmed", "waived", "not_applicable", "x"])},
+               optional={"by": json_values, "at": json_values, "user_host": json_values,
+                         "expires": json_values})), max_size=2))})
 
 
-@SETTINGS
+@MORE
 @given(data=record_fields)
 def test_run_record_structures(data: dict[str, Any]) -> None:
     _load_record(json.dumps(data).encode())
@@ -254,7 +259,7 @@ report_like = st.fixed_dictionaries(
               "checklist": json_values, "scope": json_values})
 
 
-@SETTINGS
+@MORE
 @given(data=st.one_of(json_values, report_like))
 def test_verify_structures(data: Any, capsys: pytest.CaptureFixture[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
