@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
     _intermixing = False
 
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+    def parse_known_args(  # type: ignore[override] # typeshed's overloads only refine the namespace type
+            self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
         # `readiness confirm 5.4 --by NAME DIR`: plain argparse fills the optional DIR with nothing when an
         # option follows ITEM, then rejects DIR. Intermixed parsing takes the options first, then the
         # positionals, wherever they stand (the level holding the subcommands parses as usual).
