@@ -521,3 +521,11 @@ def test_one_corrupt_history_file_does_not_block_history_or_diff(project: Path,
     assert f"skipped {history[0]}" in err and "[current]" in out
     code, out, err = _main(capsys, "diff", "--dir", str(project))
     assert code == 0 and out.startswith("from #") and f"skipped {history[0]}" in err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0"])
+def test_deploy_numbers_must_be_finite(project: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    (project / "readiness.toml").write_text(f"[deploy]\nverify_timeout = {value}\n")
+    code, _out, err = _main(capsys, "deploy", "verify", str(project), "--yes", "--by", "tester")
+    assert code == 2
+    assert "[deploy] verify_timeout must be a positive number" in _one_clear_line(err)
