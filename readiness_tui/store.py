@@ -254,21 +254,22 @@ class Store:
             yield
             return
         lock = self._lock()
+        locked = False
         try:
             with self._fs(self.dir / "run.lock", "lock the run record"):
                 lock.acquire()
+            locked = True
         except StoreError:
             if for_writing:
                 raise
-            yield
-            return
         except Timeout:
             raise StoreError(f"{self.dir / 'run.lock'}: another readiness process has held the run record for "
                              f"{LOCK_TIMEOUT:g} s; try again when it is done") from None
         try:
             yield
         finally:
-            lock.release()
+            if locked:
+                lock.release()
 
     def _read(self) -> RunRecord:
         """The record with the decisions of the decisions file (moving any still in run.json there)."""
