@@ -248,7 +248,7 @@ def evil_repo(tmp_path: Path) -> tuple[Path, Path]:
                  "fsmonitor-watchman", "post-rewrite"):
         (hooks / name).symlink_to(hook)
     _git(repo, "init", "-q", "-b", "main")
-    (repo / ".gitignore").write_text(".env\n.readiness/\n")
+    (repo / ".gitignore").write_text(".env\n.env.*\n!.env.example\n.readiness/\n")
     (repo / ".env").write_text("CACHE_TTL_SECONDS=300\n")
     (repo / ".env.example").write_text("CACHE_TTL_SECONDS=300\nSUPABASE_KEY=your-anon-key\n")
     (repo / ".gitattributes").write_text("* filter=evil diff=evil\n")
