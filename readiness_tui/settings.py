@@ -257,7 +257,7 @@ CONFIG_TABLES = ("target", "commands", "deploy", "contacts")
 class ConfigText:
     """Finds the line of a table or key in `readiness.toml`, so a mistake is reported as FILE:LINE."""
 
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
     _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
     def __init__(self, path: Path, text: str) -> None:
@@ -275,7 +275,7 @@ class ConfigText:
         for number, text in enumerate(self.lines, 1):
             header = self._HEADER.match(text)
             if header and not self._KEY.match(text):
-                current = self._parts(header.group(2))
+                current = self._parts(header.group(1))
                 if table is not None and current[:1] == [table]:
                     seen += current == [table]
                     if key is None and seen == index:
