@@ -28,6 +28,7 @@ from typing import Any
 
 from readiness_tui import fileio
 from readiness_tui.errors import UsageError
+from readiness_tui.neutral import one_line
 
 FILE = "readiness.decisions.toml"
 SCHEMA = 1
@@ -173,7 +174,7 @@ def parse(text: str, source: str) -> dict[str, Decision]:
         elif key is not None:
             rx = re.compile(rf"^\s*{re.escape(key)}\s*=")
             line = next((i + 1 for i, x in enumerate(lines) if rx.match(x)), 1)
-        return UsageError(f"{source}:{line}: {message}")
+        return UsageError(f"{source}:{line}: {one_line(message)}")  # a key may hold a line break
 
     schema = data.pop("schema", SCHEMA)
     if not isinstance(schema, int) or isinstance(schema, bool):

@@ -1,7 +1,7 @@
 """Property-based tests of every parser of outside input: a result or one clear line, never a traceback or a hang.
 
-Random bytes and random structures go to the `.env` parser, `readiness.toml`, the checklist loader, the run
-record and `readiness verify`. Each example runs under a wall-clock alarm, so a hang fails the test instead of
+Random bytes and random structures go to the `.env` parser, `readiness.toml`, the checklist loader, the
+decisions file (`readiness.decisions.toml`), the run record and `readiness verify`. Each example runs under a wall-clock alarm, so a hang fails the test instead of
 stalling the suite.
 """
 
@@ -21,7 +21,7 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness_tui import cli
+from readiness_tui import cli, decisionsfile
 from readiness_tui.checklist import parse_checklist, validate_checklist
 from readiness_tui.errors import UsageError
 from readiness_tui.settings import load_settings, parse_env_file
@@ -177,6 +177,52 @@ def test_checklist_structures(section: int, item: int, key: str, value: Any, top
             assert one_line(exc).startswith("team.toml:")
             return
     assert checklist.items
+
+
+# --- the decisions file ---------------------------------------------------------------------------------
+
+def _read_decisions(raw: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / decisionsfile.FILE
+        path.write_bytes(raw)
+        with bounded():
+            try:
+                decisions = decisionsfile.read(path)
+            except UsageError as exc:
+                assert one_line(exc).startswith(f"{path}")
+                return
+        assert all(isinstance(d, decisionsfile.Decision) and d.type in decisionsfile.TYPES
+                   for d in decisions.values())
+        # What was accepted survives a decision recorded on another item (the file is edited in place).
+        added = decisionsfile.Decision(type="confirmed", by="Ann", at="2025-01-01T00:00:00+00:00", user_host="a@h")
+        decisionsfile.write(path, Path(tmp) / "decisions.lock", {"0.1": added})
+        assert decisionsfile.read(path) == decisions | {"0.1": added}
+
+
+@SETTINGS
+@given(raw=st.one_of(st.binary(max_size=300), toml_ish))
+def test_decisions_file_bytes(raw: bytes) -> None:
+    _read_decisions(raw)
+
+
+decision_tables = st.dictionaries(
+    st.one_of(st.sampled_from(["5.4", "1.1", "9", "5.4.1", "schema", "5.4\n"]), st.text(max_size=6)),
+    st.one_of(toml_values, st.dictionaries(
+        st.one_of(st.sampled_from(["decision", "by", "at", "user_host", "note", "reason", "approver", "expires",
+                                   "by\r\n"]), st.text(max_size=6)),
+        st.one_of(toml_values, st.sampled_from(["confirmed", "waived", "not_applicable", "2999-01-01", "Ann"])),
+        max_size=6)),
+    max_size=4)
+
+
+@MORE
+@given(data=decision_tables)
+def test_decisions_file_structures(data: dict[str, Any]) -> None:
+    try:
+        text = tomlkit.dumps(data)
+    except Exception:  # noqa: BLE001 - a structure TOML cannot hold: nothing to test
+        return
+    _read_decisions(text.encode("utf-8"))
 
 
 # --- the run record -------------------------------------------------------------------------------------
