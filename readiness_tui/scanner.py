@@ -551,8 +551,8 @@ def known_env_values(env_file: Path) -> list[KnownValue]:
     from readiness_tui.redact import URL_PASSWORD, is_secret_name
 
     try:
-        text = env_file.read_text("utf-8", "replace")
-    except OSError:
+        text = fileio.read_text(env_file, fileio.MAX_ENV, "an env file")  # a FIFO or device never blocks
+    except fileio.FileProblem:
         return []
     out: list[KnownValue] = []
     for raw in text.splitlines()[:5000]:
@@ -968,9 +968,9 @@ class _IgnoreRules:
 
     def load(self, directory: Path, base: str) -> None:
         try:
-            text = (directory / ".gitignore").read_text("utf-8", "replace")
-        except OSError:
-            return
+            text = fileio.read_text(directory / ".gitignore", fileio.MAX_CONFIG, "a .gitignore", cut=True)
+        except fileio.FileProblem:
+            return  # none, or a FIFO or device (never waited on)
         for raw in text.splitlines():
             line = raw.rstrip()
             if not line or line.startswith("#"):
