@@ -396,6 +396,50 @@ def test_fifos_in_the_project_never_block_a_check(project: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_fifos_never_block_the_secret_scan_or_init(project: Path) -> None:
+    """A FIFO where a .gitignore, an env file or a compose file is expected: `secrets scan` outside git
+    walked into a FIFO .gitignore and waited for a writer forever; `init` read every file whole."""
+    for name in (".gitignore", ".env.local", "docker-compose.yml", "pyproject.toml"):
+        os.mkfifo(project / name)
+    (project / "tests").mkdir()
+    started = time.monotonic()
+    done = run_cli("secrets", "scan", str(project), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "0 finding(s)" in done.stdout
+    done = run_cli("init", str(project), "--stdout", timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# readiness.toml")
+    assert time.monotonic() - started < 40
+
+
+def test_init_never_replaces_what_it_must_not(project: Path) -> None:
+    """`init ''` wrote a readiness.toml into the current directory; `init --force` over a FIFO waited forever,
+    over a symlink replaced the link, over a read-only file reset its mode."""
+    done = run_cli("init", "", cwd=project)
+    assert done.returncode == 2 and "DIR is an empty path" in _one_line(done.stderr)
+    assert not (project / "readiness.toml").exists()
+    os.mkfifo(project / "readiness.toml")
+    done = run_cli("init", str(project), "--force", timeout=30)
+    assert done.returncode == 2
+    assert f"{project}/readiness.toml: not a regular file (a FIFO)" in _one_line(done.stderr)
+    assert stat.S_ISFIFO((project / "readiness.toml").lstat().st_mode)
+    (project / "readiness.toml").unlink()
+    kept = project / "config" / "readiness.toml"
+    kept.parent.mkdir()
+    kept.write_text("[target]\n")
+    kept.chmod(0o640)
+    (project / "readiness.toml").symlink_to(kept)
+    done = run_cli("init", str(project), "--force")
+    assert done.returncode == 0, done.stderr
+    assert (project / "readiness.toml").is_symlink() and kept.read_text().startswith("# readiness.toml")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    kept.chmod(0o444)
+    before = kept.read_bytes()
+    done = run_cli("init", str(project), "--force")
+    assert done.returncode == 2 and "read-only (mode 0444)" in _one_line(done.stderr)
+    assert kept.read_bytes() == before
+
+
 # --- filesystem errors: one line naming the path, nothing lost ---------------------------------------------
 
 def _without_dac(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
