@@ -12,6 +12,7 @@ import argparse
 import importlib
 import pkgutil
 import re
+import shlex
 import sys
 from types import ModuleType
 from typing import Any, NoReturn
@@ -39,11 +40,30 @@ class _Parser(argparse.ArgumentParser):
         finally:
             self._intermixing = False
 
+    def parse_args(  # type: ignore[override] # as parse_known_args above
+            self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        # Words no parser took are reported by the command they were given to (`readiness sign: unrecognized
+        # arguments: --by Ann`, pointing at `readiness sign --help`), an empty one visibly as ''.
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            _innermost(self, parsed).error(f"unrecognized arguments: {shlex.join(extras)}")
+        return parsed
+
     def error(self, message: str) -> NoReturn:
         message = re.sub(r"^argument ([^:]+): (is|must|names) ", r"\1 \2 ", message)
         command = self.prog.removeprefix("readiness").strip()
         where = f"{command}: " if command else ""
         raise UsageError(f"{where}{message} (see `{self.prog} --help`)")
+
+
+def _innermost(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command parser `parsed` went through last: `readiness secrets scan`'s for `secrets scan …`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(parsed, action.dest, None) or "")
+            if chosen is not None:
+                return _innermost(chosen, parsed)
+    return parser
 
 
 def _commands() -> list[ModuleType]:

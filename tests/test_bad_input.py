@@ -357,6 +357,25 @@ def test_usage_errors_from_the_parser_are_one_line(capsys: pytest.CaptureFixture
     assert "--format" in line and "yaml" in line and "readiness check --help" in line
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["sign", ".", "--role", "Technical Lead", "--name", "Ann", "--by", "Ann"],
+         "sign: unrecognized arguments: --by Ann (see `readiness sign --help`)"),
+        (["init", ".", "--stdout", ""], "init: unrecognized arguments: '' (see `readiness init --help`)"),
+        (["secrets", "scan", ".", "--everything"],
+         "secrets scan: unrecognized arguments: --everything (see `readiness secrets scan --help`)"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_unrecognized_arguments_name_their_command(capsys: pytest.CaptureFixture[str], args: list[str],
+                                                   said: str) -> None:
+    """Before: every stray word pointed at `readiness --help`, and an empty one showed as nothing at all."""
+    code, _out, err = _main(capsys, *args)
+    assert code == 2
+    assert _one_clear_line(err) == f"readiness: {said}"
+
+
 # --- readiness.toml: unknown tables and keys named; type errors carry the line -----------------------------
 
 @pytest.mark.parametrize(
