@@ -463,10 +463,12 @@ DAMAGED_RECORDS = {
 }
 
 
-#: Every shape through `report` and `confirm`; three of them through every other command that reads the record.
+#: Every shape through `report` and `confirm`; three of them through `check`, `history` and `diff`; a truncated
+#: one through every other command that reads the record.
 _DAMAGE_CASES = [(shape, command) for shape in DAMAGED_RECORDS for command in ("report", "confirm")] + [
     (shape, command) for shape in ("truncated", "results-a-string", "nested-100k")
-    for command in ("check", "history", "diff")]
+    for command in ("check", "history", "diff")] + [
+    ("truncated", command) for command in ("na", "waive", "sign", "deployment", "fix")]
 
 
 @pytest.mark.parametrize(("shape", "command"), _DAMAGE_CASES, ids=[f"{c}-{s}" for s, c in _DAMAGE_CASES])
@@ -480,14 +482,20 @@ def test_damaged_record_is_set_aside_and_said(project: Path, capsys: pytest.Capt
     (state / "run.json").write_bytes(raw)
     args = {"report": ["report", str(project)], "confirm": ["confirm", "5.4", str(project), "--by", "Ann"],
             "check": ["check", str(project), "--only", "4.1"], "history": ["history", str(project)],
-            "diff": ["diff", "--dir", str(project)]}[command]
+            "diff": ["diff", "--dir", str(project)],
+            "na": ["na", "5.4", str(project), "--reason", "no such service", "--by", "Ann"],
+            "waive": ["waive", "5.4", str(project), "--reason", "r", "--approver", "Bob", "--expires", "2999-01-01",
+                      "--by", "Ann"],
+            "sign": ["sign", str(project), "--role", "Technical Lead", "--name", "Ann", "--override", "a test"],
+            "deployment": ["deployment", "Deployed By", "Ann", str(project)],
+            "fix": ["fix", "1.7", str(project), "--yes"]}[command]
     code, _out, err = _main(capsys, *args)
     assert "Traceback" not in err
     aside = list(state.glob("run.json.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == raw  # nothing lost
     notes = [x for x in err.splitlines() if "kept aside as run.json.corrupt-" in x]
     assert len(notes) == 1 and notes[0].startswith(f"readiness: {state / 'run.json'}: damaged (")
-    if command in ("confirm", "check"):
+    if command in ("confirm", "check", "na", "waive", "deployment"):
         assert code in (0, 1)
         assert _recorded(project)["schema"] == 1
     else:
