@@ -22,6 +22,8 @@ import socket
 import stat
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -568,6 +570,57 @@ def test_backup_check_as_a_user_who_cannot_read_crontabs(project: Path) -> None:
     assert item["status"] == "warn", item  # a fresh backup, its schedule not visible to this user
     assert "PermissionError" not in json.dumps(item)
     assert str(spool) in item["evidence"]["backup_schedule_unreadable"]
+
+
+NOBODY = 65534
+SPOOL = Path("/var/spool/cron/crontabs")
+
+
+def _as_nobody(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """`readiness ARGS` as the unprivileged user `nobody` (uid 65534): not root at all, unlike `_without_dac`.
+
+    The interpreter must be one that user may run (this one may sit under /root): this one or the system's
+    python of the same version, with this checkout's site-packages added.
+    """
+    need(ROOT and shutil.which("setpriv") is not None, "root and setpriv (to run a command as nobody)")
+    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    runnable = [c for c in (sys.executable, f"/usr/bin/python{version}") if subprocess.run(
+        [*drop, c, "-c", f"import sys; assert '%d.%d' % sys.version_info[:2] == '{version}'"],
+        capture_output=True).returncode == 0]
+    need(bool(runnable), f"a python {version} that the user nobody may run")
+    site = sysconfig.get_path("purelib")
+    main = (f"import site, sys; site.addsitedir({site!r}); from readiness_tui.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    return subprocess.run([*drop, runnable[0], "-c", main, *args], capture_output=True, text=True,
+                          env=cli_env({"HOME": str(home)}), cwd=home, timeout=120)
+
+
+def test_backup_check_as_a_real_unprivileged_user() -> None:
+    """6.1 as a non-root user on this machine's own cron spool (root-only, 1730 root:crontab): a verdict that
+    names what it could not read, never a PermissionError."""
+    need(SPOOL.is_dir() and not SPOOL.stat().st_mode & 0o004, f"{SPOOL} (cron) unreadable by other users")
+    base = Path(tempfile.mkdtemp(prefix="readiness-nobody-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        project, home, backups = base / "proj", base / "home", base / "backups"
+        for d in (project, home, backups):
+            d.mkdir()
+        (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+        (backups / "crm.sql").write_text("-- dump\n")
+        (project / "readiness.toml").write_text(f'[target]\nsystem_root = "/"\nbackup_dir = "{backups}"\n')
+        for path in (project, home, backups, *project.iterdir(), *backups.iterdir()):
+            os.chown(path, NOBODY, NOBODY)
+        done = _as_nobody("check", str(project), "--only", "6.1", "--format", "json", home=home)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    item = _items(done.stdout)["6.1"]
+    assert item["status"] in ("warn", "pass"), item
+    assert "PermissionError" not in json.dumps(item)
+    assert str(SPOOL) in item["evidence"]["backup_schedule_unreadable"]
+    assert item["evidence"]["backup_newest"] == str(backups / "crm.sql")
 
 
 def test_backup_dir_over_pseudo_filesystems_counts_none_of_them(project: Path, tmp_path: Path) -> None:
