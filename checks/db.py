@@ -14,6 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.checks._corpus import (
+    APP,
+    CONFIG,
+    DEPLOY,
+    EXAMPLE,
+    STATIC_TIMEOUT,
+    evidence_docs,
+    exclude_param,
+    may_match,
+)
 from readiness_tui.checks._pg import PG_PARAMS, PgError, Timer, ctx_session, label, url_parts
 
 from readiness_tui import fileio
@@ -30,6 +40,7 @@ from readiness_tui.model import (
 )
 from readiness_tui.values import decode_jwt
 
+EXCLUDE = {"evidence_exclude": exclude_param()}
 NO_DB = "no DATABASE_URL (set it in .env, readiness.toml or the keyring; a read-only user is enough)"
 
 
@@ -367,9 +378,43 @@ def indexes(ctx: CheckContext) -> CheckResult:
 # ---------------------------------------------------------------- 4.3
 
 _POOL_ENV = re.compile(r"(POOL|PGBOUNCER|MAX_OVERFLOW|MAX_CONNECTIONS|MAXCONN|MINCONN)", re.IGNORECASE)
-_POOL_CODE = re.compile(
-    r"\b(pool_size\s*=|max_overflow\s*=|psycopg_pool|ConnectionPool\s*\(|SimpleConnectionPool|"
-    r"ThreadedConnectionPool|QueuePool|asyncpg\.create_pool|create_pool\s*\(|pgbouncer)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _PoolRule:
+    """How one kind of database access pools connections."""
+
+    what: str
+    pattern: re.Pattern[str]
+    note: str
+    needs: str = ""
+    """A word the file must contain (the library's name), so a Redis ConnectionPool is not a database pool."""
+
+
+#: Connection pools the code sets up, including the ones a library keeps by default.
+_POOL_RULES = [
+    _PoolRule("SQLAlchemy engine", re.compile(r"\bcreate_(async_)?engine\s*\("),
+              "pools by default (QueuePool: 5 connections + 10 overflow)"),
+    _PoolRule("psycopg2 pool", re.compile(r"\b(Simple|Threaded|Persistent)ConnectionPool\s*\("), "an explicit pool"),
+    _PoolRule("psycopg pool", re.compile(r"\b(Async)?ConnectionPool\s*\(|\bpsycopg_pool\b"), "an explicit pool",
+              "psycopg"),
+    _PoolRule("asyncpg pool", re.compile(r"\basyncpg\.create_pool\s*\("), "an explicit pool"),
+    _PoolRule("Go database/sql", re.compile(r"\bsql\.Open\s*\(|\bsqlx\.(Open|Connect)\s*\("),
+              "database/sql keeps a connection pool by default"),
+    _PoolRule("pgx pool", re.compile(r"\bpgxpool\.(New|Connect|ParseConfig)"), "an explicit pool"),
+    _PoolRule("node-postgres Pool", re.compile(r"\bnew\s+(pg\.)?Pool\s*\("), "an explicit pool", "pg"),
+    _PoolRule("Supabase client", re.compile(r"\bcreate_client\s*\(|\bcreateClient\s*\("),
+              "talks HTTP to PostgREST, which pools database connections on the server", "supabase"),
+    _PoolRule("PostgREST", re.compile(r"postgrest/postgrest|PGRST_DB_POOL"), "pools database connections (db-pool)"),
+    _PoolRule("PgBouncer / Supavisor", re.compile(r"\bpgbouncer\b|edoburu/pgbouncer|bitnami/pgbouncer|:6543/|"
+                                                  r"\.pooler\.supabase\.com"), "a connection pooler"),
+]
+#: Connections opened one at a time: no pool (SQLite needs none).
+_DIRECT = re.compile(r"\b(psycopg2?\.connect|asyncpg\.connect|pg8000\.connect|sqlite3\.connect|"
+                     r"mysql\.connector\.connect|pymysql\.connect)\s*\(")
+_POOL_ARGS = re.compile(r"\b(pool_size|max_overflow|maxconn|minconn|max_size|min_size|SetMaxOpenConns|"
+                        r"SetMaxIdleConns|connection_limit)\s*[=(:]\s*(\d+)")
+_NULL_POOL = re.compile(r"\bpoolclass\s*=\s*NullPool\b")
 
 
 def _pooler_url(url: str) -> str | None:
@@ -383,11 +428,49 @@ def _pooler_url(url: str) -> str | None:
     return None
 
 
-@check("db.pooling", "connection pooling evidence: pooler URL (port 6543, pgbouncer) or pool settings",
-       params={
-    "backend_dir": Param(str, "the backend's folder, searched for pool settings", "backend"),
-    "max_files": Param(int, "files searched at most", 2000),
-})
+def _direct_connections(ctx: CheckContext) -> list[str]:
+    """`file:line driver.connect` for connections the code opens without a pool."""
+    found = []
+    for doc in evidence_docs(ctx, [APP]):
+        if not may_match(doc, _DIRECT):
+            continue
+        for n, line in doc.code_lines():
+            if m := _DIRECT.search(line):
+                found.append(f"{doc.rel}:{n} {m.group(1)}")
+    return found
+
+
+def _pool_evidence(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Pools in the application's code and deployment files, most relevant first."""
+    found: list[dict[str, Any]] = []
+    needles = ("engine", "Pool", "pool", "sql.Open", "sqlx", "pgx", "create_client", "createClient", "postgrest",
+               "PGRST", "pgbouncer", "6543", "pooler")
+    for doc in evidence_docs(ctx, [APP, DEPLOY, CONFIG, EXAMPLE]):
+        if not any(n in doc.text for n in needles):
+            continue
+        lines = doc.code_lines()
+        for i, (n, line) in enumerate(lines):
+            for rule in _POOL_RULES:
+                if not rule.pattern.search(line):
+                    continue
+                if rule.needs and rule.needs not in doc.lower:
+                    continue
+                if doc.rank == EXAMPLE and rule.what != "PgBouncer / Supavisor":
+                    continue
+                call = " ".join(text for _, text in lines[i:i + 6])
+                args = {k: int(v) for k, v in _POOL_ARGS.findall(call)} if rule.what not in (
+                    "Supabase client", "PostgREST", "PgBouncer / Supavisor") else {}
+                disabled = bool(_NULL_POOL.search(call))
+                found.append({"where": f"{doc.rel}:{n}", "what": rule.what,
+                              "note": "pooling disabled (poolclass=NullPool)" if disabled else rule.note,
+                              "settings": args, "disabled": disabled})
+                break
+    return found
+
+
+@check("db.pooling", "connection pooling: a pooler URL (port 6543, pgbouncer), pool settings, or the pool the "
+       "database library keeps by default (SQLAlchemy, Go database/sql, PostgREST)",
+       params={**EXCLUDE}, timeout=STATIC_TIMEOUT)
 def pooling(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     evidence: dict[str, Any] = {}
@@ -396,35 +479,36 @@ def pooling(ctx: CheckContext) -> CheckResult:
         evidence["database"] = label(s.database_url)
         if via_url:
             evidence["pooler"] = via_url
-            return passed(f"DATABASE_URL goes through a connection pooler: {via_url}", **evidence)
+            return passed(f"DATABASE_URL goes through a connection pooler: {via_url}", **evidence) \
+                .with_facts(pooler=via_url)
     env_hits = [f"{s.env_file.name}:{e.line} {e.key}" for e in s.env_entries if _POOL_ENV.search(e.key) and e.value]
-    code_hits: list[str] = []
-    base = s.path(str(ctx.param("backend_dir")))
-    if base.is_dir():
-        scanned = 0
-        for path in sorted(base.rglob("*")):
-            if scanned >= int(ctx.param("max_files")) or len(code_hits) >= 20:
-                break
-            if path.suffix not in (".py", ".toml", ".ini", ".cfg", ".yaml", ".yml", ".env") or not path.is_file():
-                continue
-            if any(part in ("node_modules", ".venv", "venv", "__pycache__", ".git") for part in path.parts):
-                continue
-            scanned += 1
-            try:
-                lines = fileio.read_text(path, 1_000_000, "a configuration file").splitlines()
-            except fileio.FileProblem:
-                continue
-            for number, line in enumerate(lines, start=1):
-                if m := _POOL_CODE.search(line):
-                    code_hits.append(f"{path.relative_to(base.parent)}:{number} {m.group(1).strip(' =(')}")
-                    break
-        evidence["files_scanned"] = scanned
-    evidence.update(pool_env=env_hits, pool_code=code_hits)
-    if env_hits or code_hits:
-        shown = ", ".join((env_hits + code_hits)[:3])
-        return pending(f"pool settings found ({shown}): confirm the backend uses them", **evidence)
-    return pending("no pooling evidence (no pooler port 6543, no pool settings in .env or backend code): "
-                   "confirm how the backend pools connections", **evidence)
+    pools = _pool_evidence(ctx)
+    evidence.update(pool_env=env_hits, pools=[f"{p['where']} {p['what']}" for p in pools[:20]])
+    facts = {"pools": [{k: p[k] for k in ("where", "what", "settings")} for p in pools[:10]], "pool_env": env_hits[:10]}
+    if pools:
+        first = next((p for p in pools if p["settings"]), pools[0])
+        sizes = ", ".join(f"{k}={v}" for k, v in first["settings"].items())
+        shown = f"{first['what']} at {first['where']} {first['note']}" + (f" ({sizes})" if sizes else "")
+        more = f" (+{len(pools) - 1} more)" if len(pools) > 1 else ""
+        verb = "warn" if all(p["disabled"] for p in pools) else "pending"
+        message = f"{shown}{more}: confirm the pool size fits the database's connection limit"
+        return (warned if verb == "warn" else pending)(message, **evidence).with_facts(**facts)
+    if env_hits:
+        return pending(f"pool settings in .env ({', '.join(env_hits[:3])}): confirm the backend uses them",
+                       **evidence).with_facts(**facts)
+    direct = _direct_connections(ctx)
+    if direct:
+        evidence["direct_connections"] = direct[:20]
+        facts["direct_connections"] = direct[:10]
+        if all("sqlite3" in d for d in direct):
+            return pending(f"SQLite ({direct[0]}): a file database needs no connection pool; confirm the production "
+                           "database", **evidence).with_facts(**facts)
+        more = f" (+{len(direct) - 1} more)" if len(direct) > 1 else ""
+        return pending(f"the code opens database connections without a pool ({direct[0]}{more}): confirm the "
+                       "connection count stays within the database's limit, or add a pool", **evidence).with_facts(**facts)
+    return pending("no database client or pool found in the application code (no SQLAlchemy engine, driver pool, "
+                   "Supabase client or pooler URL): confirm how the backend reaches the database",
+                   **evidence).with_facts(**facts)
 
 
 # ---------------------------------------------------------------- 7.1

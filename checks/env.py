@@ -1,4 +1,4 @@
-"""Section 1 (environment configuration) and 4.1 (cache TTL): what the project's `.env` says.
+"""Section 1 (environment configuration): what the project's `.env` says (4.1 lives in `config`).
 
 Values are inspected in memory only; evidence names keys, never values (URLs are shown with any
 password removed, since a URL without its password is not a secret).
@@ -213,24 +213,3 @@ def pusher_config(ctx: CheckContext) -> CheckResult:
     if cluster not in PUSHER_CLUSTERS:
         return failed(f"PUSHER_CLUSTER {cluster!r} is not a Pusher cluster ({' '.join(PUSHER_CLUSTERS)})", **evidence)
     return passed(f"Pusher configured for cluster {cluster}", **evidence)
-
-
-@check("env.cache_ttl", "CACHE_TTL_SECONDS is an integer within a sane range",
-       params={"min": Param(int, "the shortest sane TTL in seconds", 30), "max": Param(int, "the longest sane TTL in seconds", 3600)})
-def cache_ttl(ctx: CheckContext) -> CheckResult:
-    raw = os.environ.get("CACHE_TTL_SECONDS") or ctx.settings.env.get("CACHE_TTL_SECONDS")
-    low, high = int(ctx.param("min")), int(ctx.param("max"))
-    if raw is None or not raw.strip():
-        return warned("CACHE_TTL_SECONDS is not set: the application's default applies, unpinned")
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        return failed(f"CACHE_TTL_SECONDS is not an integer ({raw.strip()[:20]!r})")
-    evidence = {"value": value, "min": low, "max": high}
-    if value <= 0:
-        return failed("CACHE_TTL_SECONDS disables caching (≤ 0)", **evidence)
-    if value < low:
-        return warned(f"CACHE_TTL_SECONDS={value} is below {low} s: the cache barely helps", **evidence)
-    if value > high:
-        return warned(f"CACHE_TTL_SECONDS={value} is above {high} s: data may look stale", **evidence)
-    return passed(f"CACHE_TTL_SECONDS={value}", **evidence)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.checks._corpus import APP, CONFIG, evidence_docs, exclude_param
+
 from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, errored, failed, passed
@@ -110,8 +112,76 @@ def logrotate_files(ctx: CheckContext) -> list[Path]:
     for base in {ctx.settings.project_dir, ctx.settings.repo_root} - {None}:
         for pattern in PROJECT_LOGROTATE_GLOBS:
             files += sorted(p for p in base.glob(pattern) if p.is_file())  # type: ignore[union-attr]
-    seen: set[Path] = set()
-    return [f for f in files if not (f in seen or seen.add(f))]
+    return list(dict.fromkeys(files))
+
+
+ROTATING_HANDLER = re.compile(r"\b(RotatingFileHandler|TimedRotatingFileHandler|ConcurrentRotatingFileHandler)\b"
+                              r"(\s*\()?")
+LOGURU_ROTATION = re.compile(r"\blogger\.add\s*\(.*\brotation\s*=\s*([^,)]+)")
+_SIZE = re.compile(r"\bmaxBytes\s*[=:]\s*([\d_ *]+)")
+_WHEN = re.compile(r"\bwhen\s*[=:]\s*[\"']?(\w+)")
+_COUNT = re.compile(r"\bbackupCount\s*[=:]\s*(\d+)")
+
+
+def rotating_handlers(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Log handlers in the application's code or logging configuration that rotate their own files.
+
+    `RotatingFileHandler(maxBytes=…)` (maxBytes 0 never rotates), `TimedRotatingFileHandler(when=…)`,
+    the same classes in a dictConfig/fileConfig, loguru's `logger.add(…, rotation=…)`.
+    """
+    found: list[dict[str, Any]] = []
+    for doc in evidence_docs(ctx, [APP, CONFIG]):
+        if "Rotating" not in doc.text and "rotation" not in doc.text:
+            continue
+        lines = doc.code_lines()
+        for i, (n, line) in enumerate(lines):
+            where = f"{doc.rel}:{n}"
+            if m := LOGURU_ROTATION.search(line):
+                found.append({"where": where, "handler": "loguru", "rotation": m.group(1).strip().strip("\"'")})
+                continue
+            m = ROTATING_HANDLER.search(line)
+            if not m or line.lstrip().startswith(("import ", "from ")):
+                continue
+            context = " ".join(text for _, text in lines[i:i + 8])
+            entry: dict[str, Any] = {"where": where, "handler": m.group(1)}
+            if size := _SIZE.search(context):
+                try:
+                    entry["max_bytes"] = eval_product(size.group(1))
+                except ValueError:
+                    entry["max_bytes"] = None
+            if when := _WHEN.search(context):
+                entry["when"] = when.group(1)
+            if count := _COUNT.search(context):
+                entry["backup_count"] = int(count.group(1))
+            if m.group(1) == "RotatingFileHandler" and entry.get("max_bytes") == 0:
+                continue  # maxBytes=0 never rolls over
+            found.append(entry)
+    return found
+
+
+def eval_product(text: str) -> int:
+    """`10 * 1024 * 1024` → 10485760 (a product of integer literals; ValueError otherwise)."""
+    value = 1
+    for part in text.split("*"):
+        part = part.strip().replace("_", "")
+        if not part.isdigit():
+            raise ValueError(text)
+        value *= int(part)
+    return value
+
+
+def _describe_handler(h: dict[str, Any]) -> str:
+    if h["handler"] == "loguru":
+        return f"loguru rotation={h['rotation']} ({h['where']})"
+    parts = []
+    if h.get("max_bytes"):
+        parts.append(f"maxBytes={h['max_bytes'] // (1024 * 1024)} MB" if h["max_bytes"] >= 1024 * 1024
+                     else f"maxBytes={h['max_bytes']}")
+    if h.get("when"):
+        parts.append(f"when={h['when']}")
+    if h.get("backup_count") is not None:
+        parts.append(f"backupCount={h['backup_count']}")
+    return f"{h['handler']}({', '.join(parts)}) at {h['where']}"
 
 
 def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
@@ -161,7 +231,8 @@ def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
 
 
 @check("logs.rotation", "log rotation: Docker log driver max-size, or a logrotate rule covering log_dir",
-       params={"container": Param(str, "the container (default: setting container)")})
+       params={"container": Param(str, "the container (default: setting container)"),
+               "evidence_exclude": exclude_param("the application's log handlers")})
 def logs_rotation(ctx: CheckContext) -> CheckResult:
     docker_ok, evidence = _docker_rotation(ctx)
     name = str(ctx.param("container", ctx.settings.container))
@@ -197,5 +268,11 @@ def logs_rotation(ctx: CheckContext) -> CheckResult:
     if docker_ok is False:
         return failed(f"container {name} logs with {evidence.get('log_driver')} without max-size, "
                       "and log_dir is not set", **evidence)
+    handlers = rotating_handlers(ctx)
+    if handlers:
+        evidence["rotating_handlers"] = [_describe_handler(h) for h in handlers[:10]]
+        return passed(f"the application rotates its own log files: {_describe_handler(handlers[0])}; "
+                      f"container logs not checked ({evidence.get('docker') or evidence.get('log_container')})",
+                      **evidence).with_facts(rotating_handlers=handlers[:5])
     return errored("cannot check log rotation: the container's log settings are unknown "
                    f"({evidence.get('docker') or evidence.get('log_container')}) and log_dir is not set", **evidence)

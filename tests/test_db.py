@@ -366,10 +366,11 @@ def test_pooling_evidence(tmp_path: Path) -> None:
     (tmp_path / "backend" / "app").mkdir(parents=True)
     (tmp_path / "backend" / "app" / "db.py").write_text("import x\n\nengine = create_engine(URL, pool_size=10)\n")
     result = run(tmp_path, ["4.3"])["4.3"]
-    assert result.status == Status.PENDING and "backend/app/db.py:3 pool_size" in result.summary
+    assert result.status == Status.PENDING and "SQLAlchemy engine at backend/app/db.py:3" in result.summary
+    assert "pool_size=10" in result.summary and result.facts["pools"][0]["settings"] == {"pool_size": 10}
     (tmp_path / "backend" / "app" / "db.py").write_text("conn = connect(URL)\n")
     result = run(tmp_path, ["4.3"])["4.3"]
-    assert result.status == Status.PENDING and result.summary.startswith("no pooling evidence")
+    assert result.status == Status.PENDING and result.summary.startswith("no database client or pool found")
 
 
 # ---------------------------------------------------------------- Supabase (2.4 without DATABASE_URL)
