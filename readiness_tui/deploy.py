@@ -451,7 +451,7 @@ def sample_health(target: Target, samples: int, interval: float,
                         body.strip().lower() == "ok" if kind == "frontend"
                         else str(json.loads(body).get("status", "")).lower() in ("ok", "healthy")
                     )
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
                 good = False
             if good:
                 ok += 1

@@ -706,6 +706,36 @@ def test_ca_bundle_that_is_a_fifo(hanging_project: Path) -> None:
     assert f"{hanging_project / 'ca.pem'}: not a regular file (a FIFO)" in _one_line(done.stderr)
 
 
+def _deep_json(conn: socket.socket) -> None:
+    """Answer every request with 200 and a JSON body nested 60 000 deep (deeper than Python's parser goes)."""
+    from fixtures.http_servers import _read_request
+
+    _read_request(conn)
+    body = b"[" * 60_000 + b"]" * 60_000
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                 b"Connection: close\r\n\r\n%s" % (len(body), body))
+    conn.close()
+
+
+def test_json_nested_too_deep_from_a_server_is_an_answer_not_a_crash(project: Path) -> None:
+    """The health sampler of `deploy verify` and the uptime source of 10.x parsed server JSON unguarded: a body
+    nested deeper than the parser goes was a RecursionError (a traceback out of `deploy verify`)."""
+    from readiness_tui.checks.deploy import _uptime
+
+    from readiness_tui.deploy import sample_health
+    from readiness_tui.target import open_target
+
+    server = RawServer(_deep_json)
+    try:
+        (project / "readiness.toml").write_text(f'[target]\nbackend_url = "{server.url}"\n')
+        ok, _total, failures = sample_health(open_target(project), samples=1, interval=0)
+        assert ok == 0 and failures[f"{server.url}/health"] == 1
+        value, why = _uptime(server.url, timeout=10)
+        assert value is None and why == "uptime source unreadable: RecursionError"
+    finally:
+        server.stop()
+
+
 # --- no terminal -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [[], ["tui"], ["tui", "{proj}"], ["--checklist", "{proj}/x.toml"]],
