@@ -68,6 +68,9 @@ class RunOptions:
     timeout: float | None = None
     """The whole run ends within this many seconds (`--timeout`): every check, its own longer timeout
     (the load test, a test suite) included, is cut at it. None: each check gets `Settings.check_timeout`."""
+    started: float | None = None
+    """`time.monotonic()` when the command began, so that a slow start (imports on a loaded machine) counts
+    against `timeout` beyond a short grace (`runner.STARTUP_GRACE`); None: the run's own start."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ import pkgutil
 import re
 import shlex
 import sys
+import time
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `readiness` and `python -m readiness_tui`."""
+    # `check --timeout T` ends by about T + 2 s after this, the interpreter's start-up included when this is
+    # the process's own command (called with arguments, main() runs inside a longer-lived process).
+    started = _process_start() if argv is None else time.monotonic()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # `readiness [-q|-v] [options]` without a command opens the wizard; `readiness -v check` is check.
@@ -116,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["tui", *argv]
     try:
         args = parser.parse_args(argv)
+        args._started = started
         from readiness_tui.commands import _util
 
         _util.configure(args)
@@ -144,6 +149,20 @@ def main(argv: list[str] | None = None) -> int:
             where = f"{exc.filename}: " if exc.filename else ""
             print(f"readiness: {where}{exc.strerror or one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _process_start() -> float:
+    """`time.monotonic()` at which this process started (Linux /proc), or now where that cannot be read."""
+    import os
+
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return now
+    return now - age if 0 <= age < 60 else now
 
 
 def _is_stdout_error(exc: OSError) -> bool:

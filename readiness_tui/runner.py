@@ -22,6 +22,10 @@ from readiness_tui.checklist import Checklist, Item
 from readiness_tui.model import MANUAL, CheckResult, ItemResult, Status, combine, now_iso, one_line
 from readiness_tui.settings import Settings
 
+#: Seconds of a command's start-up that do not shorten `--timeout T` for the checks. A command that took longer
+#: to start gives its checks less, so it still ends by about T + 2 s (the rest writes the record and the report).
+STARTUP_GRACE = 1.0
+
 
 @dataclass
 class ItemStarted:
@@ -121,6 +125,8 @@ class Runner:
         items = list(items)
         if self.options.timeout is not None:
             self.deadline = time.monotonic() + self.options.timeout
+            if self.options.started is not None:  # `--timeout T` promises the command's end by T + 2 s
+                self.deadline = min(self.deadline, self.options.started + self.options.timeout + STARTUP_GRACE)
         tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
         try:
             results = await asyncio.gather(*tasks)

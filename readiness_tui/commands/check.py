@@ -113,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         elif progress:
             print(f"\r{done}/{len(items)} checked", end="", file=sys.stderr, flush=True)
 
-    options = RunOptions(run_project_commands=args.run_project_commands, timeout=args.timeout)
+    options = RunOptions(run_project_commands=args.run_project_commands, timeout=args.timeout,
+                         started=getattr(args, "_started", None))
     _, elapsed = asyncio.run(run_items(target, items, options, on_event, full=full))
     if progress:
         print("\r" + " " * 20 + "\r", end="", file=sys.stderr)
