@@ -23,7 +23,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.checkapi import CheckContext, Param
 
 TEXT_EXT = {
@@ -262,11 +262,9 @@ def build(base: Path, *, max_files: int = MAX_FILES, max_total: int = MAX_TOTAL,
             truncated = f"stopped reading after {max_seconds:g} s ({len(docs)} files read)"
             break
         path = base / rel
-        try:
-            if not path.is_file() or path.stat().st_size > MAX_FILE:
-                continue
-            raw = path.read_bytes()
-        except OSError:
+        try:  # a regular file within MAX_FILE, opened without blocking (a FIFO or device is skipped, never waited on)
+            raw = fileio.read_bytes(path, MAX_FILE, "a text file")
+        except fileio.FileProblem:
             continue
         if b"\0" in raw[:4096]:
             continue

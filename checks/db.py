@@ -27,6 +27,7 @@ from readiness_tui.checks._corpus import (
 )
 from readiness_tui.checks._pg import PG_PARAMS, PgError, Timer, ctx_session, label, url_parts
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.datarules import IDENT
 from readiness_tui.endpoints import Endpoint
@@ -143,7 +144,10 @@ def migration_objects(directory: Path) -> tuple[list[Path], list[SqlObject]]:
     files = sorted(p for p in directory.glob("*.sql") if p.is_file())
     found: dict[tuple[str, tuple[str, ...]], SqlObject] = {}
     for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = fileio.read_text(path, fileio.MAX_TEXT, "a migration", cut=True)
+        except fileio.FileProblem:
+            continue
         sql = strip_sql(text)
         for m in _DROP.finditer(sql):
             for raw in m["names"].split(","):
@@ -375,8 +379,11 @@ def indexes(ctx: CheckContext) -> CheckResult:
     path = ctx.settings.path(rel)
     if not path.is_file():
         return errored(f"index file {rel} not found (set the item param `file`)", index_file=rel)
-    objects = [o for o in parse_migration(path.read_text(encoding="utf-8", errors="replace"), path.name)
-               if o.kind == "index"]
+    try:
+        text = fileio.read_text(path, fileio.MAX_TEXT, "a migration", cut=True)
+    except fileio.FileProblem as exc:
+        return errored(str(exc), index_file=rel)
+    objects = [o for o in parse_migration(text, path.name) if o.kind == "index"]
     names = [o.display for o in objects]
     if not objects:
         return errored(f"{rel} has no CREATE INDEX statement", index_file=rel)

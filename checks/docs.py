@@ -32,8 +32,9 @@ from readiness_tui.checks._corpus import (
 )
 from readiness_tui.checks._markdown import Outline, Section, parse, procedure
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
-from readiness_tui.model import CheckResult, failed, not_applicable, passed, pending, warned
+from readiness_tui.model import CheckResult, errored, failed, not_applicable, passed, pending, warned
 
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]+src=[\"']([^\"']+)[\"']", re.I)
 ENDPOINT = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w\-/{}:.?=&]*)")
@@ -145,7 +146,10 @@ def readme(ctx: CheckContext) -> CheckResult:
     path = _find_readme(ctx)
     if path is None:
         return failed("no README in the project directory or the repository root").with_facts(file=None)
-    text = path.read_text("utf-8", "replace")
+    try:
+        text = fileio.read_text(path, fileio.MAX_TEXT, "a README", cut=True)  # a FIFO or device: never waited on
+    except fileio.FileProblem as exc:
+        return errored(str(exc)).with_facts(file=_rel(ctx, path), problem=exc.what)
     rel = _rel(ctx, path)
     outline = parse(text)
     setup, why = _setup_section(outline)

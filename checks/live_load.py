@@ -72,16 +72,21 @@ async def load_test(ctx: CheckContext) -> CheckResult:
     # Held from the start, so the rate-limit burst (which waits for this gate) cannot slip in first.
     async with quiet(ctx.shared, "load").measuring():
         ctx.progress(0.0, "load test: waiting for the latency measurements of this run to finish")
-        waited = await quiet(ctx.shared).wait_quiet(limit=ctx.settings.check_timeout + 1)
-        waited += await quiet(ctx.shared, "latency").wait_quiet(limit=ctx.settings.check_timeout + 1)
+        waited = await quiet(ctx.shared).wait_quiet(limit=ctx.seconds_left(ctx.settings.check_timeout + 1))
+        waited += await quiet(ctx.shared, "latency").wait_quiet(limit=ctx.seconds_left(ctx.settings.check_timeout + 1))
         dead = dead_hosts(ctx.shared).get(host_key(url))
         if dead:
             return errored(f"load test not started: {host_key(url)} did not answer the other checks of this run "
                            f"({dead})", load_url=url).skipped("unreachable")
+        # Within the run's --timeout: stop sending early enough for the last answers to come back.
+        read_timeout = ctx.seconds_left(ctx.settings.read_timeout)
+        max_seconds = ctx.seconds_left(max_seconds + read_timeout) - read_timeout
+        if max_seconds <= 0.1:
+            return errored("load test not started: the run's --timeout left no time for it", load_url=url).skipped("timed out")
         ctx.progress(0.0, f"load test: {total} requests, {concurrency} at a time")
         result = await run_load(
             url, total, concurrency,
-            connect_timeout=ctx.settings.connect_timeout, read_timeout=ctx.settings.read_timeout,
+            connect_timeout=ctx.seconds_left(ctx.settings.connect_timeout), read_timeout=read_timeout,
             max_seconds=max_seconds, ssl_context=ssl_context(ctx.settings), progress=ctx.progress,
         )
     if not result.answered and SLOW_FAILURES & set(result.errors):

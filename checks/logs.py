@@ -8,7 +8,6 @@ and logrotate files in the project (`logrotate*.conf`, `*.logrotate`, `deploy/lo
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from readiness_tui.checks._corpus import APP, CONFIG, evidence_docs, exclude_param
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, errored, failed, passed, warned
 
@@ -193,11 +193,11 @@ def _docker_rotation(ctx: CheckContext) -> tuple[bool | None, dict[str, Any]]:
     daemon_max = None
     if daemon_json.is_file():
         try:
-            conf = json.loads(daemon_json.read_text())
+            conf = fileio.read_json(daemon_json, fileio.MAX_CONFIG, "daemon.json")
             daemon_max = (conf.get("log-opts") or {}).get("max-size")
             evidence["daemon_json_log_driver"] = conf.get("log-driver", "json-file")
             evidence["daemon_json_max_size"] = daemon_max
-        except (OSError, ValueError, AttributeError):
+        except (fileio.FileProblem, AttributeError):
             evidence["daemon_json_error"] = f"{daemon_json}: not valid JSON"
     name = str(ctx.param("container", ctx.settings.container))
     try:
@@ -293,8 +293,8 @@ def logs_rotation(ctx: CheckContext) -> CheckResult:
         evidence["logrotate_files_read"] = [str(f) for f in files]
         for f in files:
             try:
-                text = f.read_text(errors="replace")
-            except OSError:
+                text = fileio.read_text(f, fileio.MAX_CONFIG, "a logrotate file", cut=True)
+            except fileio.FileProblem:
                 continue
             for rule in parse_logrotate(text, str(f)):
                 hits = [p for p in rule.patterns if rule_covers(p, log_dir)]

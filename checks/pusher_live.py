@@ -97,7 +97,7 @@ async def handshake(ws_base: str, key: str, connect_timeout: float, read_timeout
         event = message.get("event")
         data = message.get("data")
         data = json.loads(data) if isinstance(data, str) else (data or {})
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
         return Status.ERROR, "Pusher's first message is not a Pusher event", evidence
     evidence["pusher_event"] = event
     if event == "pusher:connection_established":

@@ -68,7 +68,11 @@ class RunOptions:
     run_project_commands: bool = False
     """The project's own commands (tests, validation script) run only when this is true."""
     timeout: float | None = None
-    """Per-check timeout override (seconds); default: `Settings.check_timeout`."""
+    """The whole run ends within this many seconds (`--timeout`): every check, its own longer timeout
+    (the load test, a test suite) included, is cut at it. None: each check gets `Settings.check_timeout`."""
+    started: float | None = None
+    """`time.monotonic()` when the command began, so that a slow start (imports on a loaded machine) counts
+    against `timeout` beyond a short grace (`runner.STARTUP_GRACE`); None: the run's own start."""
 
 
 @dataclass
@@ -88,6 +92,20 @@ class CheckContext:
     """The check being run (its declared parameters); None only in hand-built contexts."""
     deploy_steps: Sequence[Mapping[str, Any]] = ()
     """The deployment steps recorded in the run record when the run began, oldest first."""
+    deadline: float | None = None
+    """`time.monotonic()` by which the whole run must end (`--timeout`), or None."""
+
+    def seconds_left(self, wanted: float) -> float:
+        """`wanted` seconds, or fewer when the run's deadline is nearer (never below 0).
+
+        A check that waits or loops on its own (the load test) bounds itself with this, so it ends with
+        what it measured instead of being cut off by the runner.
+        """
+        if self.deadline is None:
+            return wanted
+        import time
+
+        return max(0.0, min(wanted, self.deadline - time.monotonic()))
 
     def param(self, name: str, fallback: Any = None) -> Any:
         """The item's value of a declared parameter, else its declared default, else `fallback`.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.errors import UsageError
 
 if TYPE_CHECKING:
@@ -114,12 +114,14 @@ def _label(target: Target, path: Path) -> str:
 def _read(path: Path) -> str | None:
     if not path.exists():
         return None
+    try:  # bounded and never blocking: a FIFO or a huge file is refused, never edited
+        raw = fileio.read_bytes(path, fileio.MAX_CONFIG, "a file to fix")
+    except fileio.FileProblem as exc:
+        raise FixError(f"{exc}; fix it by hand") from None
     try:
-        return path.read_bytes().decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FixError(f"{path}: not valid UTF-8; fix it by hand") from None
-    except OSError as exc:
-        raise FixError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _change(target: Target, path: Path, before: str | None, after: str, mode: int | None = None,

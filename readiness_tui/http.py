@@ -138,7 +138,7 @@ class Exchange:
         """The body parsed as JSON, or None when it is not JSON."""
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return None
 
     def header(self, name: str) -> str | None:

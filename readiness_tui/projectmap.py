@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from readiness_tui import fileio, gitutil
+
 #: Files listed at most (tracked and untracked-but-not-ignored, or a walk without git).
 MAX_FILES = 20_000
 #: Files larger than this are listed but never read.
@@ -910,7 +912,7 @@ class ProjectMap:
 
 def _git(root: Path, *args: str) -> list[str] | None:
     try:
-        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
+        proc = gitutil.run(list(args), root, timeout=20)  # the project's own git config runs nothing
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
@@ -946,8 +948,7 @@ def _ignore_rule(root: Path, rel: str, source: str) -> str | None:
     if source != "git":
         return None
     try:
-        proc = subprocess.run(["git", "check-ignore", "-v", "--no-index", "--", rel], cwd=root, capture_output=True,
-                              timeout=10, stdin=subprocess.DEVNULL)
+        proc = gitutil.run(["check-ignore", "-v", "--no-index", "--", rel], root, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
@@ -1834,12 +1835,10 @@ def _read_config(pm: ProjectMap, rel: str) -> tuple[dict[str, Any] | None, str |
     text = pm.text(rel)
     if text is None:
         return None, f"{rel}: cannot read"
-    try:
-        return tomllib.loads(text), None
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        return None, f"{rel}:{match.group(1) if match else 1}: invalid TOML: {reason}"
+    try:  # bounded nesting: a hostile config.toml is a problem named with its line, never a RecursionError
+        return fileio.parse_toml(text, rel), None
+    except fileio.FileProblem as exc:
+        return None, str(exc)
 
 
 def _toml_option(data: dict[str, Any], option: str) -> Any:
@@ -2095,9 +2094,9 @@ def _resolve_streamlit(pm: ProjectMap, dotenv: dict[str, str], environ: dict[str
             global_file = home / ".streamlit" / "config.toml"
             if global_file.is_file():
                 try:
-                    data = tomllib.loads(global_file.read_text("utf-8"))
+                    data = fileio.read_toml(global_file, fileio.MAX_CONFIG, "a Streamlit config")
                     launch.configs.insert(0, ConfigFile("~/.streamlit/config.toml", "global", "host", data=data))
-                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                except fileio.FileProblem as exc:
                     launch.configs.insert(0, ConfigFile("~/.streamlit/config.toml", "global", "host",
                                                         problem=f"~/.streamlit/config.toml: {exc}"))
         host_env: dict[str, tuple[str, str]] = {}

@@ -488,35 +488,3 @@ def render(report: Report, fmt: str, redactor: Redactor, colour: bool | None = N
                  "markdown": lambda r: render_markdown(r, redactor),
                  "junit": lambda r: render_junit(r, redactor)}
     return redactor.text(renderers[fmt](report))
-
-
-def check_output_path(path: str) -> None:
-    """UsageError unless a report can be written to `path` (checked before a run, so no run is wasted)."""
-    from pathlib import Path
-
-    from readiness_tui.errors import UsageError
-
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"--output {path}: is a directory; give a file name")
-    parent = target.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent  # the directories still to create go under the nearest existing one
-    if not parent.is_dir():
-        raise UsageError(f"--output {path}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"--output {path}: cannot write in {parent} (permission denied)")
-
-
-def write_output(path: str, text: str) -> None:
-    """Write a rendered report atomically; an OS error is one line (UsageError), never a traceback."""
-    from pathlib import Path
-
-    from readiness_tui.errors import UsageError
-    from readiness_tui.store import atomic_write
-
-    check_output_path(path)
-    try:
-        atomic_write(Path(path), text.encode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None

@@ -23,6 +23,10 @@ from readiness_tui.checklist import Checklist, Item
 from readiness_tui.model import MANUAL, CheckResult, ItemResult, Status, combine, now_iso, one_line
 from readiness_tui.settings import Settings
 
+#: Seconds of a command's start-up that do not shorten `--timeout T` for the checks. A command that took longer
+#: to start gives its checks less, so it still ends by about T + 2 s (the rest writes the record and the report).
+STARTUP_GRACE = 1.0
+
 
 @dataclass
 class ItemStarted:
@@ -98,22 +102,26 @@ class Runner:
         self.deploy_steps = tuple(deploy_steps)
         self.shared: dict[str, Any] = {}
         self._memo: dict[str, asyncio.Task[CheckResult]] = {}
+        self.deadline: float | None = None
+        """`time.monotonic()` by which the run ends (set by `run` from `RunOptions.timeout`)."""
         load_checks()
 
     def timeout_for(self, spec: CheckSpec, item: Item) -> float:
-        """The timeout of one check of one item.
+        """The timeout of one check of one item, never past the run's deadline (`--timeout` bounds the run).
 
-        The run's timeout (`--timeout`, `check_timeout`) is the budget of live checks; a check that only
-        reads the repository gets `repo_timeout` (pattern: a 1,300-file repository must not time out at
-        `--timeout 5`).
+        Without `--timeout`, a live check gets `check_timeout` and a check that only reads the repository gets
+        `repo_timeout` (a 1,300-file repository must not time out at a 5 s network budget).
         """
         if "timeout" in item.params:
-            return float(item.params["timeout"])
-        network = float(self.options.timeout or self.settings.check_timeout)
-        budget = network if spec.live else max(network, float(self.settings.repo_timeout))
-        if spec.timeout is not None:
-            return max(spec.timeout, budget)
-        return budget
+            own = float(item.params["timeout"])
+        else:
+            network = float(self.options.timeout or self.settings.check_timeout)
+            own = network if spec.live else max(network, float(self.settings.repo_timeout))
+            if spec.timeout is not None:
+                own = max(spec.timeout, own)
+        if self.deadline is not None:
+            own = min(own, max(0.0, self.deadline - time.monotonic()))
+        return own
 
     async def prepare(self, items: Iterable[Item] = ()) -> None:
         """Before any check starts: build the run's project map (files only, bounded), so the checks that
@@ -127,13 +135,23 @@ class Runner:
         if any(spec is not None and spec.live for spec in specs):
             jobs.append(asyncio.to_thread(importlib.import_module, "httpx"))
         try:
-            await asyncio.wait_for(asyncio.gather(*jobs), float(self.settings.repo_timeout))
+            bound = float(self.settings.repo_timeout)
+            if self.deadline is not None:
+                bound = min(bound, max(0.0, self.deadline - time.monotonic()))
+            await asyncio.wait_for(asyncio.gather(*jobs), bound)
         except Exception:  # noqa: BLE001 - the checks that need the map build (or report) it themselves
             pass
 
     async def run(self, items: Iterable[Item]) -> dict[str, ItemResult]:
-        """Run the items concurrently; results by item id, in the order given."""
+        """Run the items concurrently; results by item id, in the order given.
+
+        With `RunOptions.timeout` the whole run ends within it: every check is cut at the deadline.
+        """
         items = list(items)
+        if self.options.timeout is not None:
+            self.deadline = time.monotonic() + self.options.timeout
+            if self.options.started is not None:  # `--timeout T` promises the command's end by T + 2 s
+                self.deadline = min(self.deadline, self.options.started + self.options.timeout + STARTUP_GRACE)
         await self.prepare(items)
         tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
         try:
@@ -222,6 +240,7 @@ class Runner:
             progress=progress,
             spec=spec,
             deploy_steps=self.deploy_steps,
+            deadline=self.deadline,
         )
         timeout = self.timeout_for(spec, item)
         started = time.monotonic()
@@ -234,7 +253,9 @@ class Runner:
             if not isinstance(result, CheckResult):
                 raise TypeError(f"check {spec.name} returned {type(result).__name__}, not CheckResult")
         except TimeoutError:
-            result = CheckResult(Status.ERROR, f"{spec.name}: timed out after {timeout:g} s", {"timeout_s": timeout})
+            cut = self.deadline is not None and time.monotonic() >= self.deadline - 0.05
+            why = f"the run's --timeout {self.options.timeout:g} s ran out" if cut else f"timed out after {timeout:g} s"
+            result = CheckResult(Status.ERROR, f"{spec.name}: {why}", {"timeout_s": round(timeout, 3)})
             if spec.live:
                 result.skipped("timed out")  # a probe that got no answer decided nothing
         except asyncio.CancelledError:

@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.redact import preview
 from readiness_tui.values import (
     decode_jwt,
@@ -558,8 +558,8 @@ def known_env_values(env_file: Path) -> list[KnownValue]:
     from readiness_tui.redact import URL_PASSWORD, is_secret_name
 
     try:
-        text = env_file.read_text("utf-8", "replace")
-    except OSError:
+        text = fileio.read_text(env_file, fileio.MAX_ENV, "an env file")  # a FIFO or device never blocks
+    except fileio.FileProblem:
         return []
     out: list[KnownValue] = []
     for raw in text.splitlines()[:5000]:
@@ -975,9 +975,9 @@ class _IgnoreRules:
 
     def load(self, directory: Path, base: str) -> None:
         try:
-            text = (directory / ".gitignore").read_text("utf-8", "replace")
-        except OSError:
-            return
+            text = fileio.read_text(directory / ".gitignore", fileio.MAX_CONFIG, "a .gitignore", cut=True)
+        except fileio.FileProblem:
+            return  # none, or a FIFO or device (never waited on)
         for raw in text.splitlines():
             line = raw.rstrip()
             if not line or line.startswith("#"):
@@ -1076,8 +1076,8 @@ def load_baseline(paths: Iterable[Path]) -> set[tuple[str, str]]:
     entries: set[tuple[str, str]] = set()
     for path in paths:
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = fileio.read_json(path, fileio.MAX_RECORD, "a secrets baseline")
+        except fileio.FileProblem:
             continue
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, dict):

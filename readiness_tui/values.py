@@ -65,7 +65,7 @@ def b64url_json(segment: str) -> dict[str, Any] | None:
     """Decode one base64url JWT segment as a JSON object, or None."""
     try:
         data = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     return data if isinstance(data, dict) else None
 

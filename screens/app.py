@@ -202,6 +202,7 @@ class ReadinessApp(App[int]):
         self.refresh_bindings()
         for notice in target.store.notices:
             self.notify(notice, severity="warning", timeout=10)
+        target.store.on_notice = self._record_notice  # a record damaged later (another process) is said too
         if target.settings.keyring_note:
             self.notify(target.settings.keyring_note, timeout=6)
         self.set_interval(POLL_SECONDS, self.poll_record, name="poll-record")
@@ -213,6 +214,13 @@ class ReadinessApp(App[int]):
                 self.notify(plan.note, timeout=8)
             if plan.item_ids:
                 self.call_after_refresh(self.run_items, plan.item_ids, plan.full)
+
+    def _record_notice(self, message: str) -> None:
+        """Show a notice of the run record (a damaged record kept aside), from any thread."""
+        try:
+            self.call_from_thread(self.notify, message, severity="warning", timeout=10)
+        except RuntimeError:  # already on the app's thread
+            self.notify(message, severity="warning", timeout=10)
 
     def apply_record(self, record: RunRecord, force: bool = False) -> None:
         """Show this record if it is at least as new as the one shown (never step back)."""

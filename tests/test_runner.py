@@ -148,6 +148,25 @@ async def test_cancellation_stops_every_check(tmp_path):
     assert time.monotonic() - started < 2
 
 
+async def test_a_slow_start_counts_against_the_runs_timeout(tmp_path):
+    """`check --timeout T` promises the command's end by about T + 2 s: start-up beyond the grace (imports on a
+    loaded machine) shortens what the checks get; a quick start leaves them all of T."""
+    from readiness_tui.checkapi import RunOptions
+    from readiness_tui.runner import STARTUP_GRACE
+
+    checklist = _checklist(_item(1, '"test.slow_async"'))
+    settings = load_settings(tmp_path)
+    for startup, budget in ((0.0, 3.0), (STARTUP_GRACE + 1.0, 2.0), (10.0, 0.0)):
+        options = RunOptions(timeout=3.0, started=time.monotonic() - startup)
+        runner = Runner(checklist, settings, options)
+        began = time.monotonic()
+        results = await runner.run(checklist.items)
+        elapsed = time.monotonic() - began
+        assert runner.deadline is not None and max(0.0, runner.deadline - began) == pytest.approx(budget, abs=0.3)
+        assert budget - 0.3 <= elapsed <= budget + 5, elapsed  # the checks got their time, and not much more
+        assert results["1.1"].status == Status.ERROR and "the run's --timeout 3 s ran out" in results["1.1"].summary
+
+
 def test_worst_status_wins_when_an_item_has_several_checks():
     from readiness_tui.model import combine
 

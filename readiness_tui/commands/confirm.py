@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir
+from readiness_tui.commands._util import add_dir, text_arg
 from readiness_tui.errors import EXIT_OK
 from readiness_tui.identity import login_name
 
@@ -14,7 +14,7 @@ HELP = "confirm an item as done (assisted and manual items, or a check that coul
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("item", metavar="ITEM", help="item id, e.g. 5.3")
+    parser.add_argument("item", metavar="ITEM", type=text_arg, help="item id, e.g. 5.3")
     add_dir(parser)
     parser.add_argument("--by", default=login_name(), metavar="NAME", help="who confirms (default: your login)")
     parser.add_argument("--note", default="", help="what you looked at")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from readiness_tui.commands._util import add_dir, shown
+from readiness_tui.commands._util import add_dir, say, seconds_arg, shown
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "deploy"
@@ -28,13 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--override", metavar="REASON",
                         help="deploy although the score or the sign-offs are not there; the reason is recorded")
     parser.add_argument("--by", metavar="NAME", default="", help="who runs the step (recorded; default user@host)")
-    parser.add_argument("--seconds", type=float, metavar="S", help="watch: how long to follow the logs")
+    parser.add_argument("--seconds", type=seconds_arg, metavar="S", help="watch: how long to follow the logs")
 
 
 def _confirm(question: str) -> bool:
     print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
     try:
-        answer = sys.stdin.readline()
+        answer = sys.stdin.readline(1024)  # bounded: stdin may be endless (/dev/zero)
     except (OSError, ValueError):
         return False
     return answer.strip().lower() in ("y", "yes")
@@ -42,14 +42,12 @@ def _confirm(question: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from readiness_tui import deploy
-    from readiness_tui.errors import UsageError
     from readiness_tui.neutral import visible
     from readiness_tui.target import open_target
 
     info = deploy.step_info(args.step)
-    if args.seconds is not None and args.seconds <= 0:
-        raise UsageError("--seconds must be positive")
     target = open_target(args.dir, args.checklist)
+    target.store.on_notice = say
     config = deploy.load_config(target)
     commands = deploy.plan(target, args.step, config)
     out = sys.stdout

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from readiness_tui.commands._util import path_arg
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "secrets"
@@ -26,15 +27,16 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="secrets_command", metavar="ACTION", parser_class=type(parser))
     scan = sub.add_parser("scan", help="scan and print the findings")
-    scan.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    scan.add_argument("dir", nargs="?", default=".", type=path_arg, metavar="DIR", help="project directory (default: .)")
     scan.add_argument("--format", choices=("text", "json", "sarif"), default="text",
                       help="sarif: SARIF 2.1.0 for code scanning (file, line and kind; never the value)")
-    scan.add_argument("--output", "-o", metavar="FILE", help="write the findings to FILE instead of stdout")
+    scan.add_argument("--output", "-o", metavar="FILE", type=path_arg,
+                      help="write the findings to FILE instead of stdout")
     scan.add_argument("--files", nargs="+", metavar="FILE",
                       help="scan only these files (paths relative to the repository, as git and pre-commit give them)")
     scan.add_argument("--no-baseline", action="store_true", help="report findings the baseline lists too")
     base = sub.add_parser("baseline", help="write .readiness/secrets-baseline.json from the current findings")
-    base.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    base.add_argument("dir", nargs="?", default=".", type=path_arg, metavar="DIR", help="project directory (default: .)")
 
 
 def _human_bytes(n: int) -> str:
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             f"(keyed fingerprints, never values; the key is beside it, both stay on this machine)")
         return EXIT_OK
     if args.output:
-        from readiness_tui.reports import check_output_path
+        from readiness_tui.output import check_output_path
 
         check_output_path(args.output)
     files = _files(root, args.files) if args.files else None
@@ -120,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                      f"{result.baselined} in the baseline; skipped: {_skipped_text(result.skipped)}")
         text = "\n".join(lines) + "\n"
     if args.output:
-        from readiness_tui.reports import write_output
+        from readiness_tui.output import write_output
 
         write_output(args.output, text)
         say(f"wrote the {args.format} findings to {args.output}: {len(result.findings)} finding(s), "

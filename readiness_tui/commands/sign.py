@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir
+from readiness_tui.commands._util import add_dir, path_arg
 from readiness_tui.errors import EXIT_OK
 
 NAME = "sign"
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="who signs (with --ssh-key: the allowed_signers principal)")
     add_dir(parser)
     parser.add_argument("--override", metavar="REASON", help="sign although the score is below the ready band")
-    parser.add_argument("--ssh-key", metavar="PATH", help="sign with this SSH key (private, or public with ssh-agent)")
+    parser.add_argument("--ssh-key", metavar="PATH", type=path_arg, help="sign with this SSH key (private, or public with ssh-agent)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from readiness_tui.commands._util import path_arg
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "verify"
@@ -20,8 +21,8 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("report", metavar="REPORT.json")
-    parser.add_argument("--allowed-signers", metavar="FILE",
+    parser.add_argument("report", metavar="REPORT.json", type=path_arg)
+    parser.add_argument("--allowed-signers", metavar="FILE", type=path_arg,
                         help="ssh-keygen allowed_signers file (principal = the signer's name); "
                              "every sign-off must then be SSH-signed by a key it lists")
     parser.add_argument("--require-all", action="store_true",
@@ -29,20 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
+    from readiness_tui import fileio
     from readiness_tui.attestation import verify_report
     from readiness_tui.errors import UsageError
     from readiness_tui.neutral import one_line
 
     path = Path(args.report)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{one_line(path)}: cannot read ({exc.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{one_line(path)}: not a JSON report ({one_line(str(exc), 120)})") from None
+        data = fileio.parse_json(fileio.read_bytes(path, fileio.MAX_RECORD, "a JSON report"), path, "a JSON report")
+    except fileio.FileMissing:
+        raise UsageError(f"{one_line(str(path))}: cannot read (no such file)") from None
     if args.allowed_signers is not None and not Path(args.allowed_signers).is_file():
         raise UsageError(f"{one_line(args.allowed_signers)}: no such allowed_signers file")
     result = verify_report(data, args.allowed_signers, require_all=args.require_all)
@@ -55,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"report: intact ({result['digest']}; score recomputed from its items)")
     for s in result["signoffs"]:
-        print(f"sign-off {show(s.get('role'))} by {show(s.get('name'))} at {show(s.get('at'))}: "
-              f"{s['state']} — {show(s['reason'])}")
+        role, name, at, state, reason = (_field(s, k) for k in ("role", "name", "at", "state", "reason"))
+        print(f"sign-off {role} by {name} at {at}: {state} — {reason}")
     for s in result["deployment"]:
-        print(f"deployment field {show(s.get('field'))} = {show(s.get('value'))} by {show(s.get('by'))}: "
-              f"{s['state']} — {show(s['reason'])}")
+        field, value, by, state, reason = (_field(s, k) for k in ("field", "value", "by", "state", "reason"))
+        print(f"deployment field {field} = {value} by {by}: {state} — {reason}")
     if not result["signoffs"]:
         print("no sign-offs in this report")
     if result["unsigned_roles"]:
@@ -72,3 +71,11 @@ def run(args: argparse.Namespace) -> int:
     reasons = [show(p) for p in result["problems"]] or ["the report was altered"]
     print("NOT verified: " + "; ".join(reasons))
     return EXIT_FAILED
+
+
+def _field(entry: dict[str, object], key: str) -> str:
+    """One field of a sign-off or deployment entry as one line ("?" when the report lacks it)."""
+    from readiness_tui.neutral import one_line
+
+    value = entry.get(key)
+    return "?" if value is None or value == "" else one_line(value, 200)

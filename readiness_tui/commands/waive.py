@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir
+from readiness_tui.commands._util import add_dir, text_arg
 from readiness_tui.errors import EXIT_OK
 from readiness_tui.identity import login_name
 
@@ -14,7 +14,7 @@ HELP = "waive an item (accepted risk) with a reason, an approver other than you,
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("item", metavar="ITEM", help="item id, e.g. 3.7")
+    parser.add_argument("item", metavar="ITEM", type=text_arg, help="item id, e.g. 3.7")
     add_dir(parser)
     parser.add_argument("--reason", required=True, help="why the risk is accepted")
     parser.add_argument("--approver", required=True, metavar="NAME", help="who approves (not the requester)")
