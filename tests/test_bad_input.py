@@ -487,7 +487,7 @@ def test_damaged_record_is_set_aside_and_said(project: Path, capsys: pytest.Capt
             "waive": ["waive", "5.4", str(project), "--reason", "r", "--approver", "Bob", "--expires", "2999-01-01",
                       "--by", "Ann"],
             "sign": ["sign", str(project), "--role", "Technical Lead", "--name", "Ann", "--override", "a test"],
-            "deployment": ["deployment", "Deployed By", "Ann", str(project)],
+            "deployment": ["deployment", "Deployed By", "Ann", str(project), "--by", "Ann"],
             "fix": ["fix", "1.7", str(project), "--yes"]}[command]
     code, _out, err = _main(capsys, *args)
     assert "Traceback" not in err
@@ -521,12 +521,15 @@ def test_read_only_record_is_respected(project: Path, capsys: pytest.CaptureFixt
 
 
 def test_record_mode_is_kept_when_rewritten(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The owner's bits survive a rewrite; group and other access never do (the record is private)."""
     (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
     assert _main(capsys, "check", str(project), "--only", "4.1")[0] == 0
     record = project / ".readiness" / "run.json"
-    record.chmod(0o640)
-    assert _main(capsys, "confirm", "5.4", str(project), "--by", "Ann")[0] == 0
-    assert (record.stat().st_mode & 0o777) == 0o640
+    assert (record.stat().st_mode & 0o777) == 0o600
+    for chosen, kept in ((0o700, 0o700), (0o640, 0o600)):
+        record.chmod(chosen)
+        assert _main(capsys, "confirm", "5.4", str(project), "--by", "Ann", "--note", oct(chosen))[0] == 0
+        assert (record.stat().st_mode & 0o777) == kept
 
 
 def test_one_corrupt_history_file_does_not_block_history_or_diff(project: Path,
