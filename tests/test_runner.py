@@ -99,6 +99,13 @@ async def test_repository_checks_have_their_own_bound_apart_from_the_network_tim
     settings.repo_timeout = 0.3
     again = await Runner(checklist, settings).run(checklist.items[:1])
     assert again["1.1"].status == Status.ERROR and "timed out after 0.3 s" in again["1.1"].summary
+    # `--timeout` is the run's network deadline: it cuts the live check, never the repository's reading.
+    from readiness_tui.checkapi import RunOptions
+
+    settings.repo_timeout = 60
+    bounded = await Runner(checklist, settings, RunOptions(timeout=0.3)).run(checklist.items)
+    assert bounded["1.1"].status == Status.PASS, bounded["1.1"].summary
+    assert bounded["1.2"].status == Status.ERROR and "the run's --timeout 0.3 s ran out" in bounded["1.2"].summary
 
 
 async def test_timeouts_and_errors(tmp_path):

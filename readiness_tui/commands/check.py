@@ -39,8 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", metavar="IDS", type=ids_arg, help="only these items or sections, e.g. 1.4,9")
     parser.add_argument("--skip", metavar="IDS", type=ids_arg, help="skip these items or sections")
     parser.add_argument("--timeout", type=seconds_arg, metavar="SECONDS",
-                        help="the whole run ends within SECONDS (each check's timeout, load test included; "
-                             "default: check_timeout, 10 s per check)")
+                        help="every live check (network, Docker, database, load test) ends within SECONDS of the "
+                             "run's start (default: check_timeout, 10 s per live check); checks that only read "
+                             "the repository keep repo_timeout")
     parser.add_argument("--run-project-commands", action="store_true",
                         help="run the project's own test and validation commands (readiness.toml [commands])")
 
