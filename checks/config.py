@@ -62,15 +62,22 @@ REFRESH_MS = re.compile(r"st_autorefresh\s*\(\s*(?:interval\s*=\s*)?(?P<value>\d
 REFRESH_S = re.compile(r"(?i)(?:auto_?refresh|refresh)_?(?:interval|seconds|secs|rate)?\w*\s*[:=]\s*(?P<value>\d+(?:\.\d+)?)\b")
 
 
-@check("config.auto_refresh", "The dashboard's auto-refresh interval, found in code and .env, is at least 30 s",
-       params={"min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0)})
-def auto_refresh(ctx: CheckContext) -> CheckResult:
-    minimum = float(ctx.param("min_seconds"))
+def refresh_hits(ctx: CheckContext) -> list[Hit]:
+    """Where `.env` and the code set an auto-refresh interval (seconds when a value is given)."""
     hits = _env_hits(ctx, REFRESH_KEY)
     for h in hits:
         if h.value is not None and re.search(r"_MS\b|MILLI", h.where, re.I):
             h.value /= 1000
-    hits += _code_hits(ctx, REFRESH_MS, scale=0.001) + _code_hits(ctx, REFRESH_S)
+    code = _code_hits(ctx, REFRESH_MS, scale=0.001) + _code_hits(ctx, REFRESH_S)
+    # readiness.toml is this tool's own configuration (its refresh_watch is not the app's interval).
+    return hits + [h for h in code if not h.where.split(":")[0].endswith("readiness.toml")]
+
+
+@check("config.auto_refresh", "The dashboard's auto-refresh interval, found in code and .env, is at least 30 s",
+       params={"min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0)})
+def auto_refresh(ctx: CheckContext) -> CheckResult:
+    minimum = float(ctx.param("min_seconds"))
+    hits = refresh_hits(ctx)
     measured = [h for h in hits if h.value is not None]
     evidence = {"found": [f"{h.where} = {h.value:g} s" if h.value is not None else h.where for h in hits[:20]],
                 "minimum_s": minimum}

@@ -1,0 +1,241 @@
+"""What only a browser sees (items 10.4, 10.9, 10.5, 3.8 and the Performance table's browser rows).
+
+Every check here reads the run's one `BrowserSession` (`readiness_tui.browser`): the pages are loaded
+once, in headless Chromium, whichever check asks first. When Playwright or Chromium is missing, the
+items say which and how to install it (`error`, one line); 3.8's browser part then does not apply,
+so the item keeps its verdict from the configuration and the HTTP probes.
+
+Facts are page names, chart names and the texts the pages show, never timings: a sign-off must
+survive a re-run that saw the same pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from readiness_tui.checks._common import split_url
+from readiness_tui.checks.config import refresh_hits
+
+from readiness_tui import browser
+from readiness_tui.checkapi import CheckContext, Param, check
+from readiness_tui.model import CheckResult, Measurement, errored, failed, not_applicable, passed, pending
+from readiness_tui.neutral import one_line
+
+#: The runner's bound for the page checks; the session itself stops at `browser_timeout`.
+PAGES_TIMEOUT = 120.0
+PAGES_PARAMS = {"max_pages": Param(int, "pages of a multipage app loaded at most (its navigation's order)", 20)}
+
+
+def _ms(value: float) -> str:
+    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+async def _survey(ctx: CheckContext, watch: tuple[float, float] | None = None,
+                  ) -> tuple[browser.Survey | None, CheckResult | None]:
+    """The run's pages, or the `error` that says why there are none.
+
+    `watch` (period, margin) asks the session to keep the dashboard open for one refresh period
+    afterwards; it must be asked before the pages are done, so it is asked here.
+    """
+    url = ctx.settings.frontend_url
+    if not url or split_url(url) is None:
+        return None, errored("FRONTEND_URL is not an http(s) URL: no page to open in the browser", setting="FRONTEND_URL")
+    problem = browser.missing(ctx.settings)
+    if problem:
+        return None, errored(problem).with_facts(browser="missing")
+    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)))
+    session.progress.append(ctx.progress)
+    if watch is not None and session.watch_wanted is None:
+        session.watch_wanted = watch
+    survey = await session.survey()
+    if survey.error and not survey.pages:
+        kind = "missing" if survey.unavailable else "failed"
+        return None, errored(survey.error, url=url, browser=survey.browser).with_facts(browser=kind)
+    return survey, None
+
+
+def _where(page: browser.PageSeen) -> str:
+    return f"page '{one_line(page.name, 60)}'"
+
+
+def _base_evidence(survey: browser.Survey) -> dict[str, Any]:
+    evidence: dict[str, Any] = {"browser": survey.browser, "url": survey.url,
+                                "launch_ms": round(survey.launch_ms), "elapsed_ms": round(survey.elapsed_ms)}
+    main = survey.main
+    if main is not None and main.screenshot:
+        evidence["screenshot"] = main.screenshot
+    if main is not None and main.final_url and main.final_url.rstrip("/") != survey.url.rstrip("/"):
+        evidence["redirected_to"] = main.final_url
+    if survey.nav_total > len(survey.pages):
+        evidence["pages_not_loaded"] = survey.nav_total - len(survey.pages)
+    return evidence
+
+
+def page_problems(page: browser.PageSeen, timeout: float) -> list[str]:
+    """Why a page does not load correctly, as a user sees it (empty when it does)."""
+    where = _where(page)
+    if page.error:
+        return [f"{where} did not load: {page.error}"]
+    if not page.streamlit:
+        return [f"{where} ({one_line(page.final_url or page.url, 80)}, title {one_line(page.title, 40)!r}) is not a "
+                "Streamlit app"]
+    problems = [f"{where} shows {one_line(e['message'], 120)}" for e in page.exceptions]
+    if page.placeholders:
+        problems.append(f"{where} still shows {_plural(page.placeholders, 'loading placeholder')} (elements that never "
+                        "drew: a component's code failed to load?)")
+    if not page.finished:
+        state = page.script_state or "not started"
+        problems.append(f"{where} did not finish its first run within browser_timeout {timeout:g} s (script {state})")
+    problems += [f"{where} console error: {one_line(e, 120)}" for e in page.console_errors]
+    return problems
+
+
+@check("browser.dashboard", "the dashboard loads in headless Chromium: every page finishes its first run without "
+       "an exception or console error; title, paint and idle times, screenshot", timeout=PAGES_TIMEOUT,
+       params=PAGES_PARAMS)
+async def dashboard(ctx: CheckContext) -> CheckResult:
+    """Item 10.4; measures `perf.page_load_ms` (navigation timing) and `perf.dashboard_render_ms` (first run to idle)."""
+    survey, problem = await _survey(ctx)
+    if problem is not None:
+        return problem
+    assert survey is not None and survey.main is not None
+    main = survey.main
+    evidence = _base_evidence(survey)
+    evidence["pages"] = [p.to_evidence() for p in survey.pages]
+    problems = [why for p in survey.pages for why in page_problems(p, ctx.settings.browser_timeout)]
+    names = [p.name for p in survey.pages]
+    measurements: dict[str, Measurement] = {}
+    if main.load_ms:
+        measurements["perf.page_load_ms"] = Measurement(round(main.load_ms, 1),
+                                                        f"{_ms(main.load_ms)} (browser: navigation to load event)", "ms")
+    if main.render_ms is not None:
+        measurements["perf.dashboard_render_ms"] = Measurement(
+            round(main.render_ms, 1), f"{_ms(main.render_ms)} (browser: first script run to idle)", "ms")
+    failing = next((p for p in survey.pages if page_problems(p, ctx.settings.browser_timeout)), main)
+    shot = f" (screenshot {failing.screenshot})" if failing.screenshot else ""
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        result = failed(f"{problems[0]}{more}{shot}", **evidence)
+    else:
+        charts = sum(len(p.charts) for p in survey.pages)
+        others = f" and {_plural(len(names) - 1, 'more page')}" if len(names) > 1 else ""
+        result = passed(f"'{one_line(main.name, 60)}'{others} load in {survey.browser or 'Chromium'}: idle "
+                        f"{_ms(main.idle_ms or 0)} after navigation, {_plural(charts, 'chart')}, no exception or "
+                        f"console error{shot}", **evidence)
+    result.measurements = measurements
+    return result.with_facts(pages=names, problems=problems, streamlit=main.streamlit)
+
+
+@check("browser.charts", "every chart on every page (Vega-Lite, Altair, Plotly, maps, images) is drawn with content "
+       "and no exception stands in its place", timeout=PAGES_TIMEOUT, params=PAGES_PARAMS)
+async def charts(ctx: CheckContext) -> CheckResult:
+    """Item 10.9. An exception stops a Streamlit script, so the charts after it never draw: it fails too."""
+    survey, problem = await _survey(ctx)
+    if problem is not None:
+        return problem
+    assert survey is not None
+    evidence = _base_evidence(survey)
+    evidence["charts"] = {p.name: [f"{c.name}: {c.content or 'empty'}" for c in p.charts] for p in survey.pages}
+    shots = {p.name: p.screenshot for p in survey.pages if p.screenshot}
+    if shots:
+        evidence["screenshots"] = shots
+    empty = [f"{_where(p)}: {c.name} is empty" for p in survey.pages for c in p.charts if not c.content]
+    empty += [f"{_where(p)} still shows {_plural(p.placeholders, 'loading placeholder')} where elements should be"
+              for p in survey.pages if p.placeholders]
+    raised = [f"{_where(p)} shows {one_line(e['message'], 120)}" for p in survey.pages for e in p.exceptions]
+    unchecked = [p for p in survey.pages if p.error or not p.finished]
+    seen = [f"{p.name}: {c.name}" for p in survey.pages for c in p.charts]
+    facts = {"charts": seen, "problems": raised + empty}
+    if raised or empty:
+        problems = raised + empty
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        tail = " (the charts after an exception never draw)" if raised else ""
+        return failed(f"{problems[0]}{more}{tail}", **evidence).with_facts(**facts)
+    if unchecked:
+        names = ", ".join(f"'{one_line(p.name, 40)}'" for p in unchecked[:3])
+        why = unchecked[0].error or f"its first run did not finish within browser_timeout {ctx.settings.browser_timeout:g} s"
+        return errored(f"charts not checked on {names}: {why}", **evidence).with_facts(**facts, unchecked=[
+            p.name for p in unchecked])
+    if not seen:
+        return pending(f"no chart on any of the {_plural(len(survey.pages), 'page')} loaded: confirm the dashboard "
+                       "should show none", **evidence).with_facts(**facts)
+    pages = len({p.name for p in survey.pages if p.charts})
+    return passed(f"{_plural(len(seen), 'chart')} on {_plural(pages, 'page')} drawn with content, no exception",
+                  **evidence).with_facts(**facts)
+
+
+@check("browser.error_details", "no page of the dashboard shows a traceback to its users", timeout=PAGES_TIMEOUT,
+       params=PAGES_PARAMS)
+async def error_details(ctx: CheckContext) -> CheckResult:
+    """Item 3.8 (browser part): an exception element with trace rows shows users the code's internals."""
+    survey, problem = await _survey(ctx)
+    if problem is not None:
+        return not_applicable(f"pages not inspected in a browser: {problem.summary}")
+    assert survey is not None
+    traced = [(p, e) for p in survey.pages for e in p.exceptions if e.get("trace_rows")]
+    shown = [f"{p.name}: {one_line(e['message'], 120)}" for p in survey.pages for e in p.exceptions]
+    evidence = {"exceptions_seen": shown, "pages": [p.name for p in survey.pages]}
+    if traced:
+        page, exc = traced[0]
+        more = f" (+{len(traced) - 1} more)" if len(traced) > 1 else ""
+        return failed(f"{_where(page)} shows its users a traceback ({exc['trace_rows']} rows) under "
+                      f"{one_line(exc['message'], 100)}{more}: set client.showErrorDetails = \"none\"",
+                      **evidence).with_facts(tracebacks=[f"{p.name}: {one_line(e['message'], 120)}" for p, e in traced])
+    if shown:
+        return passed(f"exceptions are shown without a traceback ({shown[0]})", **evidence).with_facts(
+            tracebacks=[], exceptions=shown)
+    return passed(f"no exception or traceback on {_plural(len(survey.pages), 'page')}", **evidence).with_facts(
+        tracebacks=[], exceptions=[])
+
+
+@check("browser.refresh", "the dashboard re-runs by itself within one refresh period, no more often than asked",
+       timeout=PAGES_TIMEOUT + 300, params={
+    **PAGES_PARAMS,
+    "min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0),
+    "interval": Param(float, "the refresh period the app is configured with, in seconds (default: found in code)"),
+    "margin": Param(float, "seconds watched beyond one period", 5.0),
+})
+async def refresh(ctx: CheckContext) -> CheckResult:
+    """Item 10.5: watch one period (bounded by `refresh_watch`) and judge the interval seen."""
+    minimum = float(ctx.param("min_seconds"))
+    margin = float(ctx.param("margin"))
+    hits = [h for h in refresh_hits(ctx) if h.value]
+    configured = ctx.param("interval")
+    expected = float(configured) if configured else min((h.value or 0 for h in hits), default=minimum)
+    found = [f"{h.where} = {h.value:g} s" for h in hits[:10]]
+    facts: dict[str, Any] = {"configured": [h.where for h in hits[:10]], "minimum_s": minimum}
+    if configured:
+        facts["interval_s"] = float(configured)
+    survey, problem = await _survey(ctx, watch=(expected, margin))
+    if problem is not None:
+        problem.evidence["found"] = found
+        return problem
+    assert survey is not None
+    watch = await browser.session(ctx.shared, ctx.settings).watch()
+    evidence: dict[str, Any] = {"found": found, "expected_s": expected, "watch_limit_s": watch.limit_s,
+                                "watched_s": watch.watched_s, "reruns_s": watch.reruns}
+    where = f" ({found[0]})" if found else ""
+    if watch.skipped:
+        return pending(f"not watched: {watch.skipped}; confirm the refresh{where} in the running dashboard",
+                       **evidence).with_facts(**facts, refresh="not watched")
+    if watch.error:
+        return errored(f"the refresh watch failed: {watch.error}", **evidence).with_facts(**facts, refresh="error")
+    if not watch.reruns:
+        why = f" although {found[0]}" if found else ""
+        return failed(f"the dashboard did not refresh within {expected + margin:g} s{why}", **evidence).with_facts(
+            **facts, refresh="none")
+    seen = watch.reruns[0]
+    how = "reloaded" if watch.reloads else "re-ran"
+    tolerance = max(1.0, 0.05 * minimum)
+    if seen >= minimum - tolerance:
+        return passed(f"the dashboard {how} {seen:g} s after its first run (at least {minimum:g} s)",
+                      **evidence).with_facts(**facts, refresh="at least minimum")
+    if configured and abs(seen - float(configured)) <= max(1.0, 0.1 * float(configured)):
+        return passed(f"the dashboard {how} {seen:g} s after its first run, as configured ({float(configured):g} s)",
+                      **evidence).with_facts(**facts, refresh="as configured")
+    return failed(f"the dashboard {how} after {seen:g} s: more often than every {minimum:g} s{where}",
+                  **evidence).with_facts(**facts, refresh="too often")
