@@ -132,8 +132,10 @@ _CHARTS = """(kinds) => {
       }
       const svgOnly = !content && [...el.querySelectorAll("svg")].some(sized);
       const generic = /^(Vega visualization|Map|Chart|Image)$/i;
-      let label = el.querySelector("text.role-title-text, .gtitle, .g-gtitle")?.textContent
-        || el.querySelector("img")?.getAttribute("alt") || el.getAttribute("aria-label") || "";
+      const caption = (el.querySelector('[data-testid="stImageCaption"]')
+        || el.parentElement?.querySelector('[data-testid="stImageCaption"]'));
+      let label = el.querySelector("g.role-title-text text, text.role-title-text, .gtitle, .g-gtitle")?.textContent
+        || caption?.textContent || el.getAttribute("aria-label") || "";
       if (generic.test(label.trim())) label = "";
       const box = el.getBoundingClientRect();
       out.push({kind, content, svg_only: svgOnly, label: label.trim().slice(0, 120),
@@ -232,6 +234,8 @@ class PageSeen:
     """Why the page could not be loaded at all."""
     placeholders: int = 0
     """Elements still shown as loading placeholders when the page was inspected (never drawn)."""
+    idle_index: int = -1
+    """Where the first idle state is in the page's state log (later `running` states are re-runs)."""
     links: list[dict[str, str]] = field(default_factory=list, repr=False)
     """The navigation's links (name, href) as the page listed them."""
 
@@ -244,7 +248,7 @@ class PageSeen:
 
     def to_evidence(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["links"]
+        del data["links"], data["idle_index"]
         data["charts"] = [{"chart": c.name, "content": c.content or "empty", "size": f"{c.width}×{c.height}"}
                           for c in self.charts]
         for key in ("fcp_ms", "dom_content_loaded_ms", "load_ms", "run_started_ms", "idle_ms"):
@@ -484,7 +488,9 @@ class BrowserSession:
         context = await browser.new_context(viewport=VIEWPORT, ignore_https_errors=False,
                                             service_workers="block")
         await context.add_init_script(_STATE_LOG)
-        deadline = started + self.settings.browser_timeout
+        # The pages stop waiting a little before the session's bound, to look at what they show by then.
+        timeout = self.settings.browser_timeout
+        deadline = started + timeout - min(3.0, 0.2 * timeout)
         self._note("loading the dashboard")
         main = await self._load(context, self.url, "", deadline, keep=True)
         survey.pages.append(main)
@@ -497,8 +503,6 @@ class BrowserSession:
             href = link["href"].split("#")[0]
             if href and _same_origin(href, main.final_url) and href not in (main.final_url, *(lk[0] for lk in links)):
                 links.append((href, link["name"]))
-            elif href == main.final_url and link["name"] and main.name == main.title:
-                main.name = link["name"]
         survey.nav_total = len(links) + 1
         links = links[: max(0, self.max_pages - 1)]
         if links:
@@ -524,8 +528,10 @@ class BrowserSession:
                 seen.error = _playwright_error(exc, url)
                 return seen
             try:
+                # Streamlit's root appears once its script bundle ran: soon after the load event.
+                await page.wait_for_load_state("load", timeout=max(0.5, deadline - time.perf_counter()) * 1000)
                 await page.wait_for_selector('[data-testid="stApp"]', state="attached",
-                                             timeout=max(0.5, min(deadline - time.perf_counter(), 15)) * 1000)
+                                             timeout=max(0.5, min(deadline - time.perf_counter(), 5)) * 1000)
                 seen.streamlit = True
             except Error:
                 seen.streamlit = False
@@ -569,7 +575,8 @@ class BrowserSession:
         charts = await page.evaluate(_CHARTS, list(CHART_KINDS)) if seen.streamlit else []
         seen.final_url = data["url"]
         seen.title = data["title"]
-        seen.name = seen.name or data["title"] or urlsplit(data["url"]).path or "/"
+        own = next((lk["name"] for lk in data["links"] if lk["href"].split("#")[0] == data["url"] and lk["name"]), "")
+        seen.name = seen.name or own or data["title"] or urlsplit(data["url"]).path or "/"
         seen.exceptions = data["exceptions"]
         seen.alerts = data["alerts"]
         seen.elements = data["counts"]
@@ -583,9 +590,11 @@ class BrowserSession:
         running = [t for state, _, t in states if state == "running"]
         seen.run_started_ms = running[0] if running else None
         if seen.finished:
-            idle = [t for state, conn, t in states if state not in ("initial", "running", "rerunRequested")
-                    and conn == "CONNECTED"]
-            seen.idle_ms = max(idle[0] if idle else 0.0, drawn if charts and drawn is not None else 0.0)
+            idle = [(n, t) for n, (state, conn, t) in enumerate(states)
+                    if state not in ("initial", "running", "rerunRequested") and conn == "CONNECTED"]
+            if idle:
+                seen.idle_index = idle[0][0]
+            seen.idle_ms = max(idle[0][1] if idle else 0.0, drawn if charts and drawn is not None else 0.0)
         seen.charts = [Chart(kind=c["kind"], index=i, content=c["content"], label=c["label"], width=c["width"],
                              height=c["height"]) for i, c in enumerate(charts, 1)]
         for text, location in console:
@@ -615,7 +624,7 @@ class BrowserSession:
         limit = float(self.settings.refresh_watch)
         watch = Watch(limit_s=limit)
         page, main = self._dashboard, survey.main
-        if page is None or main is None or not main.finished or main.run_started_ms is None:
+        if page is None or main is None or not main.finished or main.run_started_ms is None or main.idle_index < 0:
             watch.skipped = "the dashboard did not finish its first run, so there is no refresh to watch"
             return watch
         wanted = interval + margin
@@ -634,7 +643,7 @@ class BrowserSession:
 
         page.on("framenavigated", navigated)
         self._note(f"watching the dashboard for its refresh (up to {max(remaining, 0):.0f} s)")
-        count = len(await page.evaluate("window.__readinessStates"))
+        count = main.idle_index + 1  # a re-run may have begun while the other pages loaded
         rerun = asyncio.ensure_future(page.wait_for_function(
             """(count) => window.__readinessStates.slice(count).some((s) => s[0] === "running")""",
             arg=count, polling=200, timeout=max(remaining, 0.1) * 1000))

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from readiness_tui.demo import streamlit_app
 from readiness_tui.demo.project import write_project
 from readiness_tui.demo.services import DemoServices
 
@@ -31,13 +32,26 @@ class Demo:
         self.keep = keep
         self.parent = parent
         self.services = DemoServices()
+        self.app: streamlit_app.StreamlitApp | None = None
+        """The real Streamlit app, when Streamlit is installed (else the services' stand-in frontend)."""
         self.path: Path | None = None
+
+    @property
+    def frontend_url(self) -> str:
+        """The dashboard: the real Streamlit app, or the stand-in frontend without Streamlit."""
+        return self.app.url if self.app is not None else self.services.frontend_url
 
     def __enter__(self) -> Demo:
         self.path = Path(tempfile.mkdtemp(prefix="readiness-demo-", dir=self.parent)).resolve()
         try:
             self.services.start()
-            write_project(self.path, self.services.backend_url, self.services.frontend_url)
+            if streamlit_app.available():
+                port = streamlit_app.free_port(self.services.host)
+                app = streamlit_app.StreamlitApp(self.path, port, self.services.backend_url, self.services.host)
+                write_project(self.path, self.services.backend_url, app.url)
+                self.app = app.start()
+            else:
+                write_project(self.path, self.services.backend_url, self.services.frontend_url)
         except BaseException:
             self.close()
             raise
@@ -47,7 +61,9 @@ class Demo:
         self.close()
 
     def close(self) -> None:
-        """Stop the services and remove the directory (unless kept); safe to call twice."""
+        """Stop the app and the services and remove the directory (unless kept); safe to call twice."""
+        if self.app is not None:
+            self.app.stop()
         self.services.stop()
         if self.path is not None and not self.keep:
             shutil.rmtree(self.path, ignore_errors=True)

@@ -3,6 +3,7 @@
 What passes: a parseable `.env` ignored by git, a public Supabase key, XSRF protection on, README
 with setup/configuration/troubleshooting, a user guide, migrations, the seed's deploy script.
 What fails on purpose (so the first screen shows failures and their fixes):
+- the dashboard's "Pipeline" page charts a field the API renamed, so its chart raises (10.4, 10.9);
 - `.env.backup` is tracked by git and holds a service-role key (generated here, fake but shaped
   like the real thing);
 - `.env` still has a placeholder (`SENTRY_DSN=your-sentry-dsn`) and points the API at plain http;
@@ -20,6 +21,8 @@ import stat
 import subprocess
 import time
 from pathlib import Path
+
+from readiness_tui.demo.streamlit_app import FILES as APP_FILES
 
 DEMO_REF = "qzvlkmdemoprojectref"
 
@@ -92,19 +95,6 @@ enableXsrfProtection = true
 [client]
 showErrorDetails = "none"
 """
-
-APP_PY = '''"""Roofs CRM dashboard (demo stub: the demo serves a stand-in for it)."""
-import os
-
-import streamlit as st
-
-AUTO_REFRESH_SECONDS = 30
-PAGE_SIZE = 25
-CACHE_TTL_SECONDS = int(os.getenv("CACHE_TTL_SECONDS", "300"))
-
-st.set_page_config(page_title="Roofs CRM", layout="wide")
-st.title("Roofs CRM")
-'''
 
 SCHEMA_SQL = """-- 001: initial schema
 CREATE TYPE lead_temperature AS ENUM ('hot', 'warm', 'cool', 'cold');
@@ -212,6 +202,11 @@ read_timeout = 5.0
 load_requests = 200
 load_concurrency = 10
 rate_limit_burst = 30
+# The browser items stay on loopback; the dashboard's 30-second refresh is longer than the demo
+# watches, so 10.5 says so (raise refresh_watch to 40 to watch it).
+browser_offline = true
+browser_timeout = 30.0
+refresh_watch = 10.0
 
 # The seed's deployment steps (`readiness deploy STEP`); the commands default to the seed's.
 [deploy]
@@ -245,7 +240,7 @@ def write_project(root: Path, backend_url: str, frontend_url: str) -> Path:
         ".env.example": ENV_EXAMPLE,
         ".gitignore": GITIGNORE,
         ".streamlit/config.toml": STREAMLIT_CONFIG,
-        "app.py": APP_PY,
+        **APP_FILES,
         "requirements.txt": "streamlit>=1.40\nrequests>=2.31\n",
         "backend/migrations/001_initial_schema.sql": SCHEMA_SQL,
         "backend/migrations/003_performance_indexes.sql": INDEXES_SQL,

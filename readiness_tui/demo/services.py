@@ -33,6 +33,10 @@ LEADS = [
     {"id": 4, "name": "Pine Ridge Church", "temperature": "cold", "lead_score": 22, "status": "new"},
 ]
 
+WEEKLY = [{"day": d, "leads": n} for d, n in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+                                                 (4, 7, 5, 9, 6, 2, 3), strict=True)]
+PIPELINE = [("hot", 6), ("warm", 11), ("cool", 8), ("cold", 4)]
+
 OPENAPI = {
     "openapi": "3.0.3",
     "info": {"title": "Roofs CRM API (demo)", "version": "2.0.0"},
@@ -152,6 +156,11 @@ class BackendHandler(_Handler):
         elif url.path == "/rest/v1/leads":
             # Stands in for the Supabase project's PostgREST API, so 2.4 and 10.8 stay on loopback.
             self.json(200, LEADS[:1], {**headers, "Content-Range": f"0-0/{len(LEADS)}"})
+        elif url.path == "/api/stats/weekly":
+            self.json(200, {"days": WEEKLY}, headers)
+        elif url.path == "/api/stats/pipeline":
+            # The deliberate drift the dashboard's Pipeline page trips over: `temperature` renamed `temp`.
+            self.json(200, {"rows": [{"temp": t, "count": c} for t, c in PIPELINE]}, headers)
         elif url.path == "/api/leads":
             try:
                 limit = int((parse_qs(url.query).get("limit") or ["25"])[0])

@@ -1,0 +1,232 @@
+"""The browser items against real Streamlit apps in headless Chromium (fixtures: tests/fixtures/browser_apps.py).
+
+Chromium is kept on loopback (`browser_offline`): every other host fails to resolve inside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import need
+
+from readiness_tui import browser
+from readiness_tui.checkapi import CheckContext, get_check
+from readiness_tui.checklist import load_checklist
+from readiness_tui.model import CheckResult, Status
+from readiness_tui.runner import Runner
+from readiness_tui.settings import Settings
+
+CHECKLIST = load_checklist()
+
+
+def settings_for(tmp_path: Path, url: str, **values: Any) -> Settings:
+    values.setdefault("browser_offline", True)
+    values.setdefault("browser_timeout", 45.0)
+    values.setdefault("refresh_watch", 1.0)
+    return Settings(project_dir=tmp_path, frontend_url=url, **values)
+
+
+@pytest.fixture
+def need_browser(tmp_path: Path) -> None:
+    need(browser.missing(Settings(project_dir=tmp_path)) is None, "playwright and Chromium (scripts/setup.sh)")
+
+
+async def run_items(settings: Settings, *ids: str) -> dict[str, Any]:
+    """Run items through the real runner (one browser for all of them); results by item id."""
+    runner = Runner(CHECKLIST, settings)
+    return await runner.run([CHECKLIST.item(i) for i in ids])
+
+
+def by_check(result: Any, name: str) -> CheckResult:
+    return next(c for c in result.checks if c.check == name)
+
+
+async def test_charts_that_render_pass_with_a_screenshot_and_browser_timings(tmp_path: Path, need_browser: None,
+                                                                            browser_apps: dict[str, str]) -> None:
+    results = await run_items(settings_for(tmp_path, browser_apps["charts"]), "10.4", "10.9", "3.8")
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.PASS, page.summary
+    assert page.facts["pages"] == ["Overview", "Sales"] and page.facts["problems"] == []
+    shot = tmp_path / page.evidence["screenshot"]
+    assert page.evidence["screenshot"] == ".readiness/screenshots/overview.png" and shot.is_file()
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert stat.S_IMODE(shot.stat().st_mode) == 0o600
+    assert page.evidence["screenshot"] in page.summary
+    overview = page.evidence["pages"][0]
+    assert overview["title"] and overview["finished"] and overview["fcp_ms"] > 0 and overview["idle_ms"] > 0
+    assert results["10.4"].measurements["perf.page_load_ms"].display.endswith("(browser: navigation to load event)")
+    assert "browser: first script run to idle" in results["10.4"].measurements["perf.dashboard_render_ms"].display
+    charts = results["10.9"]
+    assert charts.status == Status.PASS, charts.summary
+    assert charts.facts["charts"] == [
+        "Overview: Vega-Lite chart 1", "Overview: Vega-Lite chart 2", 'Overview: Vega-Lite chart 3 "Leads by day"',
+        "Overview: map 4", "Sales: Vega-Lite chart 1", 'Sales: image 2 "logo"']
+    assert all(not line.endswith("empty") for lines in charts.evidence["charts"].values() for line in lines)
+    assert by_check(results["3.8"], "browser.error_details").status == Status.PASS
+    assert (tmp_path / ".readiness/screenshots/sales.png").is_file()
+
+
+async def test_a_chart_that_raises_fails_quoting_the_page_and_its_error(tmp_path: Path, need_browser: None,
+                                                                       browser_apps: dict[str, str]) -> None:
+    results = await run_items(settings_for(tmp_path, browser_apps["raising"]), "10.4", "10.9", "3.8")
+    charts = results["10.9"]
+    assert charts.status == Status.FAIL
+    assert charts.summary.startswith("page 'Pipeline' shows KeyError: 'temperature'"), charts.summary
+    assert charts.facts["problems"] == ["page 'Pipeline' shows KeyError: 'temperature'"]
+    assert charts.facts["charts"] == ["Pipeline: Vega-Lite chart 1"]  # the chart before the exception drew
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.FAIL and "KeyError: 'temperature'" in page.summary
+    assert ".readiness/screenshots/pipeline.png" in page.summary
+    traced = by_check(results["3.8"], "browser.error_details")
+    assert traced.status == Status.FAIL and "traceback" in traced.summary
+    assert traced.facts["tracebacks"] == ["Pipeline: KeyError: 'temperature'"]
+
+
+async def test_a_page_that_never_finishes_is_reported_within_the_timeout(tmp_path: Path, need_browser: None,
+                                                                        browser_apps: dict[str, str]) -> None:
+    settings = settings_for(tmp_path, browser_apps["hanging"], browser_timeout=8.0)
+    results = await run_items(settings, "10.4", "10.9")
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.FAIL
+    assert "did not finish its first run within browser_timeout 8 s (script running)" in page.summary
+    assert results["10.9"].status == Status.ERROR and "charts not checked" in results["10.9"].summary
+    assert (tmp_path / ".readiness/screenshots/slow-dashboard.png").is_file()  # what it showed by then
+    assert results["10.4"].duration_ms < 30_000
+
+
+async def test_an_app_behind_a_redirect_is_followed_and_named(tmp_path: Path, need_browser: None,
+                                                             browser_apps: dict[str, str]) -> None:
+    results = await run_items(settings_for(tmp_path, browser_apps["redirect"]), "10.4")
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.PASS, page.summary
+    assert page.evidence["redirected_to"].startswith(browser_apps["charts"])
+
+
+async def test_a_page_that_is_not_streamlit_fails(tmp_path: Path, need_browser: None, gzip_frontend: Any) -> None:
+    results = await run_items(settings_for(tmp_path, gzip_frontend.url, browser_timeout=10.0), "10.4")
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.FAIL and "is not a Streamlit app" in page.summary
+
+
+async def test_refresh_is_watched_and_judged(tmp_path: Path, need_browser: None, browser_apps: dict[str, str]) -> None:
+    settings = settings_for(tmp_path, browser_apps["refreshing"], refresh_watch=15.0)
+    spec = get_check("browser.refresh")
+    assert spec is not None
+    item = CHECKLIST.item("10.5")
+
+    async def run(**params: Any) -> CheckResult:
+        ctx = CheckContext(settings=settings, params={**item.params, **params}, item=item, checklist=CHECKLIST,
+                           spec=spec)
+        return await spec.func(ctx)  # type: ignore[misc]
+
+    too_often = await run(interval=2.0, margin=3.0, min_seconds=30.0)
+    assert too_often.status == Status.PASS and "as configured (2 s)" in too_often.summary, too_often.summary
+    strict = await run(margin=3.0, min_seconds=30.0)
+    assert strict.status == Status.PENDING and "longer than this run watches" in strict.summary
+    quick = await run(margin=3.0, min_seconds=1.0, interval=1.0)
+    assert quick.status == Status.PASS and "at least 1 s" in quick.summary, quick.summary
+    assert 1.0 <= quick.evidence["reruns_s"][0] < 6.0
+
+
+async def test_no_refresh_within_the_period_fails(tmp_path: Path, need_browser: None,
+                                                  browser_apps: dict[str, str]) -> None:
+    settings = settings_for(tmp_path, browser_apps["charts"], refresh_watch=10.0)
+    results = await run_items(settings, "10.5")
+    # the default period (30 s + 5 s) is longer than refresh_watch: said, not watched
+    assert results["10.5"].status == Status.PENDING and "refresh_watch 10 s" in results["10.5"].summary
+    item = CHECKLIST.item("10.5")
+    spec = get_check("browser.refresh")
+    assert spec is not None
+    ctx = CheckContext(settings=settings, params={"interval": 3.0, "margin": 1.0}, item=item, checklist=CHECKLIST,
+                       spec=spec)
+    result = await spec.func(ctx)  # type: ignore[misc]
+    assert result.status == Status.FAIL and "did not refresh within 4 s" in result.summary
+
+
+async def test_missing_chromium_is_one_line_with_how_to_install(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, "http://127.0.0.1:9", browser_path=str(tmp_path / "no-chromium"))
+    results = await run_items(settings, "10.4", "10.9", "10.5", "3.8")
+    for item_id in ("10.9", "10.5"):
+        result = results[item_id]
+        assert result.status == Status.ERROR
+        assert "is not an executable file" in result.summary and "apt-get install chromium" in result.summary
+        assert "\n" not in result.summary
+    assert by_check(results["10.4"], "browser.dashboard").status == Status.ERROR
+    assert by_check(results["3.8"], "browser.error_details").status == Status.NOT_APPLICABLE
+    assert not (tmp_path / ".readiness").exists()
+
+
+def test_missing_names_what_and_how(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(browser, "CHROMIUM_NAMES", ("/nonexistent/chromium", "chromium"))
+    text = browser.missing(Settings(project_dir=tmp_path))
+    assert text == ("Chromium not found (/nonexistent/chromium, chromium): apt-get install chromium (Debian/Ubuntu; "
+                    "scripts/setup.sh does it) or set browser_path")
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    assert browser.missing(Settings(project_dir=tmp_path)) == (
+        "the browser items need Playwright, which is not installed: pip install 'readiness-tui[browser]' "
+        "(scripts/setup.sh does it)")
+
+
+def _our_chromiums() -> list[int]:
+    """Chromium processes descending from this test process."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            names[int(entry)] = Path(f"/proc/{entry}/comm").read_text().strip()
+        except (OSError, IndexError):
+            continue
+        parents[int(entry)] = int(fields[1])
+    found = []
+    for pid, name in names.items():
+        if "chrom" not in name:
+            continue
+        up = parents.get(pid)
+        while up and up != os.getpid():
+            up = parents.get(up)
+        if up == os.getpid():
+            found.append(pid)
+    return found
+
+
+async def test_cancelling_the_run_closes_the_browser(tmp_path: Path, need_browser: None,
+                                                     browser_apps: dict[str, str]) -> None:
+    settings = settings_for(tmp_path, browser_apps["hanging"], browser_timeout=60.0)
+    runner = Runner(CHECKLIST, settings)
+    run = asyncio.ensure_future(runner.run([CHECKLIST.item("10.4"), CHECKLIST.item("10.9")]))
+    deadline = asyncio.get_running_loop().time() + 30
+    while not _our_chromiums():
+        assert asyncio.get_running_loop().time() < deadline, "Chromium never started"
+        await asyncio.sleep(0.1)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    session = runner.shared["browser.session"]
+    assert session._task is not None
+    with pytest.raises(asyncio.CancelledError):
+        await session._task
+    deadline = asyncio.get_running_loop().time() + 15
+    while _our_chromiums():
+        assert asyncio.get_running_loop().time() < deadline, f"Chromium still running: {_our_chromiums()}"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.fast
+def test_console_errors_are_sorted_into_the_apps_own_and_the_rest() -> None:
+    app = "http://127.0.0.1:8501/"
+    assert browser.classify_console("Failed to fetch metrics config", "", app) is None
+    assert browser.classify_console("Failed to load resource: 404", "http://127.0.0.1:8501/page/_stcore/health",
+                                    app) is None
+    assert browser.classify_console("Failed to load resource: net::ERR_NAME_NOT_RESOLVED",
+                                    "https://basemaps.cartocdn.com/style.json", app) == "outside"
+    assert browser.classify_console("uncaught TypeError: x is undefined", app, app) == "app"
+    assert browser.classify_console("Failed to load resource: 500", "http://127.0.0.1:8501/media/a.png", app) == "app"
