@@ -686,3 +686,31 @@ def session(shared: dict[str, Any], settings: Settings, max_pages: int = 20) -> 
     if current is None:
         current = shared["browser.session"] = BrowserSession(settings, max_pages=max_pages)
     return current
+
+
+def screenshot_of(evidence: dict[str, Any]) -> str | None:
+    """The screenshot an item's evidence names (10.4's own, else the first page's of 10.9), or None."""
+    shot = evidence.get("screenshot")
+    if isinstance(shot, str) and shot:
+        return shot
+    shots = evidence.get("screenshots")
+    if isinstance(shots, dict):
+        return next((s for s in shots.values() if isinstance(s, str) and s), None)
+    return None
+
+
+def viewer_command(path: Path, environ: dict[str, str] | None = None) -> list[str] | None:
+    """How to show an image to the person at this terminal: `$BROWSER`, else xdg-open in a graphical session.
+
+    None over SSH or on a console without one: the caller shows the path instead.
+    """
+    import shlex
+
+    env = os.environ if environ is None else environ
+    chosen = (env.get("BROWSER") or "").split(os.pathsep)[0].strip()
+    if chosen:
+        argv = shlex.split(chosen)
+        return [part.replace("%s", str(path)) for part in argv] if "%s" in chosen else [*argv, str(path)]
+    if (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")) and shutil.which("xdg-open"):
+        return ["xdg-open", str(path)]
+    return None

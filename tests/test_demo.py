@@ -22,7 +22,8 @@ from fixtures.demo import pid_alive, port_open, wait_for
 from readiness_tui.demo.project import write_project
 
 URLS = re.compile(r"demo project (?P<path>\S+); backend http://127\.0\.0\.1:(?P<b>\d+), "
-                  r"frontend http://127\.0\.0\.1:(?P<f>\d+) \(services pid (?P<pid>\d+)\)")
+                  r"frontend http://127\.0\.0\.1:(?P<f>\d+) \(services pid (?P<pid>\d+)"
+                  r"(?:, Streamlit pid (?P<app>\d+))?\)")
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -101,11 +102,14 @@ def test_services_end_when_the_demo_is_killed(tmp_path):
         assert proc.stderr is not None
         match = URLS.search(proc.stderr.read1().decode())
         assert match
-        pid, backend = int(match["pid"]), int(match["b"])
-        assert pid_alive(pid) and port_open(backend)
+        pid, backend, frontend = int(match["pid"]), int(match["b"]), int(match["f"])
+        assert match["app"], "the demo should serve its real Streamlit app (streamlit is a test dependency)"
+        app = int(match["app"])
+        assert pid_alive(pid) and port_open(backend) and pid_alive(app) and port_open(frontend)
         proc.kill()
         proc.wait(10)
         wait_for(lambda: not pid_alive(pid) and not port_open(backend), 10, "the services to end")
+        wait_for(lambda: not pid_alive(app) and not port_open(frontend), 15, "the Streamlit app to end")
     finally:
         proc.kill()
 
@@ -115,6 +119,7 @@ def _ports_from(stderr: str) -> tuple[Path, int, int]:
     match = URLS.search(stderr)
     assert match, stderr
     assert not pid_alive(int(match["pid"])), "the demo's services process survived"
+    assert not match["app"] or not pid_alive(int(match["app"])), "the demo's Streamlit app survived"
     return Path(match["path"]), int(match["b"]), int(match["f"])
 
 
@@ -138,7 +143,13 @@ def test_headless_report_shows_passing_failing_and_manual_items(tmp_path):
     items = {i["id"]: i for s in json.loads(proc.stdout)["sections"] for i in s["items"]}
     assert items["2.3"]["status"] in ("pass", "warn"), items["2.3"]  # the sample backend is healthy
     assert items["1.6"]["status"] == "fail", items["1.6"]  # the tracked .env.backup with a service key
-    assert items["10.9"]["status"] == "pending"  # charts: a person's
+    # the real Streamlit app in Chromium: Overview's charts draw, Pipeline's chart data is broken
+    assert items["10.9"]["status"] == "fail" and items["10.9"]["summary"].startswith("page 'Pipeline' shows"), items["10.9"]
+    overview = items["10.9"]["evidence"]["charts"]["Overview"]
+    assert [c.split(":")[0] for c in overview] == ["Vega-Lite chart 1", "Vega-Lite chart 2"], overview
+    assert not any(c.endswith("empty") for c in overview), overview
+    assert items["10.4"]["status"] == "fail" and ".readiness/screenshots/pipeline.png" in items["10.4"]["summary"]
+    assert items["10.5"]["status"] == "pending" and "refresh_watch 10 s" in items["10.5"]["summary"]
     assert proc.returncode == 1
 
 
