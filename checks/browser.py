@@ -63,7 +63,7 @@ def _where(page: browser.PageSeen) -> str:
 
 
 def _base_evidence(survey: browser.Survey) -> dict[str, Any]:
-    evidence: dict[str, Any] = {"browser": survey.browser, "url": survey.url,
+    evidence: dict[str, Any] = {"browser": survey.browser, "url": survey.url, "waited_ms": round(survey.waited_ms),
                                 "launch_ms": round(survey.launch_ms), "elapsed_ms": round(survey.elapsed_ms)}
     main = survey.main
     if main is not None and main.screenshot:

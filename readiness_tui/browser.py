@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from readiness_tui.http import quiet
 from readiness_tui.neutral import one_line
 
 if TYPE_CHECKING:
@@ -269,6 +270,8 @@ class Survey:
     unavailable: bool = False
     """The error is a missing browser (Playwright or Chromium), not a problem of the app."""
     browser: str = ""
+    waited_ms: float = 0.0
+    """How long the browser waited for the run's HTTP latency samples before starting."""
     launch_ms: float = 0.0
     elapsed_ms: float = 0.0
     timed_out: bool = False
@@ -364,8 +367,9 @@ def classify_console(text: str, location: str, app_url: str) -> str | None:
 class BrowserSession:
     """The run's one browser: pages loaded once, shared by every browser check of the run."""
 
-    def __init__(self, settings: Settings, *, max_pages: int = 20) -> None:
+    def __init__(self, settings: Settings, shared: dict[str, Any], *, max_pages: int = 20) -> None:
         self.settings = settings
+        self.shared = shared
         self.max_pages = max_pages
         self.url = settings.frontend_url
         self.pages_done: asyncio.Future[Survey] = asyncio.get_running_loop().create_future()
@@ -420,8 +424,15 @@ class BrowserSession:
             if problem:
                 survey.error, survey.unavailable = problem, True
                 return
+            # Chromium is heavy on a small host: it starts once the run's HTTP latency samples are taken (they
+            # would time its load, not the servers), and holds the latency phase so the load test waits for it.
+            waited = time.perf_counter()
+            await quiet(self.shared).wait_quiet(limit=self.settings.check_timeout / 3)
+            await quiet(self.shared, "latency").wait_quiet(limit=self.settings.check_timeout, settle=0.5)
+            survey.waited_ms = (time.perf_counter() - waited) * 1000
+            started = time.perf_counter()
             try:
-                async with asyncio.timeout(self.settings.browser_timeout):
+                async with quiet(self.shared, "latency").measuring(), asyncio.timeout(self.settings.browser_timeout):
                     playwright, browser = await self._launch(survey)
                     survey.launch_ms = (time.perf_counter() - started) * 1000
                     await self._pages(browser, survey, started)
@@ -684,7 +695,7 @@ def session(shared: dict[str, Any], settings: Settings, max_pages: int = 20) -> 
     """The run's browser session (created on first use; `shared` is the run's memo)."""
     current = shared.get("browser.session")
     if current is None:
-        current = shared["browser.session"] = BrowserSession(settings, max_pages=max_pages)
+        current = shared["browser.session"] = BrowserSession(settings, shared, max_pages=max_pages)
     return current
 
 
