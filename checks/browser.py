@@ -232,10 +232,10 @@ async def refresh(ctx: CheckContext) -> CheckResult:
     how = "reloaded" if watch.reloads else "re-ran"
     tolerance = max(1.0, 0.05 * minimum)
     if seen >= minimum - tolerance:
-        return passed(f"the dashboard {how} {seen:g} s after its first run (at least {minimum:g} s)",
+        return passed(f"the dashboard {how} {seen:g} s after its first run ended (at least {minimum:g} s)",
                       **evidence).with_facts(**facts, refresh="at least minimum")
     if configured and abs(seen - float(configured)) <= max(1.0, 0.1 * float(configured)):
-        return passed(f"the dashboard {how} {seen:g} s after its first run, as configured ({float(configured):g} s)",
+        return passed(f"the dashboard {how} {seen:g} s after its first run ended, as configured ({float(configured):g} s)",
                       **evidence).with_facts(**facts, refresh="as configured")
     return failed(f"the dashboard {how} after {seen:g} s: more often than every {minimum:g} s{where}",
                   **evidence).with_facts(**facts, refresh="too often")

@@ -235,6 +235,8 @@ class PageSeen:
     """Why the page could not be loaded at all."""
     placeholders: int = 0
     """Elements still shown as loading placeholders when the page was inspected (never drawn)."""
+    first_idle_ms: float | None = None
+    """When the first run ended (before charts finished drawing); refresh periods count from here."""
     idle_index: int = -1
     """Where the first idle state is in the page's state log (later `running` states are re-runs)."""
     links: list[dict[str, str]] = field(default_factory=list, repr=False)
@@ -249,7 +251,7 @@ class PageSeen:
 
     def to_evidence(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["links"], data["idle_index"]
+        del data["links"], data["idle_index"], data["first_idle_ms"]
         data["charts"] = [{"chart": c.name, "content": c.content or "empty", "size": f"{c.width}×{c.height}"}
                           for c in self.charts]
         for key in ("fcp_ms", "dom_content_loaded_ms", "load_ms", "run_started_ms", "idle_ms"):
@@ -290,7 +292,7 @@ class Watch:
     watched_s: float = 0.0
     limit_s: float = 0.0
     reruns: list[float] = field(default_factory=list)
-    """Seconds from the first run's start to each later run's start (or reload)."""
+    """Seconds from the first run's end to the next run's start (or reload)."""
     reloads: int = 0
     error: str = ""
     skipped: str = ""
@@ -604,7 +606,7 @@ class BrowserSession:
             idle = [(n, t) for n, (state, conn, t) in enumerate(states)
                     if state not in ("initial", "running", "rerunRequested") and conn == "CONNECTED"]
             if idle:
-                seen.idle_index = idle[0][0]
+                seen.idle_index, seen.first_idle_ms = idle[0]
             seen.idle_ms = max(idle[0][1] if idle else 0.0, drawn if charts and drawn is not None else 0.0)
         seen.charts = [Chart(kind=c["kind"], index=i, content=c["content"], label=c["label"], width=c["width"],
                              height=c["height"]) for i, c in enumerate(charts, 1)]
@@ -635,7 +637,7 @@ class BrowserSession:
         limit = float(self.settings.refresh_watch)
         watch = Watch(limit_s=limit)
         page, main = self._dashboard, survey.main
-        if page is None or main is None or not main.finished or main.run_started_ms is None or main.idle_index < 0:
+        if page is None or main is None or not main.finished or main.first_idle_ms is None:
             watch.skipped = "the dashboard did not finish its first run, so there is no refresh to watch"
             return watch
         wanted = interval + margin
@@ -644,7 +646,8 @@ class BrowserSession:
                              f"watches (refresh_watch {limit:g} s)")
             return watch
         elapsed_ms = await page.evaluate("performance.now()")
-        remaining = wanted - (elapsed_ms - main.run_started_ms) / 1000
+        # A refresh timer starts when the app has drawn: periods count from the first run's end.
+        remaining = wanted - (elapsed_ms - main.first_idle_ms) / 1000
         started = time.perf_counter()
         reloaded = asyncio.get_running_loop().create_future()
 
@@ -663,13 +666,13 @@ class BrowserSession:
                                          return_when=asyncio.FIRST_COMPLETED)
             if reloaded in done:
                 watch.reloads = 1
-                already = (elapsed_ms - main.run_started_ms) / 1000
+                already = (elapsed_ms - main.first_idle_ms) / 1000
                 watch.reruns.append(round(already + reloaded.result() - started, 1))
             elif rerun in done and rerun.exception() is None:
                 states = await page.evaluate("window.__readinessStates")
                 later = [t for state, _, t in states[count:] if state == "running"]
                 if later:
-                    watch.reruns.append(round((later[0] - main.run_started_ms) / 1000, 1))
+                    watch.reruns.append(round((later[0] - main.first_idle_ms) / 1000, 1))
         except Exception as exc:  # noqa: BLE001 - a page that went away is what the watch saw
             watch.error = one_line(str(exc), 160)
         finally:
@@ -679,7 +682,7 @@ class BrowserSession:
                 with contextlib.suppress(BaseException):
                     await waiter
             page.remove_listener("framenavigated", navigated)
-        watch.watched_s = round(time.perf_counter() - started + (elapsed_ms - main.run_started_ms) / 1000, 1)
+        watch.watched_s = round(time.perf_counter() - started + (elapsed_ms - main.first_idle_ms) / 1000, 1)
         return watch
 
 

@@ -185,6 +185,8 @@ def _our_chromiums() -> list[int]:
             names[int(entry)] = Path(f"/proc/{entry}/comm").read_text().strip()
         except (OSError, IndexError):
             continue
+        if fields[0] in ("Z", "X"):  # exited, not yet reaped
+            names.pop(int(entry))
         parents[int(entry)] = int(fields[1])
     found = []
     for pid, name in names.items():
@@ -202,9 +204,10 @@ async def test_cancelling_the_run_closes_the_browser(tmp_path: Path, need_browse
                                                      browser_apps: dict[str, str]) -> None:
     settings = settings_for(tmp_path, browser_apps["hanging"], browser_timeout=60.0)
     runner = Runner(CHECKLIST, settings)
+    before = set(_our_chromiums())  # another test's browser may still be on its way out
     run = asyncio.ensure_future(runner.run([CHECKLIST.item("10.4"), CHECKLIST.item("10.9")]))
     deadline = asyncio.get_running_loop().time() + 30
-    while not _our_chromiums():
+    while not set(_our_chromiums()) - before:
         assert asyncio.get_running_loop().time() < deadline, "Chromium never started"
         await asyncio.sleep(0.1)
     run.cancel()
@@ -215,7 +218,7 @@ async def test_cancelling_the_run_closes_the_browser(tmp_path: Path, need_browse
     with pytest.raises(asyncio.CancelledError):
         await session._task
     deadline = asyncio.get_running_loop().time() + 15
-    while _our_chromiums():
+    while set(_our_chromiums()) - before:
         assert asyncio.get_running_loop().time() < deadline, f"Chromium still running: {_our_chromiums()}"
         await asyncio.sleep(0.1)
 
