@@ -101,6 +101,10 @@ _PLACEHOLDERS = '[data-testid="stMain"] [data-testid^="stSkeleton"], [data-testi
 #: Longest wait after the first run for charts and lazily loaded elements to draw.
 SETTLE_S = 8.0
 
+#: The links of Streamlit's page navigation (sidebar or top bar).
+_NAV_LINKS = ('a[data-testid="stSidebarNavLink"], a[data-testid="stTopNavLink"], '
+              'a[data-testid="stTopNavDropdownLink"]')
+
 #: Whether the app is idle: connected, its script not running, its first run over.
 _IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -430,7 +434,7 @@ class BrowserSession:
             # would time its load, not the servers), and holds the latency phase so the load test waits for it.
             waited = time.perf_counter()
             await quiet(self.shared).wait_quiet(limit=self.settings.check_timeout / 3)
-            await quiet(self.shared, "latency").wait_quiet(limit=self.settings.check_timeout, settle=0.5)
+            await quiet(self.shared, "latency").wait_quiet(limit=self.settings.check_timeout, settle=0.3)
             survey.waited_ms = (time.perf_counter() - waited) * 1000
             started = time.perf_counter()
             try:
@@ -505,30 +509,61 @@ class BrowserSession:
         timeout = self.settings.browser_timeout
         deadline = started + timeout - min(3.0, 0.2 * timeout)
         self._note("loading the dashboard")
-        main = await self._load(context, self.url, "", deadline, keep=True)
-        survey.pages.append(main)
-        if main.error or not main.streamlit:
-            if main.error:
-                survey.error = main.error
-            return
-        links = []
-        for link in main.links:
-            href = link["href"].split("#")[0]
-            if href and _same_origin(href, main.final_url) and href not in (main.final_url, *(lk[0] for lk in links)):
-                links.append((href, link["name"]))
+        first = await context.new_page()
+        loading = asyncio.ensure_future(self._load(context, self.url, "", deadline, keep=True, page=first))
+        # The navigation shows as soon as the app connects, long before its first run ends: the other
+        # pages start loading then, in parallel tabs, while the dashboard finishes.
+        links = await self._navigation(first, loading, deadline)
         survey.nav_total = len(links) + 1
         links = links[: max(0, self.max_pages - 1)]
+        others: list[asyncio.Future[PageSeen]] = []
         if links:
-            self._note(f"loading {len(links)} more page{'s' if len(links) > 1 else ''} in parallel tabs")
-            others = await asyncio.gather(*(self._load(context, href, name, deadline) for href, name in links))
-            survey.pages.extend(others)
+            self._note(f"loading the dashboard and {len(links)} more page{'s' if len(links) > 1 else ''} in parallel")
+            others = [asyncio.ensure_future(self._load(context, href, name, deadline)) for href, name in links]
+        try:
+            main = await loading
+            survey.pages.append(main)
+            survey.pages.extend(await asyncio.gather(*others))
+        finally:
+            for task in others:
+                task.cancel()
+        if main.error:
+            survey.error = main.error
 
-    async def _load(self, context: Any, url: str, name: str, deadline: float, keep: bool = False) -> PageSeen:
+    async def _navigation(self, page: Any, loading: asyncio.Future[PageSeen], deadline: float) -> list[tuple[str, str]]:
+        """The other pages the app's navigation lists, as (url, name), once it shows (or the dashboard is done)."""
+        from playwright.async_api import Error
+
+        found = asyncio.ensure_future(page.wait_for_function(
+            f"() => document.querySelectorAll({_NAV_LINKS!r}).length > 0",
+            polling=100, timeout=max(0.5, deadline - time.perf_counter()) * 1000))
+        try:
+            await asyncio.wait({found, loading}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not found.done():
+                found.cancel()
+            with contextlib.suppress(BaseException):
+                await found
+        try:
+            current, anchors = await page.evaluate(
+                f"() => [location.href, [...document.querySelectorAll({_NAV_LINKS!r})]"
+                ".map((a) => ({href: a.href, name: (a.innerText || '').trim()}))]")
+        except Error:
+            return []
+        links: list[tuple[str, str]] = []
+        for link in anchors:
+            href = link["href"].split("#")[0]
+            if href and _same_origin(href, current) and href not in (current, *(lk[0] for lk in links)):
+                links.append((href, link["name"]))
+        return links
+
+    async def _load(self, context: Any, url: str, name: str, deadline: float, keep: bool = False,
+                    page: Any = None) -> PageSeen:
         """Open one page in a new tab, wait for the app's first run, look at it, screenshot it."""
         from playwright.async_api import Error
 
         seen = PageSeen(name=name, url=url)
-        page = await context.new_page()
+        page = page or await context.new_page()
         console: list[tuple[str, str]] = []
         page.on("console", lambda m: console.append((m.text, (m.location or {}).get("url", ""))) if m.type == "error"
                 else None)
