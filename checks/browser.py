@@ -84,9 +84,6 @@ def page_problems(page: browser.PageSeen, timeout: float) -> list[str]:
         return [f"{where} ({one_line(page.final_url or page.url, 80)}, title {one_line(page.title, 40)!r}) is not a "
                 "Streamlit app"]
     problems = [f"{where} shows {one_line(e['message'], 120)}" for e in page.exceptions]
-    if page.placeholders:
-        problems.append(f"{where} still shows {_plural(page.placeholders, 'loading placeholder')} (elements that never "
-                        "drew: a component's code failed to load?)")
     if not page.finished:
         state = page.script_state or "not started"
         problems.append(f"{where} did not finish its first run within browser_timeout {timeout:g} s (script {state})")
@@ -144,8 +141,6 @@ async def charts(ctx: CheckContext) -> CheckResult:
     if shots:
         evidence["screenshots"] = shots
     empty = [f"{_where(p)}: {c.name} is empty" for p in survey.pages for c in p.charts if not c.content]
-    empty += [f"{_where(p)} still shows {_plural(p.placeholders, 'loading placeholder')} where elements should be"
-              for p in survey.pages if p.placeholders]
     raised = [f"{_where(p)} shows {one_line(e['message'], 120)}" for p in survey.pages for e in p.exceptions]
     unchecked = [p for p in survey.pages if p.error or not p.finished]
     seen = [f"{p.name}: {c.name}" for p in survey.pages for c in p.charts]

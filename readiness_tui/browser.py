@@ -169,7 +169,8 @@ _PAGE = """() => {
     }
   }
   const links = [...document.querySelectorAll('a[data-testid="stSidebarNavLink"], a[data-testid="stTopNavLink"], '
-                 + 'a[data-testid="stTopNavDropdownLink"]')].map((a) => ({href: a.href, name: text(a)}));
+                 + 'a[data-testid="stTopNavDropdownLink"]')].map((a) => ({href: a.href,
+                   name: text(a.querySelector('[data-testid="stMarkdownContainer"]') || a)}));
   const nav = performance.getEntriesByType("navigation")[0];
   const fcp = performance.getEntriesByName("first-contentful-paint")[0];
   const placeholders = document.querySelectorAll(PLACEHOLDERS).length;
@@ -238,7 +239,8 @@ class PageSeen:
     error: str = ""
     """Why the page could not be loaded at all."""
     placeholders: int = 0
-    """Elements still shown as loading placeholders when the page was inspected (never drawn)."""
+    """Loading placeholders left when the page was inspected (shown in the evidence, not judged: Streamlit
+    also keeps them for elements far below the fold)."""
     first_idle_ms: float | None = None
     """When the first run ended (before charts finished drawing); refresh periods count from here."""
     idle_index: int = -1
@@ -510,7 +512,9 @@ class BrowserSession:
         deadline = started + timeout - min(3.0, 0.2 * timeout)
         self._note("loading the dashboard")
         first = await context.new_page()
-        loading = asyncio.ensure_future(self._load(context, self.url, "", deadline, keep=True, page=first))
+        main = PageSeen(name="", url=self.url)
+        survey.pages.append(main)  # kept, as far as it got, when browser_timeout cuts the session short
+        loading = asyncio.ensure_future(self._load(context, main, deadline, keep=True, page=first))
         # The navigation shows as soon as the app connects, long before its first run ends: the other
         # pages start loading then, in parallel tabs, while the dashboard finishes.
         links = await self._navigation(first, loading, deadline)
@@ -519,11 +523,12 @@ class BrowserSession:
         others: list[asyncio.Future[PageSeen]] = []
         if links:
             self._note(f"loading the dashboard and {len(links)} more page{'s' if len(links) > 1 else ''} in parallel")
-            others = [asyncio.ensure_future(self._load(context, href, name, deadline)) for href, name in links]
+            seen = [PageSeen(name=name, url=href) for href, name in links]
+            survey.pages.extend(seen)
+            others = [asyncio.ensure_future(self._load(context, page, deadline)) for page in seen]
         try:
-            main = await loading
-            survey.pages.append(main)
-            survey.pages.extend(await asyncio.gather(*others))
+            await loading
+            await asyncio.gather(*others)
         finally:
             for task in others:
                 task.cancel()
@@ -546,8 +551,8 @@ class BrowserSession:
                 await found
         try:
             current, anchors = await page.evaluate(
-                f"() => [location.href, [...document.querySelectorAll({_NAV_LINKS!r})]"
-                ".map((a) => ({href: a.href, name: (a.innerText || '').trim()}))]")
+                f"() => [location.href, [...document.querySelectorAll({_NAV_LINKS!r})].map((a) => ({{href: a.href, "
+                "name: ((a.querySelector('[data-testid=\"stMarkdownContainer\"]') || a).innerText || '').trim()}))]")
         except Error:
             return []
         links: list[tuple[str, str]] = []
@@ -557,12 +562,12 @@ class BrowserSession:
                 links.append((href, link["name"]))
         return links
 
-    async def _load(self, context: Any, url: str, name: str, deadline: float, keep: bool = False,
+    async def _load(self, context: Any, seen: PageSeen, deadline: float, keep: bool = False,
                     page: Any = None) -> PageSeen:
-        """Open one page in a new tab, wait for the app's first run, look at it, screenshot it."""
+        """Open one page in a new tab, wait for the app's first run, look at it, screenshot it (fills `seen`)."""
         from playwright.async_api import Error
 
-        seen = PageSeen(name=name, url=url)
+        url = seen.url
         page = page or await context.new_page()
         console: list[tuple[str, str]] = []
         page.on("console", lambda m: console.append((m.text, (m.location or {}).get("url", ""))) if m.type == "error"
