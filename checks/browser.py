@@ -27,7 +27,7 @@ PAGES_PARAMS = {"max_pages": Param(int, "pages of a multipage app loaded at most
 
 
 def _ms(value: float) -> str:
-    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+    return f"{value:.0f} ms"
 
 
 def _plural(n: int, noun: str) -> str:
@@ -47,7 +47,7 @@ async def _survey(ctx: CheckContext, watch: tuple[float, float] | None = None,
     problem = browser.missing(ctx.settings)
     if problem:
         return None, errored(problem).with_facts(browser="missing")
-    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)))
+    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
     session.progress.append(ctx.progress)
     if watch is not None and session.watch_wanted is None:
         session.watch_wanted = watch
@@ -76,6 +76,7 @@ def _base_evidence(survey: browser.Survey) -> dict[str, Any]:
 
 
 def page_problems(page: browser.PageSeen, timeout: float) -> list[str]:
+    """`timeout`: the seconds the pages had (`BrowserSession.pages_timeout`)."""
     """Why a page does not load correctly, as a user sees it (empty when it does)."""
     where = _where(page)
     if page.error:
@@ -86,7 +87,7 @@ def page_problems(page: browser.PageSeen, timeout: float) -> list[str]:
     problems = [f"{where} shows {one_line(e['message'], 120)}" for e in page.exceptions]
     if not page.finished:
         state = page.script_state or "not started"
-        problems.append(f"{where} did not finish its first run within browser_timeout {timeout:g} s (script {state})")
+        problems.append(f"{where} did not finish its first run within {timeout:.0f} s (script {state})")
     problems += [f"{where} console error: {one_line(e, 120)}" for e in page.console_errors]
     return problems
 
@@ -103,7 +104,8 @@ async def dashboard(ctx: CheckContext) -> CheckResult:
     main = survey.main
     evidence = _base_evidence(survey)
     evidence["pages"] = [p.to_evidence() for p in survey.pages]
-    problems = [why for p in survey.pages for why in page_problems(p, ctx.settings.browser_timeout)]
+    timeout = browser.session(ctx.shared, ctx.settings).pages_timeout
+    problems = [why for p in survey.pages for why in page_problems(p, timeout)]
     names = [p.name for p in survey.pages]
     measurements: dict[str, Measurement] = {}
     if main.load_ms:
@@ -112,7 +114,7 @@ async def dashboard(ctx: CheckContext) -> CheckResult:
     if main.render_ms is not None:
         measurements["perf.dashboard_render_ms"] = Measurement(
             round(main.render_ms, 1), f"{_ms(main.render_ms)} (browser: first script run to idle)", "ms")
-    failing = next((p for p in survey.pages if page_problems(p, ctx.settings.browser_timeout)), main)
+    failing = next((p for p in survey.pages if page_problems(p, timeout)), main)
     shot = f" (screenshot {failing.screenshot})" if failing.screenshot else ""
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -152,7 +154,8 @@ async def charts(ctx: CheckContext) -> CheckResult:
         return failed(f"{problems[0]}{more}{tail}", **evidence).with_facts(**facts)
     if unchecked:
         names = ", ".join(f"'{one_line(p.name, 40)}'" for p in unchecked[:3])
-        why = unchecked[0].error or f"its first run did not finish within browser_timeout {ctx.settings.browser_timeout:g} s"
+        limit = browser.session(ctx.shared, ctx.settings).pages_timeout
+        why = unchecked[0].error or f"its first run did not finish within {limit:.0f} s"
         return errored(f"charts not checked on {names}: {why}", **evidence).with_facts(**facts, unchecked=[
             p.name for p in unchecked])
     if not seen:

@@ -375,9 +375,16 @@ def classify_console(text: str, location: str, app_url: str) -> str | None:
 class BrowserSession:
     """The run's one browser: pages loaded once, shared by every browser check of the run."""
 
-    def __init__(self, settings: Settings, shared: dict[str, Any], *, max_pages: int = 20) -> None:
+    def __init__(self, settings: Settings, shared: dict[str, Any], *, max_pages: int = 20,
+                 run_timeout: float | None = None) -> None:
         self.settings = settings
         self.shared = shared
+        self.budget = min(settings.browser_timeout, run_timeout) if run_timeout else settings.browser_timeout
+        """Seconds for the whole browser part (waits, launch, pages): `browser_timeout`, or the run's
+        per-check timeout (`--timeout`) when that is shorter."""
+        self.pages_timeout = self.budget
+        """What is left of the budget for launch and pages once the waits are over."""
+        self.watch_limit = min(settings.refresh_watch, run_timeout) if run_timeout else settings.refresh_watch
         self.max_pages = max_pages
         self.url = settings.frontend_url
         self.pages_done: asyncio.Future[Survey] = asyncio.get_running_loop().create_future()
@@ -435,19 +442,21 @@ class BrowserSession:
             # Chromium is heavy on a small host: it starts once the run's HTTP latency samples are taken (they
             # would time its load, not the servers), and holds the latency phase so the load test waits for it.
             waited = time.perf_counter()
-            await quiet(self.shared).wait_quiet(limit=self.settings.check_timeout / 3)
-            await quiet(self.shared, "latency").wait_quiet(limit=self.settings.check_timeout, settle=0.3)
+            await quiet(self.shared).wait_quiet(limit=min(self.settings.check_timeout / 3, self.budget / 4))
+            await quiet(self.shared, "latency").wait_quiet(limit=min(self.settings.check_timeout, self.budget / 4),
+                                                           settle=0.3)
             survey.waited_ms = (time.perf_counter() - waited) * 1000
             started = time.perf_counter()
+            self.pages_timeout = max(self.budget - survey.waited_ms / 1000, self.budget / 2)
             try:
-                async with quiet(self.shared, "latency").measuring(), asyncio.timeout(self.settings.browser_timeout):
+                async with quiet(self.shared, "latency").measuring(), asyncio.timeout(self.pages_timeout):
                     playwright, browser = await self._launch(survey)
                     survey.launch_ms = (time.perf_counter() - started) * 1000
                     await self._pages(browser, survey, started)
             except TimeoutError:
                 survey.timed_out = True
                 if not survey.pages and not survey.error:
-                    survey.error = f"the browser did not finish within browser_timeout {self.settings.browser_timeout:g} s"
+                    survey.error = f"the browser did not finish within {self.pages_timeout:g} s"
             survey.elapsed_ms = (time.perf_counter() - started) * 1000
             if not self.pages_done.done():
                 self.pages_done.set_result(survey)
@@ -494,7 +503,7 @@ class BrowserSession:
         playwright = await async_playwright().start()
         try:
             browser = await playwright.chromium.launch(executable_path=executable, args=args, headless=True,
-                                                       timeout=self.settings.browser_timeout * 1000)
+                                                       timeout=self.pages_timeout * 1000)
         except Error as exc:
             with contextlib.suppress(Exception):
                 await playwright.stop()
@@ -508,7 +517,7 @@ class BrowserSession:
                                             service_workers="block")
         await context.add_init_script(_STATE_LOG)
         # The pages stop waiting a little before the session's bound, to look at what they show by then.
-        timeout = self.settings.browser_timeout
+        timeout = self.pages_timeout
         deadline = started + timeout - min(3.0, 0.2 * timeout)
         self._note("loading the dashboard")
         first = await context.new_page()
@@ -674,7 +683,7 @@ class BrowserSession:
     async def _watch(self, survey: Survey) -> Watch:
         assert self.watch_wanted is not None
         interval, margin = self.watch_wanted
-        limit = float(self.settings.refresh_watch)
+        limit = float(self.watch_limit)
         watch = Watch(limit_s=limit)
         page, main = self._dashboard, survey.main
         if page is None or main is None or not main.finished or main.first_idle_ms is None:
@@ -682,8 +691,10 @@ class BrowserSession:
             return watch
         wanted = interval + margin
         if wanted > limit:
+            bound = (f"refresh_watch {limit:g} s" if limit == self.settings.refresh_watch
+                     else f"the run's timeout {limit:g} s")
             watch.skipped = (f"one refresh period ({interval:g} s + {margin:g} s margin) is longer than this run "
-                             f"watches (refresh_watch {limit:g} s)")
+                             f"watches ({bound})")
             return watch
         elapsed_ms = await page.evaluate("performance.now()")
         # A refresh timer starts when the app has drawn: periods count from the first run's end.
@@ -734,11 +745,13 @@ def _playwright_error(exc: BaseException, url: str) -> str:
     return one_line(text, 200)
 
 
-def session(shared: dict[str, Any], settings: Settings, max_pages: int = 20) -> BrowserSession:
+def session(shared: dict[str, Any], settings: Settings, max_pages: int = 20,
+            run_timeout: float | None = None) -> BrowserSession:
     """The run's browser session (created on first use; `shared` is the run's memo)."""
     current = shared.get("browser.session")
     if current is None:
-        current = shared["browser.session"] = BrowserSession(settings, shared, max_pages=max_pages)
+        current = shared["browser.session"] = BrowserSession(settings, shared, max_pages=max_pages,
+                                                             run_timeout=run_timeout)
     return current
 
 

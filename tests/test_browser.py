@@ -93,7 +93,7 @@ async def test_a_page_that_never_finishes_is_reported_within_the_timeout(tmp_pat
     results = await run_items(settings, "10.4", "10.9")
     page = by_check(results["10.4"], "browser.dashboard")
     assert page.status == Status.FAIL
-    assert "did not finish its first run within browser_timeout 8 s (script running)" in page.summary
+    assert "did not finish its first run within" in page.summary and "(script running)" in page.summary
     assert results["10.9"].status == Status.ERROR and "charts not checked" in results["10.9"].summary
     assert (tmp_path / ".readiness/screenshots/slow-dashboard.png").is_file()  # what it showed by then
     assert results["10.4"].duration_ms < 30_000
@@ -108,7 +108,7 @@ async def test_an_app_behind_a_redirect_is_followed_and_named(tmp_path: Path, ne
 
 
 async def test_a_page_that_is_not_streamlit_fails(tmp_path: Path, need_browser: None, gzip_frontend: Any) -> None:
-    results = await run_items(settings_for(tmp_path, gzip_frontend.url, browser_timeout=10.0), "10.4")
+    results = await run_items(settings_for(tmp_path, gzip_frontend.url, browser_timeout=20.0), "10.4")
     page = by_check(results["10.4"], "browser.dashboard")
     assert page.status == Status.FAIL and "is not a Streamlit app" in page.summary
 
