@@ -9,7 +9,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-#: (key, what it does) — the README's key map is the same table.
+#: (key, what it does) — docs/wizard.md, "Keys", is the same table.
 KEYMAP: list[tuple[str, list[tuple[str, str]]]] = [
     ("Anywhere", [
         ("← →", "previous / next section (start → 1 … 10 → summary → sign-off)"),

@@ -104,14 +104,24 @@ class ConfirmDialog(FormDialog):
 
 
 class NotApplicableDialog(FormDialog):
-    """Mark an item not applicable: a name and the reason."""
+    """Mark an item not applicable: a name, the reason, and on a critical item an approver other than you."""
 
     TITLE_TEXT = "Not applicable"
     SUBMIT = "Mark N/A"
 
     def __init__(self, item: Item, name: str) -> None:
-        super().__init__([("name", "Your name", name, True), ("reason", "Why it does not apply", "", True)],
-                         _item_intro(item))
+        fields = [("name", "Your name", name, True), ("reason", "Why it does not apply", "", True)]
+        if item.critical:
+            fields.append(("approver", "Approver (someone else: the item is critical)", "", True))
+        super().__init__(fields, _item_intro(item))
+
+    def problem(self, answer: Answer) -> str:
+        problem = super().problem(answer)
+        if problem:
+            return problem
+        if "approver" in answer and answer["approver"].casefold() == answer["name"].casefold():
+            return "the approver must be someone other than you"
+        return ""
 
 
 class WaiveDialog(FormDialog):
