@@ -233,3 +233,16 @@ def test_console_errors_are_sorted_into_the_apps_own_and_the_rest() -> None:
                                     "https://basemaps.cartocdn.com/style.json", app) == "outside"
     assert browser.classify_console("uncaught TypeError: x is undefined", app, app) == "app"
     assert browser.classify_console("Failed to load resource: 500", "http://127.0.0.1:8501/media/a.png", app) == "app"
+
+
+@pytest.mark.fast
+def test_the_screenshot_an_item_names_and_how_it_is_shown(tmp_path: Path) -> None:
+    shot = tmp_path / "s.png"
+    assert browser.screenshot_of({"screenshot": ".readiness/screenshots/overview.png"}) == (
+        ".readiness/screenshots/overview.png")
+    assert browser.screenshot_of({"screenshots": {"Sales": ".readiness/screenshots/sales.png"}}) == (
+        ".readiness/screenshots/sales.png")
+    assert browser.screenshot_of({"charts": {}}) is None
+    assert browser.viewer_command(shot, {"BROWSER": "firefox --new-tab:w3m"}) == ["firefox", "--new-tab", str(shot)]
+    assert browser.viewer_command(shot, {"BROWSER": "open %s"}) == ["open", str(shot)]
+    assert browser.viewer_command(shot, {}) is None  # over SSH: the path is shown instead
