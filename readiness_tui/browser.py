@@ -14,7 +14,7 @@ Bounded: the pages within `Settings.browser_timeout` (launch included), the refr
 check waiting for it was cancelled (a timeout, Ctrl+C), which cancels the session and runs its
 `finally`. Playwright is imported lazily, so the rest of the tool never pays for it.
 
-Verified facts (DOMAIN.md, "A real browser"): Streamlit 1.67 marks its root `[data-testid="stApp"]`
+Verified with Streamlit 1.67 and Chromium 156 (docs/browser.md): Streamlit marks its root `[data-testid="stApp"]`
 with `data-test-script-state` (`initial`, `running`, `notRunning`, …) and
 `data-test-connection-state`; charts are `stVegaLiteChart` (line/bar/area/Altair), `stPlotlyChart`,
 `stDeckGlJsonChart` (maps), `stGraphVizChart`, `stImage` (pyplot); errors are `stException` with
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from readiness_tui.http import quiet
+from readiness_tui.http import Http, dead_hosts, host_key, quiet
 from readiness_tui.neutral import one_line
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ CHART_KINDS = {
     "stBokehChart": "Bokeh chart",
     "stImage": "image",
 }
-#: Console errors that are Streamlit's own plumbing or telemetry, never the app's (DOMAIN.md): the
+#: Console errors that are Streamlit's own plumbing or telemetry, never the app's (seen offline with Streamlit 1.67): the
 #: metrics config it fetches, the base-path probes it makes from a page's URL (`/page/_stcore/health`).
 STREAMLIT_NOISE = re.compile(r"Failed to fetch metrics config|metrics\.json|segment\.io|/_stcore/(health|host-config)",
                              re.IGNORECASE)
@@ -446,8 +446,12 @@ class BrowserSession:
             await quiet(self.shared, "latency").wait_quiet(limit=min(self.settings.check_timeout, self.budget / 4),
                                                            settle=0.3)
             survey.waited_ms = (time.perf_counter() - waited) * 1000
+            problem = await self._preflight()
+            if problem:
+                survey.error = problem
+                return
             started = time.perf_counter()
-            self.pages_timeout = max(self.budget - survey.waited_ms / 1000, self.budget / 2)
+            self.pages_timeout = max(self.budget - survey.waited_ms / 1000, 1.0)
             try:
                 async with quiet(self.shared, "latency").measuring(), asyncio.timeout(self.pages_timeout):
                     playwright, browser = await self._launch(survey)
@@ -456,7 +460,7 @@ class BrowserSession:
             except TimeoutError:
                 survey.timed_out = True
                 if not survey.pages and not survey.error:
-                    survey.error = f"the browser did not finish within {self.pages_timeout:g} s"
+                    survey.error = f"the browser did not finish within {self.pages_timeout:.1f} s"
             survey.elapsed_ms = (time.perf_counter() - started) * 1000
             if not self.pages_done.done():
                 self.pages_done.set_result(survey)
@@ -470,6 +474,27 @@ class BrowserSession:
             if not self.watch_done.done():
                 self.watch_done.set_result(Watch(error=survey.error or "the browser session ended"))
             await self._close(browser, playwright)
+
+    async def _preflight(self) -> str:
+        """Why the dashboard is not worth a browser's launch (no answer, a redirect loop, not a page), or ''.
+
+        One plain request first: Chromium costs a second of CPU to start, and a frontend that answers
+        no one would hold it for the whole budget.
+        """
+        dead = dead_hosts(self.shared).get(host_key(self.url))
+        if dead:
+            return f"the frontend did not answer the other checks of this run ({dead}): not opened in the browser"
+        limit = max(1.0, self.budget / 4)
+        async with Http(self.settings, read_timeout=min(self.settings.read_timeout, limit),
+                        connect_timeout=min(self.settings.connect_timeout, limit), shared=self.shared) as http:
+            ex = await http.get(self.url, max_body=2_000_000)
+        if not ex.ok:
+            return f"the frontend did not answer ({ex.error}): not opened in the browser"
+        kind = (ex.header("content-type") or "").split(";")[0].strip().lower()
+        if ex.truncated or (kind and "html" not in kind):
+            what = "a body larger than 2 MB" if ex.truncated else kind
+            return f"the frontend answered HTTP {ex.status} with {what}, not a page: not opened in the browser"
+        return ""
 
     async def _close(self, browser: Any, playwright: Any) -> None:
         """Close Chromium and the Playwright driver, even while being cancelled."""

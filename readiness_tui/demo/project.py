@@ -196,7 +196,8 @@ container = "readiness-demo-frontend"
 backup_dir = ".deploy/backups"
 config_backup_dir = ".deploy/backups"
 log_dir = "logs"
-check_timeout = 8.0
+# Chromium shares the host with the services during the run: room for the health samples.
+check_timeout = 10.0
 connect_timeout = 3.0
 read_timeout = 5.0
 load_requests = 200
