@@ -98,12 +98,17 @@ _STATE_LOG = """
 
 #: Elements Streamlit shows while a component's code is still loading (a chart's, a map's).
 _PLACEHOLDERS = '[data-testid="stMain"] [data-testid^="stSkeleton"], [data-testid="stSidebar"] [data-testid^="stSkeleton"]'
-#: Longest wait after the first run for charts and lazily loaded elements to draw.
+#: Wait after the first run for charts and lazily loaded elements to draw (longer when the run was slower).
 SETTLE_S = 8.0
 
 #: The links of Streamlit's page navigation (sidebar or top bar).
 _NAV_LINKS = ('a[data-testid="stSidebarNavLink"], a[data-testid="stTopNavLink"], '
               'a[data-testid="stTopNavDropdownLink"]')
+
+#: Whether a page is Streamlit's shell (its index.html: a `#root` and Streamlit's script bundle) before it ran.
+_SHELL = """() => !!document.querySelector('[data-testid="stApp"]') || (!!document.getElementById("root")
+  && ([...document.scripts].some((s) => /\\/static\\/js\\/index\\.[\\w-]+\\.js/.test(s.src))
+      || /streamlit/i.test(document.title)))"""
 
 #: Whether the app is idle: connected, its script not running, its first run over.
 _IDLE = """() => {
@@ -615,10 +620,12 @@ class BrowserSession:
                 seen.error = _playwright_error(exc, url)
                 return seen
             try:
-                # Streamlit's root appears once its script bundle ran: soon after the load event.
+                # Streamlit's root appears once its script bundle ran, soon after the load event: a page that
+                # is Streamlit's shell gets until the deadline (a busy host), any other page 5 s more.
                 await page.wait_for_load_state("load", timeout=max(0.5, deadline - time.perf_counter()) * 1000)
-                await page.wait_for_selector('[data-testid="stApp"]', state="attached",
-                                             timeout=max(0.5, min(deadline - time.perf_counter(), 5)) * 1000)
+                shell = await page.evaluate(_SHELL)
+                wait = deadline - time.perf_counter() if shell else min(deadline - time.perf_counter(), 5)
+                await page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=max(0.5, wait) * 1000)
                 seen.streamlit = True
             except Error:
                 seen.streamlit = False
@@ -648,7 +655,9 @@ class BrowserSession:
 
         Returns when (ms since navigation start) every chart had content, or the last look.
         """
-        limit = min(time.perf_counter() + SETTLE_S, deadline)
+        # As long as the first run took (a busy host draws slowly too), at least SETTLE_S.
+        took = await page.evaluate("performance.now()") / 1000
+        limit = min(time.perf_counter() + max(SETTLE_S, took), deadline)
         while True:
             charts, placeholders, now = await page.evaluate(
                 f"[({_CHARTS})({list(CHART_KINDS)!r}), document.querySelectorAll({_PLACEHOLDERS!r}).length, "
@@ -765,6 +774,7 @@ class BrowserSession:
 def _playwright_error(exc: BaseException, url: str) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     text = re.sub(r"^\w+\.\w+: ", "", text)
+    text = re.sub(r"(\d+)\.\d+ms", r"\1 ms", text)
     if "Timeout" in text:
         return f"{url} did not load in time ({one_line(text, 120)})"
     return one_line(text, 200)
