@@ -182,3 +182,53 @@ def test_git_missing_is_not_a_crash(cli, tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
     assert subprocess.run(["git", "status"], cwd=tmp_path, capture_output=True).returncode != 0
+
+
+
+def test_env_ignore_is_probed_for_every_kind_and_tracked_files_are_named(good_project):
+    """1.7 tests a name of each kind with git check-ignore, not one literal name, and names the
+    tracked files in the command that untracks them."""
+    from fixtures.sec import run_check
+
+    repo = good_project.parent
+    (repo / ".gitignore").write_text(".env\n.readiness/\n")
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.WARN, result.summary
+    assert "but .env.local, .env.production, .env.prod, .env.staging … would not be" in result.summary
+    assert result.facts["ignored"] is True and result.facts["tracked"] is False
+    assert result.facts["not_ignored"] == [f"frontend-streamlit/{n}" for n in (
+        ".env.local", ".env.production", ".env.prod", ".env.staging", ".env.development", ".env.backup", ".env.bak",
+        ".env.old", ".env.save")]
+    # A production copy on disk, not ignored: `git add -A` would commit it.
+    (good_project / ".env.production").write_text("SUPABASE_URL=https://x.supabase.co\n")
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.FAIL and "frontend-streamlit/.env.production is not" in result.summary
+    assert result.facts["unignored_present"] == ["frontend-streamlit/.env.production"]
+    # Tracked with real values: named, with the command that untracks it.
+    (repo / ".gitignore").write_text(".env\n.env.*\n!.env.example\n.readiness/\n")
+    (good_project / ".env.production").write_text("JWT_SECRET=" + "Zq8" + "xP2vL9" * 5 + "\n")
+    git(repo, "add", "-f", "frontend-streamlit/.env.production")
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.FAIL
+    assert "`git rm --cached frontend-streamlit/.env.production` from the repository root" in result.summary
+    assert result.evidence["untrack"] == result.facts["tracked_with_values"] == ["frontend-streamlit/.env.production"]
+    # Everything ignored, nothing tracked: a pass that says how much was probed.
+    git(repo, "rm", "-q", "--cached", "frontend-streamlit/.env.production")
+    (good_project / ".env.production").unlink()
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.PASS and "every kind of env file probed (9)" in result.summary
+    assert result.facts["not_ignored"] == [] and result.evidence["template_ignored"] is False
+
+
+def test_made_up_values_in_a_tracked_test_env_are_not_real(good_project):
+    from fixtures.sec import run_check
+
+    repo = good_project.parent
+    (good_project / ".env.test").write_text("SECRET_KEY=test-secret-key\nDB_PASSWORD=postgres\n"
+                                            "DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/test\n")
+    git(repo, "add", "-f", "frontend-streamlit/.env.test")
+    result = run_check(good_project, "git.tracked_env_secrets", "1.6")
+    assert result.status == Status.PASS, result.summary
+    assert result.facts == {"tracked_env_files": ["frontend-streamlit/.env.example", "frontend-streamlit/.env.test"],
+                            "with_real_values": []}
+    assert run_check(good_project, "git.env_ignored", "1.7").status == Status.PASS

@@ -18,7 +18,8 @@ DESCRIPTION = (
     "preview, never the value. `baseline` records the current findings (as SHA-1 hashes) in "
     "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. `scan --files` scans "
     "only the named files (what the pre-commit hook passes). Exit status of `scan`: 0 when nothing "
-    "above low severity is found, 1 otherwise, 2 for usage errors."
+    "of critical, high or medium severity is found (low and informational findings such as public "
+    "anon keys are listed only), 1 otherwise, 2 for usage errors."
 )
 
 
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if files == []:
         detail("no file to scan")
     result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline, files=files)
-    blocking = [f for f in result.findings if f.severity != "low"]
+    blocking = result.blocking()
     if args.format == "json":
         text = json.dumps(result.to_dict(), indent=2) + "\n"
     elif args.format == "sarif":
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_output(args.output, text)
         say(f"wrote the {args.format} findings to {args.output}: {len(result.findings)} finding(s), "
-            f"{len(blocking)} above low severity")
+            f"{len(blocking)} of critical, high or medium severity")
     else:
         sys.stdout.write(text)
     detail(f"scanned {result.files_scanned} file(s) ({result.source}) in {result.duration_s:.2f} s")
