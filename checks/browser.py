@@ -1,4 +1,4 @@
-"""What only a browser sees (items 10.4, 10.9, 10.5, 3.8 and the Performance table's browser rows).
+"""What only a browser sees (items 10.4, 10.9, 10.5, 10.10, 3.8 and the Performance table's browser rows).
 
 Every check here reads the run's one `BrowserSession` (`readiness_tui.browser`): the pages are loaded
 once, in headless Chromium, whichever check asks first. When Playwright or Chromium is missing, the
@@ -11,15 +11,27 @@ survive a re-run that saw the same pages.
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from readiness_tui.checks._common import split_url
 from readiness_tui.checks.config import refresh_hits
+from readiness_tui.checks.project_commands import CommandsConfigError, ProjectCommand, configured_commands
 
 from readiness_tui import browser
 from readiness_tui.checkapi import CheckContext, Param, check
-from readiness_tui.model import CheckResult, Measurement, errored, failed, not_applicable, passed, pending
+from readiness_tui.model import (
+    CheckResult,
+    Measurement,
+    errored,
+    failed,
+    not_applicable,
+    passed,
+    pending,
+    warned,
+)
 from readiness_tui.neutral import one_line
+from readiness_tui.standin import AppCopy, FailingBackend
 
 #: The runner's bound for the page checks; the session itself stops at `browser_timeout`.
 PAGES_TIMEOUT = 120.0
@@ -239,3 +251,138 @@ async def refresh(ctx: CheckContext) -> CheckResult:
                       **evidence).with_facts(**facts, refresh="as configured")
     return failed(f"the dashboard {how} after {seen:g} s: more often than every {minimum:g} s{where}",
                   **evidence).with_facts(**facts, refresh="too often")
+
+
+#: Where a Streamlit frontend's entry script usually is, for the default `[commands] frontend`.
+FRONTEND_SCRIPTS = ("app.py", "streamlit_app.py", "frontend-streamlit/app.py", "frontend/app.py")
+
+
+def frontend_command(ctx: CheckContext) -> tuple[ProjectCommand | None, str]:
+    """The command that starts a copy of the frontend: `[commands] frontend`, else `streamlit run <entry>`
+    when an entry script and `streamlit` are found; (None, why not) otherwise."""
+    configured = configured_commands(ctx.settings, "frontend")
+    if configured is not None:
+        if not configured:
+            return None, "[commands] frontend is empty"
+        return configured[0], ""
+    streamlit = shutil.which("streamlit")
+    for rel in FRONTEND_SCRIPTS:
+        path = ctx.settings.path(rel)
+        if path.is_file() and streamlit:
+            return ProjectCommand("frontend", [streamlit, "run", path.name], path.parent, 600.0,
+                                  f"default ({rel} exists, streamlit on PATH)"), ""
+    return None, "no frontend command: set `frontend = [\"streamlit\", \"run\", \"app.py\"]` in readiness.toml [commands]"
+
+
+def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str, str, dict[str, Any]]:
+    """(status, summary, facts) for the copy's pages with the backend answering `status`."""
+    where = f"with its backend answering {status}"
+    raised = [f"{_where(p)} shows {one_line(e['message'], 120)}" for p in copy.pages for e in p.exceptions]
+    hung = [f"{_where(p)} did not finish its first run within {timeout:.0f} s" for p in copy.pages
+            if not p.error and p.streamlit and not p.finished]
+    broken = [f"{_where(p)} did not load: {p.error}" for p in copy.pages if p.error]
+    broken += [f"{_where(p)} is not a Streamlit app" for p in copy.pages if not p.error and not p.streamlit]
+    said = {p.name: [f"{a['kind'] or 'alert'}: {one_line(a['text'], 120)}" for a in p.alerts] for p in copy.pages}
+    silent = [p.name for p in copy.pages if p.finished and not p.exceptions and not p.alerts]
+    facts: dict[str, Any] = {"copy_pages": [p.name for p in copy.pages], "copy_problems": raised + hung,
+                             "copy_messages": said, "copy_silent": silent, "stand_in_status": status}
+    if raised or hung:
+        problems = raised + hung
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        fix = ": catch the API's errors and show a message (st.error), as the item asks" if raised else ""
+        return "fail", f"{where}, {problems[0]}{more}{fix}", facts
+    if broken:
+        return "error", f"{where}, {broken[0]}", facts
+    if silent:
+        names = ", ".join(f"'{one_line(n, 40)}'" for n in silent[:3])
+        return ("warn", f"{where}, every page finished without an exception, but {names} tell users nothing "
+                f"(no error, warning or info message)", facts)
+    first = next(iter(m for msgs in said.values() for m in msgs), "")
+    return "pass", f"{where}, every page finished and shows a message ({one_line(first, 100)})", facts
+
+
+@check("browser.degradation", "with the backend answering errors (a stand-in), every page of the dashboard shows a "
+       "message instead of an exception or a hang", timeout=PAGES_TIMEOUT + 120, params={
+    **PAGES_PARAMS,
+    "status": Param(int, "the HTTP status the stand-in backend answers every request with", 503),
+    "backend_env": Param(str, "the variables, comma-separated, through which the app finds its backend",
+                         "BACKEND_API_URL"),
+    "start_timeout": Param(float, "seconds the copy of the frontend may take to answer", 45.0),
+})
+async def degradation(ctx: CheckContext) -> CheckResult:
+    """Item 10.10 (browser part): a copy of the dashboard pointed at a failing stand-in backend, looked at.
+
+    The copy is `degraded_frontend_url` when someone runs one (the demo does), else the project's frontend
+    command started here against `readiness_tui.standin.FailingBackend` — only with the project's commands
+    allowed. Without either, the item says plainly that it was not exercised.
+    """
+    status = int(ctx.param("status"))
+    given = ctx.settings.degraded_frontend_url
+    if given:
+        if split_url(given) is None:
+            return errored("degraded_frontend_url is not an http(s) URL", setting="degraded_frontend_url")
+        problem = browser.missing(ctx.settings)
+        if problem:
+            return errored(problem).with_facts(browser="missing")
+        session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
+        session.progress.append(ctx.progress)
+        session.copy_ready(given)
+        return _copy_result(await session.copy(), session.pages_timeout, status, {"copy": given},
+                            {"source": "degraded_frontend_url"})
+    try:
+        command, why = frontend_command(ctx)
+    except CommandsConfigError as exc:
+        return errored(str(exc))
+    if command is None:
+        return pending(f"not exercised: {why}, or degraded_frontend_url to a copy of the dashboard whose backend "
+                       "answers errors; confirm by hand (stop the backend, look at every page)",
+                       ).with_facts(exercised=False)
+    planned = command.describe()
+    if not ctx.options.run_project_commands:
+        return pending(f"not exercised: starting a copy of the dashboard against a failing stand-in backend runs "
+                       f"`{planned['command']}`; allow the project's commands (--run-project-commands) or confirm "
+                       "by hand", command=planned).with_facts(exercised=False)
+    problem = browser.missing(ctx.settings)
+    if problem:
+        return errored(problem).with_facts(browser="missing")
+    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
+    session.progress.append(ctx.progress)
+    session.expect_copy()  # before the first await: the browser stays open for the copy
+    names = [n.strip() for n in str(ctx.param("backend_env")).split(",") if n.strip()]
+    redactor = ctx.settings.redactor()
+    try:
+        async with FailingBackend(status) as stand_in:
+            ctx.progress(None, f"starting a copy of the frontend against a stand-in answering {status}")
+            async with AppCopy(command.argv, command.cwd, stand_in.url, names, command.env,
+                               timeout=command.timeout) as copy:
+                failed_start = await copy.ready(float(ctx.param("start_timeout")))
+                session.copy_ready(None if failed_start else copy.url)
+                evidence: dict[str, Any] = {"command": planned, "copy": copy.url, "stand_in": stand_in.url,
+                                            "backend_env": names}
+                if failed_start:
+                    evidence["output_tail"] = redactor.text("\n".join(copy.output))
+                    return errored(redactor.text(f"the copy of the frontend did not start: {failed_start}"),
+                                   **evidence).with_facts(exercised=False)
+                survey = await session.copy()
+            evidence["stand_in_requests"] = {"count": stand_in.count, "first": stand_in.requests}
+            if stand_in.count == 0 and not survey.error:
+                return pending(f"not exercised: the copy never called the stand-in backend through "
+                               f"{', '.join(names)} (set backend_env to the variable the app reads); confirm by hand",
+                               **evidence).with_facts(exercised=False, backend_env=names)
+    finally:
+        session.copy_ready(None)
+    return _copy_result(survey, session.pages_timeout, status, evidence, {"source": planned["source"]})
+
+
+def _copy_result(copy: browser.Survey, timeout: float, status: int, evidence: dict[str, Any],
+                 facts: dict[str, Any]) -> CheckResult:
+    if copy.error and not copy.pages:
+        return errored(f"the copy of the dashboard was not looked at: {copy.error}", **evidence).with_facts(
+            exercised=False, **facts)
+    evidence = {**evidence, "browser": copy.browser, "copy_pages": [p.to_evidence() for p in copy.pages]}
+    shots = {p.name: p.screenshot for p in copy.pages if p.screenshot}
+    if shots:
+        evidence["screenshots"] = shots
+    verdict, summary, judged = _judge_copy(copy, status, timeout)
+    make = {"pass": passed, "warn": warned, "fail": failed, "error": errored}[verdict]
+    return make(summary, **evidence).with_facts(exercised=True, **facts, **judged)

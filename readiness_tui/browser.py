@@ -396,11 +396,14 @@ class BrowserSession:
         self.watch_done: asyncio.Future[Watch] = asyncio.get_running_loop().create_future()
         self.watch_wanted: tuple[float, float] | None = None
         """(period, margin) of the refresh watch a check asked for; None: close once the pages are done."""
+        self.copy_wanted: asyncio.Future[str | None] | None = None
+        """The URL of a copy of the dashboard to look at too (10.10), once a check said one is coming."""
+        self.copy_done: asyncio.Future[Survey] = asyncio.get_running_loop().create_future()
         self.progress: list[Any] = []
         self._waiting = 0
         self._task: asyncio.Task[None] | None = None
         self._dashboard: Any = None
-        self._run_started: float | None = None
+        self._pages_asked = False
 
     # ---------------------------------------------------------------- waiting, shared and bounded
 
@@ -421,11 +424,32 @@ class BrowserSession:
 
     async def survey(self) -> Survey:
         """Every page of the app, loaded (at most `browser_timeout` from the session's start)."""
+        self._pages_asked = True
         return await self._attend(self.pages_done)
 
     async def watch(self) -> Watch:
         """The refresh watch asked for with `watch_wanted` (period, margin) before the pages were done."""
         return await self._attend(self.watch_done)
+
+    def expect_copy(self) -> None:
+        """Say, before the pages are done, that a copy of the dashboard will be given (`copy_ready`).
+
+        The browser then stays open for it, at most `budget` seconds after the pages (one browser per run).
+        """
+        if self.copy_wanted is None:
+            self.copy_wanted = asyncio.get_running_loop().create_future()
+        self.start()
+
+    def copy_ready(self, url: str | None) -> None:
+        """The copy's URL, or None when it could not be started (the browser stops waiting for it)."""
+        self.expect_copy()
+        assert self.copy_wanted is not None
+        if not self.copy_wanted.done():
+            self.copy_wanted.set_result(url)
+
+    async def copy(self) -> Survey:
+        """The pages of the copy given to `copy_ready`, loaded in the run's browser like the dashboard's."""
+        return await self._attend(self.copy_done)
 
     def _note(self, message: str) -> None:
         for report in self.progress:
@@ -451,17 +475,24 @@ class BrowserSession:
             await quiet(self.shared, "latency").wait_quiet(limit=min(self.settings.check_timeout, self.budget / 4),
                                                            settle=0.3)
             survey.waited_ms = (time.perf_counter() - waited) * 1000
-            problem = await self._preflight()
-            if problem:
-                survey.error = problem
-                return
+            # Every check that wants the dashboard's pages asked before the waits above ended; a run of 10.10
+            # alone only needs the browser for the copy.
+            pages = self._pages_asked or self.copy_wanted is None
+            problem = await self._preflight() if pages else ""
+            if problem or not pages:
+                survey.error = problem or "the dashboard's pages were not asked for in this run"
+                self.pages_done.set_result(survey)
+                if self.copy_wanted is None:
+                    return
+                pages = False
             started = time.perf_counter()
             self.pages_timeout = max(self.budget - survey.waited_ms / 1000, 1.0)
             try:
                 async with quiet(self.shared, "latency").measuring(), asyncio.timeout(self.pages_timeout):
                     playwright, browser = await self._launch(survey)
                     survey.launch_ms = (time.perf_counter() - started) * 1000
-                    await self._pages(browser, survey, started)
+                    if pages:
+                        await self._pages(browser, survey, started)
             except TimeoutError:
                 survey.timed_out = True
                 if not survey.pages and not survey.error:
@@ -469,8 +500,8 @@ class BrowserSession:
             survey.elapsed_ms = (time.perf_counter() - started) * 1000
             if not self.pages_done.done():
                 self.pages_done.set_result(survey)
-            if self.watch_wanted is not None and not self.watch_done.done():
-                self.watch_done.set_result(await self._watch(survey))
+            # The refresh watch keeps the dashboard's tab open; the copy's pages load meanwhile in their own tabs.
+            await asyncio.gather(self._watched(survey), self._copy(browser, survey))
         except BrowserUnavailable as exc:
             survey.error, survey.unavailable = str(exc), True
         finally:
@@ -478,7 +509,39 @@ class BrowserSession:
                 self.pages_done.set_result(survey)
             if not self.watch_done.done():
                 self.watch_done.set_result(Watch(error=survey.error or "the browser session ended"))
+            if not self.copy_done.done():
+                self.copy_done.set_result(Survey("", error=survey.error or "the browser session ended",
+                                                 unavailable=survey.unavailable))
             await self._close(browser, playwright)
+
+    async def _watched(self, survey: Survey) -> None:
+        if self.watch_wanted is not None and not self.watch_done.done():
+            self.watch_done.set_result(await self._watch(survey))
+
+    async def _copy(self, browser: Any, survey: Survey) -> None:
+        """Load the copy's pages (10.10) once its URL comes, within the budget; a browser that never started fails it."""
+        if self.copy_wanted is None or self.copy_done.done():
+            return
+        copy = Survey("")
+        try:
+            url = await asyncio.wait_for(asyncio.shield(self.copy_wanted), self.budget)
+        except TimeoutError:
+            url, copy.error = None, f"no copy of the dashboard came within {self.budget:g} s"
+        if url is None or browser is None:
+            copy.error = copy.error or survey.error or "no copy of the dashboard to look at"
+            self.copy_done.set_result(copy)
+            return
+        copy.url, copy.browser = url, survey.browser
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.pages_timeout):
+                await self._pages(browser, copy, started, keep=False, prefix="degraded-")
+        except TimeoutError:
+            copy.timed_out = True
+            if not copy.pages and not copy.error:
+                copy.error = f"the browser did not finish within {self.pages_timeout:.1f} s"
+        copy.elapsed_ms = (time.perf_counter() - started) * 1000
+        self.copy_done.set_result(copy)
 
     async def _preflight(self) -> str:
         """Why the dashboard is not worth a browser's launch (no answer, a redirect loop, not a page), or ''.
@@ -542,18 +605,24 @@ class BrowserSession:
         survey.browser = f"Chromium {browser.version}"
         return playwright, browser
 
-    async def _pages(self, browser: Any, survey: Survey, started: float) -> None:
+    async def _pages(self, browser: Any, survey: Survey, started: float, keep: bool = True,
+                     prefix: str = "") -> None:
+        """Load `survey.url` and the pages its navigation lists, in parallel tabs of a new context.
+
+        `keep`: keep the first page's tab open (the refresh watch uses it); `prefix`: of the screenshots' names.
+        """
         context = await browser.new_context(viewport=VIEWPORT, ignore_https_errors=False,
                                             service_workers="block")
         await context.add_init_script(_STATE_LOG)
         # The pages stop waiting a little before the session's bound, to look at what they show by then.
         timeout = self.pages_timeout
         deadline = started + timeout - min(3.0, 0.2 * timeout)
-        self._note("loading the dashboard")
+        what = "the dashboard" if keep else "the copy of the dashboard"
+        self._note(f"loading {what}")
         first = await context.new_page()
-        main = PageSeen(name="", url=self.url)
+        main = PageSeen(name="", url=survey.url)
         survey.pages.append(main)  # kept, as far as it got, when browser_timeout cuts the session short
-        loading = asyncio.ensure_future(self._load(context, main, deadline, keep=True, page=first))
+        loading = asyncio.ensure_future(self._load(context, main, deadline, keep=keep, page=first, prefix=prefix))
         # The navigation shows as soon as the app connects, long before its first run ends: the other
         # pages start loading then, in parallel tabs, while the dashboard finishes.
         links = await self._navigation(first, loading, deadline)
@@ -561,10 +630,10 @@ class BrowserSession:
         links = links[: max(0, self.max_pages - 1)]
         others: list[asyncio.Future[PageSeen]] = []
         if links:
-            self._note(f"loading the dashboard and {len(links)} more page{'s' if len(links) > 1 else ''} in parallel")
+            self._note(f"loading {what} and {len(links)} more page{'s' if len(links) > 1 else ''} in parallel")
             seen = [PageSeen(name=name, url=href) for href, name in links]
             survey.pages.extend(seen)
-            others = [asyncio.ensure_future(self._load(context, page, deadline)) for page in seen]
+            others = [asyncio.ensure_future(self._load(context, page, deadline, prefix=prefix)) for page in seen]
         try:
             await loading
             await asyncio.gather(*others)
@@ -602,7 +671,7 @@ class BrowserSession:
         return links
 
     async def _load(self, context: Any, seen: PageSeen, deadline: float, keep: bool = False,
-                    page: Any = None) -> PageSeen:
+                    page: Any = None, prefix: str = "") -> PageSeen:
         """Open one page in a new tab, wait for the app's first run, look at it, screenshot it (fills `seen`)."""
         from playwright.async_api import Error
 
@@ -638,7 +707,7 @@ class BrowserSession:
                     seen.finished = False
             drawn = await self._settle(page, deadline) if seen.finished else None
             await self._inspect(page, seen, console, drawn)
-            await self._screenshot(page, seen)
+            await self._screenshot(page, seen, prefix)
             if keep:
                 self._dashboard = page
             return seen
@@ -704,9 +773,9 @@ class BrowserSession:
             seen.console_errors = [e for e in seen.console_errors if not NET_FAILURE.search(e)]
         seen.links = data["links"]
 
-    async def _screenshot(self, page: Any, seen: PageSeen) -> None:
+    async def _screenshot(self, page: Any, seen: PageSeen, prefix: str = "") -> None:
         shots = screenshot_dir(self.settings)
-        path = shots / f"{_slug(seen.name)}.png"
+        path = shots / f"{prefix}{_slug(seen.name)}.png"
         with contextlib.suppress(Exception):
             data = await page.screenshot(type="png", timeout=5000, animations="disabled")
             await asyncio.to_thread(_write_private, path, data)
@@ -790,14 +859,21 @@ def session(shared: dict[str, Any], settings: Settings, max_pages: int = 20,
     return current
 
 
+#: What a screenshot named in evidence looks like (a run record edited by hand must not open another file).
+_SHOT_PATH = re.compile(r"\.readiness/screenshots/[a-z0-9][a-z0-9-]{0,60}\.png")
+
+
 def screenshot_of(evidence: dict[str, Any]) -> str | None:
-    """The screenshot an item's evidence names (10.4's own, else the first page's of 10.9), or None."""
+    """The screenshot an item's evidence names (10.4's own, else the first page's of 10.9 or 10.10), or None.
+
+    Only a name this module writes (`.readiness/screenshots/<slug>.png`) counts.
+    """
     shot = evidence.get("screenshot")
-    if isinstance(shot, str) and shot:
+    if isinstance(shot, str) and _SHOT_PATH.fullmatch(shot):
         return shot
     shots = evidence.get("screenshots")
     if isinstance(shots, dict):
-        return next((s for s in shots.values() if isinstance(s, str) and s), None)
+        return next((s for s in shots.values() if isinstance(s, str) and _SHOT_PATH.fullmatch(s)), None)
     return None
 
 

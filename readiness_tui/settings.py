@@ -126,6 +126,8 @@ class Settings:
     """Longest the browser watches the dashboard for one auto-refresh (10.5); a longer period is reported."""
     browser_offline: bool = False
     """Keep the browser on loopback: any other host fails to resolve in it (tests, air-gapped hosts, the demo)."""
+    degraded_frontend_url: str | None = None
+    """A copy of the dashboard whose backend answers with errors, for 10.10 (you run it; the demo does)."""
     load_url: str | None = None
     """URL the load test targets (default: the backend health endpoint)."""
     load_requests: int = 1000
