@@ -8,14 +8,16 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import need
+from fixtures.browser_apps import png, write_degrading_app
 
 from readiness_tui import browser
-from readiness_tui.checkapi import CheckContext, get_check
+from readiness_tui.checkapi import CheckContext, RunOptions, get_check
 from readiness_tui.checklist import load_checklist
 from readiness_tui.model import CheckResult, Status
 from readiness_tui.runner import Runner
@@ -36,9 +38,9 @@ def need_browser(tmp_path: Path) -> None:
     need(browser.missing(Settings(project_dir=tmp_path)) is None, "playwright and Chromium (scripts/setup.sh)")
 
 
-async def run_items(settings: Settings, *ids: str) -> dict[str, Any]:
+async def run_items(settings: Settings, *ids: str, options: RunOptions | None = None) -> dict[str, Any]:
     """Run items through the real runner (one browser for all of them); results by item id."""
-    runner = Runner(CHECKLIST, settings)
+    runner = Runner(CHECKLIST, settings, options=options)
     return await runner.run([CHECKLIST.item(i) for i in ids])
 
 
@@ -173,8 +175,8 @@ def test_missing_names_what_and_how(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "(scripts/setup.sh does it)")
 
 
-def _our_chromiums() -> list[int]:
-    """Chromium processes descending from this test process."""
+def _our_chromiums(word: str = "chrom") -> list[int]:
+    """Processes descending from this test process whose name (or, for `python`, command line) has `word`."""
     parents: dict[int, int] = {}
     names: dict[int, str] = {}
     for entry in os.listdir("/proc"):
@@ -182,7 +184,8 @@ def _our_chromiums() -> list[int]:
             continue
         try:
             fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            names[int(entry)] = Path(f"/proc/{entry}/comm").read_text().strip()
+            names[int(entry)] = (Path(f"/proc/{entry}/comm").read_text().strip() + " "
+                                 + Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
         except (OSError, IndexError):
             continue
         if fields[0] in ("Z", "X"):  # exited, not yet reaped
@@ -190,7 +193,7 @@ def _our_chromiums() -> list[int]:
         parents[int(entry)] = int(fields[1])
     found = []
     for pid, name in names.items():
-        if "chrom" not in name:
+        if word not in name:
             continue
         up = parents.get(pid)
         while up and up != os.getpid():
@@ -246,3 +249,150 @@ def test_the_screenshot_an_item_names_and_how_it_is_shown(tmp_path: Path) -> Non
     assert browser.viewer_command(shot, {"BROWSER": "firefox --new-tab:w3m"}) == ["firefox", "--new-tab", str(shot)]
     assert browser.viewer_command(shot, {"BROWSER": "open %s"}) == ["open", str(shot)]
     assert browser.viewer_command(shot, {}) is None  # over SSH: the path is shown instead
+
+
+# ---- 10.10: a copy of the app against a failing stand-in backend -------------------------------------------
+
+def degrading_settings(tmp_path: Path, frontend_url: str, **values: Any) -> Settings:
+    """The DEGRADING_APP project, its frontend command in [commands] (started by the check, not here)."""
+    write_degrading_app(tmp_path)
+    command = [sys.executable, "-m", "streamlit", "run", "app.py"]
+    return settings_for(tmp_path, frontend_url, config={"commands": {"frontend": command}}, **values)
+
+
+async def test_a_page_that_lets_the_backends_error_through_fails_10_10(
+        tmp_path: Path, need_browser: None, browser_apps: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BACKEND_API_URL", raising=False)
+    settings = degrading_settings(tmp_path, browser_apps["charts"])
+    before = set(_our_chromiums("streamlit")) | set(_our_chromiums())  # the fixtures' apps, another test's browser
+    results = await run_items(settings, "10.10", options=RunOptions(run_project_commands=True))
+    copy = by_check(results["10.10"], "browser.degradation")
+    assert copy.status == Status.FAIL, copy.summary
+    assert copy.summary.startswith("with its backend answering 503, page 'Careless' shows urllib.error.HTTPError: HTTP Error 503"
+                                   ), copy.summary
+    assert copy.facts["copy_pages"] == ["Careful", "Careless"]
+    assert copy.facts["copy_messages"]["Careful"] == ["error: The leads API is unavailable (503); try again later."]
+    assert copy.facts["copy_problems"] == ["page 'Careless' shows urllib.error.HTTPError: HTTP Error 503: Service Unavailable"]
+    requests = copy.evidence["stand_in_requests"]
+    assert requests["count"] >= 2 and {"GET /api/leads", "GET /api/stats"} <= set(requests["first"])
+    assert sorted(p.name for p in (tmp_path / ".readiness/screenshots").iterdir()) == [
+        "degraded-careful.png", "degraded-careless.png"]  # 10.10 alone: the dashboard itself is not loaded
+    # the copy and everything it started are gone once the check is done
+    port = int(copy.evidence["copy"].rsplit(":", 1)[1])
+    reader = asyncio.open_connection("127.0.0.1", port)
+    with pytest.raises(OSError):
+        await reader
+    await _until_gone(before)
+
+
+async def test_a_copy_that_never_calls_the_stand_in_was_not_exercised(
+        tmp_path: Path, need_browser: None, browser_apps: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKEND_API_URL", "http://127.0.0.1:9")  # what the app reads: not the stand-in
+    settings = degrading_settings(tmp_path, browser_apps["charts"])
+    before = set(_our_chromiums("streamlit")) | set(_our_chromiums())
+    spec = get_check("browser.degradation")
+    assert spec is not None
+    item = CHECKLIST.item("10.10")
+    ctx = CheckContext(settings=settings, params={"backend_env": "API_BASE_URL"}, item=item, checklist=CHECKLIST,
+                       spec=spec, options=RunOptions(run_project_commands=True))
+    result = await spec.func(ctx)  # type: ignore[misc]
+    assert result.status == Status.PENDING, result.summary
+    assert result.summary.startswith("not exercised: the copy never called the stand-in backend through "
+                                     "API_BASE_URL"), result.summary
+    assert result.evidence["stand_in_requests"]["count"] == 0
+    await _until_gone(before)
+
+
+async def test_10_10_says_plainly_when_it_cannot_be_exercised(tmp_path: Path) -> None:
+    bare = settings_for(tmp_path, "http://127.0.0.1:9")
+    result = by_check((await run_items(bare, "10.10"))["10.10"], "browser.degradation")
+    assert result.status == Status.PENDING and result.summary.startswith("not exercised: no frontend command")
+    asked = degrading_settings(tmp_path, "http://127.0.0.1:9")
+    result = by_check((await run_items(asked, "10.10"))["10.10"], "browser.degradation")
+    assert result.status == Status.PENDING
+    assert "streamlit run app.py`; allow the project's commands (--run-project-commands)" in result.summary
+    assert not (tmp_path / ".readiness").exists()  # nothing was started
+
+
+async def test_cancelling_10_10_stops_the_copy_and_the_browser(
+        tmp_path: Path, need_browser: None, browser_apps: dict[str, str]) -> None:
+    settings = degrading_settings(tmp_path, browser_apps["charts"])
+    runner = Runner(CHECKLIST, settings, options=RunOptions(run_project_commands=True))
+    apps, chromiums = set(_our_chromiums("streamlit")), set(_our_chromiums())
+    run = asyncio.ensure_future(runner.run([CHECKLIST.item("10.10"), CHECKLIST.item("10.4")]))
+    deadline = asyncio.get_running_loop().time() + 60
+    while not (set(_our_chromiums("streamlit")) - apps and set(_our_chromiums()) - chromiums):
+        assert asyncio.get_running_loop().time() < deadline, "the copy or Chromium never started"
+        await asyncio.sleep(0.1)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    await _until_gone(apps | chromiums)
+
+
+async def _until_gone(before: set[int], limit: float = 20) -> None:
+    """Wait (at most `limit` s) until no Streamlit app or Chromium of ours is left but those in `before`."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while left := (set(_our_chromiums("streamlit")) | set(_our_chromiums())) - before:
+        assert asyncio.get_running_loop().time() < deadline, f"still running: {sorted(left)}"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.fast
+async def test_the_stand_in_answers_every_request_with_its_error_and_counts_them() -> None:
+    from readiness_tui.http import Http
+    from readiness_tui.standin import FailingBackend
+
+    async with FailingBackend(502) as stand_in, Http() as http:
+        for path in ("/api/leads?limit=5", "/health"):
+            answer = await http.get(stand_in.url + path)
+            assert answer.status == 502 and answer.header("retry-after") == "30"
+            assert answer.text == '{"error": "bad gateway", "detail": "readiness-tui stand-in backend"}'
+        assert stand_in.count == 2 and stand_in.requests == ["GET /api/leads", "GET /health"]
+
+
+# ---- the wizard: the screenshot's path, and `o` --------------------------------------------------------------
+
+async def test_the_wizard_shows_the_screenshot_and_o_opens_it(good_project: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.ui import result
+    from readiness_tui.screens.app import inject_results, make_app
+    from textual.widgets import Static
+
+    shot = good_project / ".readiness/screenshots/overview.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.write_bytes(png(4, 4, (0, 128, 0)))
+    opened = tmp_path / "opened.txt"
+    viewer = tmp_path / "viewer"
+    viewer.write_text(f"#!/bin/sh\nprintf '%s' \"$1\" > {opened}\n")
+    viewer.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(viewer))
+    app = make_app(good_project, run_checks=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        inject_results(app, {"10.4": result("pass", "'Overview' loads", screenshot=".readiness/screenshots/overview.png"),
+                             "10.9": result("pass", "2 charts", charts={})})
+        app.goto_item("10.4")
+        await pilot.pause()
+        detail = str(app.screen.query_one("#detail", Static).render())
+        assert f"Screenshot {shot}" in detail and "o open screenshot" in detail
+        await pilot.press("o")
+        deadline = asyncio.get_running_loop().time() + 10
+        while not opened.exists():
+            assert asyncio.get_running_loop().time() < deadline, "the viewer was not started"
+            await pilot.pause(0.05)
+        assert opened.read_text() == str(shot)
+        # no viewer (over SSH): the path is shown; an item without a screenshot says so
+        notes: list[str] = []
+        monkeypatch.setattr(app.screen, "notify", lambda message, **kw: notes.append(message))
+        monkeypatch.delenv("BROWSER")
+        monkeypatch.delenv("DISPLAY", raising=False)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        await pilot.press("o")
+        assert notes[-1].startswith(f"screenshot: {shot} (no image viewer here")
+        app.goto_item("10.9")
+        await pilot.pause()
+        assert "Screenshot" not in str(app.screen.query_one("#detail", Static).render())
+        await pilot.press("o")
+        assert notes[-1].startswith("this item has no screenshot")
