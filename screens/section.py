@@ -219,6 +219,10 @@ class SectionScreen(Screen[None]):
             lines += ["", "[b]Evidence[/b]"]
             for key, value in evidence.items():
                 lines.append(f" {escape(str(key))}: {escape(redact(evidence_value(value)))}")
+        shot = screenshot_of(evidence)
+        if shot:
+            where = Path(app.target.project) / shot
+            lines += ["", f"[b]Screenshot[/b] {escape(str(where))}  [$text-muted](o opens it)[/]"]
         if view.result is not None:
             finished = f" · finished {escape(view.result.finished_at)}" if view.result.finished_at else ""
             lines += ["", f"[$text-muted]took {duration_text(view.duration_ms)}{finished}[/]"]
@@ -231,7 +235,7 @@ class SectionScreen(Screen[None]):
         actions += ["n not applicable", "w waive", "f fix"]
         if view.decision is not None:
             actions.append("u undo decision")
-        if screenshot_of(evidence):
+        if shot:
             actions.append("o open screenshot")
         lines += ["", f"[$text-muted]{' · '.join(actions)}[/]"]
         return "\n".join(lines)
