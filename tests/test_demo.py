@@ -23,7 +23,7 @@ from readiness_tui.demo.project import write_project
 
 URLS = re.compile(r"demo project (?P<path>\S+); backend http://127\.0\.0\.1:(?P<b>\d+), "
                   r"frontend http://127\.0\.0\.1:(?P<f>\d+) \(services pid (?P<pid>\d+)"
-                  r"(?:, Streamlit pid (?P<app>\d+))?\)")
+                  r"(?:, Streamlit pids (?P<app>\d+) (?P<copy>\d+))?\)")
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -104,12 +104,13 @@ def test_services_end_when_the_demo_is_killed(tmp_path):
         assert match
         pid, backend, frontend = int(match["pid"]), int(match["b"]), int(match["f"])
         assert match["app"], "the demo should serve its real Streamlit app (streamlit is a test dependency)"
-        app = int(match["app"])
-        assert pid_alive(pid) and port_open(backend) and pid_alive(app) and port_open(frontend)
+        app, copy = int(match["app"]), int(match["copy"])
+        assert pid_alive(pid) and port_open(backend) and pid_alive(app) and port_open(frontend) and pid_alive(copy)
         proc.kill()
         proc.wait(10)
         wait_for(lambda: not pid_alive(pid) and not port_open(backend), 10, "the services to end")
         wait_for(lambda: not pid_alive(app) and not port_open(frontend), 15, "the Streamlit app to end")
+        wait_for(lambda: not pid_alive(copy), 15, "the Streamlit app's copy (10.10) to end")
     finally:
         proc.kill()
 
@@ -120,6 +121,7 @@ def _ports_from(stderr: str) -> tuple[Path, int, int]:
     assert match, stderr
     assert not pid_alive(int(match["pid"])), "the demo's services process survived"
     assert not match["app"] or not pid_alive(int(match["app"])), "the demo's Streamlit app survived"
+    assert not match["copy"] or not pid_alive(int(match["copy"])), "the demo's second Streamlit app survived"
     return Path(match["path"]), int(match["b"]), int(match["f"])
 
 
@@ -150,6 +152,12 @@ def test_headless_report_shows_passing_failing_and_manual_items(tmp_path):
     assert not any(c.endswith("empty") for c in overview), overview
     assert items["10.4"]["status"] == "fail" and ".readiness/screenshots/pipeline.png" in items["10.4"]["summary"]
     assert items["10.5"]["status"] == "pending" and "refresh_watch 10 s" in items["10.5"]["summary"]
+    # its copy against a backend answering 503: every page says so with st.error instead of raising
+    degraded = items["10.10"]["evidence"]
+    assert "answering 503, every page finished and shows a message" in items["10.10"]["summary"], items["10.10"]
+    assert [p["name"] for p in degraded["copy_pages"]] == ["Overview", "Pipeline"], degraded
+    assert set(degraded["screenshots"].values()) == {".readiness/screenshots/degraded-overview.png",
+                                                     ".readiness/screenshots/degraded-pipeline.png"}
     assert proc.returncode == 1
 
 

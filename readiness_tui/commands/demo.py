@@ -89,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         with signals_interrupt(), demo:
             print(f"readiness: demo project {demo.path}; backend {demo.services.backend_url}, "
                   f"frontend {demo.frontend_url} (services pid {demo.services.pid}"
-                  + (f", Streamlit pid {demo.app.pid})" if demo.app else ")"), file=sys.stderr, flush=True)
+                  + (f", Streamlit pids {demo.app.pid} {demo.degraded.pid})" if demo.app and demo.degraded else ")"),
+                  file=sys.stderr, flush=True)
             if demo.app is None:
                 print("readiness: Streamlit is not installed, so the demo's frontend is a stand-in and the browser "
                       "items have no dashboard to look at (scripts/setup.sh installs it)", file=sys.stderr, flush=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from readiness_tui.demo import streamlit_app
 from readiness_tui.demo.project import write_project
-from readiness_tui.demo.services import DemoServices
+from readiness_tui.demo.services import UNAVAILABLE, DemoServices
 
 #: Environment variables that would point the demo's settings at another target.
 _FOREIGN_ENV = ("BACKEND_API_URL", "FRONTEND_URL", "DATABASE_URL", "FRONTEND_DATABASE_URL", "REDIS_URL",
@@ -34,6 +34,8 @@ class Demo:
         self.services = DemoServices()
         self.app: streamlit_app.StreamlitApp | None = None
         """The real Streamlit app, when Streamlit is installed (else the services' stand-in frontend)."""
+        self.degraded: streamlit_app.StreamlitApp | None = None
+        """A second copy of the app whose backend answers 503 (item 10.10's `degraded_frontend_url`)."""
         self.path: Path | None = None
 
     @property
@@ -46,10 +48,14 @@ class Demo:
         try:
             self.services.start()
             if streamlit_app.available():
-                port = streamlit_app.free_port(self.services.host)
-                app = streamlit_app.StreamlitApp(self.path, port, self.services.backend_url, self.services.host)
-                write_project(self.path, self.services.backend_url, app.url)
-                self.app = app.start()
+                host, backend = self.services.host, self.services.backend_url
+                app = streamlit_app.StreamlitApp(self.path, streamlit_app.free_port(host), backend, host)
+                copy = streamlit_app.StreamlitApp(self.path, streamlit_app.free_port(host), backend + UNAVAILABLE, host)
+                write_project(self.path, backend, app.url, copy.url)
+                # Both boot at once (each takes seconds to import Streamlit and pandas).
+                self.app, self.degraded = app.launch(), copy.launch()
+                app.wait_ready()
+                copy.wait_ready()
             else:
                 write_project(self.path, self.services.backend_url, self.services.frontend_url)
         except BaseException:
@@ -62,8 +68,9 @@ class Demo:
 
     def close(self) -> None:
         """Stop the app and the services and remove the directory (unless kept); safe to call twice."""
-        if self.app is not None:
-            self.app.stop()
+        for app in (self.app, self.degraded):
+            if app is not None:
+                app.stop()
         self.services.stop()
         if self.path is not None and not self.keep:
             shutil.rmtree(self.path, ignore_errors=True)

@@ -184,8 +184,10 @@ def supabase_key(role: str) -> str:
     return _jwt({"iss": "supabase", "ref": DEMO_REF, "role": role, "iat": now, "exp": now + 5 * 365 * 86400})
 
 
-def readiness_toml(backend_url: str, frontend_url: str) -> str:
+def readiness_toml(backend_url: str, frontend_url: str, degraded_url: str | None = None) -> str:
     """The demo's readiness.toml: the sample services, short timeouts, the seed's deploy commands."""
+    degraded = ("# A second copy of the dashboard, its backend answering 503 (10.10: does it degrade gracefully?)\n"
+                f'degraded_frontend_url = "{degraded_url}"\n') if degraded_url else ""
     return f"""# readiness-tui settings for the demo target (services on loopback ports chosen at start-up).
 [target]
 backend_url = "{backend_url}"
@@ -208,7 +210,7 @@ rate_limit_burst = 30
 browser_offline = true
 browser_timeout = 30.0
 refresh_watch = 10.0
-
+{degraded}
 # The seed's deployment steps (`readiness deploy STEP`); the commands default to the seed's.
 [deploy]
 backup = ["./deploy-production.sh", "backup"]
@@ -233,8 +235,11 @@ def _git(root: Path, *args: str) -> None:
                    stdin=subprocess.DEVNULL)
 
 
-def write_project(root: Path, backend_url: str, frontend_url: str) -> Path:
-    """Write the sample project into `root` (an empty directory) and commit it; returns `root`."""
+def write_project(root: Path, backend_url: str, frontend_url: str, degraded_url: str | None = None) -> Path:
+    """Write the sample project into `root` (an empty directory) and commit it; returns `root`.
+
+    `degraded_url`: a copy of the dashboard pointed at a failing backend, for 10.10 (when the demo runs one).
+    """
     frontend_port = frontend_url.rsplit(":", 1)[-1]
     files = {
         "README.md": README,
@@ -249,7 +254,7 @@ def write_project(root: Path, backend_url: str, frontend_url: str) -> Path:
         "backend/scripts/test_performance_metrics.py": PERF_SCRIPT,
         "backend/scripts/validate_leads_integrity.py": VALIDATE_SCRIPT,
         "deploy-production.sh": DEPLOY_SCRIPT,
-        "readiness.toml": readiness_toml(backend_url, frontend_url),
+        "readiness.toml": readiness_toml(backend_url, frontend_url, degraded_url),
         ".env": (
             "# Roofs CRM settings (demo)\n"
             f"BACKEND_API_URL={backend_url}\n"

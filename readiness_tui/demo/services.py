@@ -33,6 +33,9 @@ LEADS = [
     {"id": 4, "name": "Pine Ridge Church", "temperature": "cold", "lead_score": 22, "status": "new"},
 ]
 
+#: Under this path the backend answers every request 503 (a failing backend for item 10.10's copy of the app).
+UNAVAILABLE = "/unavailable"
+
 WEEKLY = [{"day": d, "leads": n} for d, n in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
                                                  (4, 7, 5, 9, 6, 2, 3), strict=True)]
 PIPELINE = [("hot", 6), ("warm", 11), ("cool", 8), ("cold", 4)]
@@ -149,6 +152,9 @@ class BackendHandler(_Handler):
             self.json(429, {"error": "too many requests"}, {**headers, "Retry-After": headers["RateLimit-Reset"]})
         elif url.path == "/health":
             self.json(200, {"status": "ok", "timestamp": datetime.now(UTC).isoformat()}, headers)
+        elif url.path.startswith(UNAVAILABLE + "/"):
+            # The failing backend the dashboard's second copy is pointed at (item 10.10).
+            self.json(503, {"error": "service unavailable"}, {**headers, "Retry-After": "30"})
         elif url.path == "/openapi.json":
             self.json(200, OPENAPI, headers)
         elif url.path in ("/docs", "/docs/"):

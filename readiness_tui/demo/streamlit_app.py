@@ -3,7 +3,8 @@
 "Overview" is healthy (metrics, a line chart and a bar chart from the sample backend's leads, a
 30-second refresh of its numbers); "Pipeline" charts data from an API whose field was renamed
 (`temp` instead of `temperature`), so its chart raises `KeyError: 'temperature'` — the browser
-items (10.4, 10.9) show both outcomes. The app reads BACKEND_API_URL like the seed's dashboard, with
+items (10.4, 10.9) show both outcomes. When the API answers an error, every page says so with
+`st.error` and stops (10.10: the demo runs a second copy against a backend path that answers 503). The app reads BACKEND_API_URL like the seed's dashboard, with
 the standard library only (Streamlit brings pandas).
 
 Streamlit is optional (the `demo` extra): without it the demo serves its stand-in frontend. The
@@ -41,6 +42,7 @@ page.run()
 API_PY = '''"""The backend API as the dashboard calls it (standard library only)."""
 import json
 import os
+import urllib.error
 import urllib.request
 
 import streamlit as st
@@ -49,10 +51,20 @@ CACHE_TTL_SECONDS = int(os.getenv("CACHE_TTL_SECONDS", "300"))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def get(path):
+def _fetch(path):
     base = os.environ.get("BACKEND_API_URL", "http://localhost:8000").rstrip("/")
     with urllib.request.urlopen(base + path, timeout=5) as answer:
         return json.load(answer)
+
+
+def get(path):
+    """The API's answer; when the API fails, a message for the user and the page stops there."""
+    try:
+        return _fetch(path)
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        reason = getattr(exc, "code", None) or getattr(exc, "reason", None) or type(exc).__name__
+        st.error(f"The CRM API is not answering right now ({reason}): the data shows again once it is back.")
+        st.stop()
 '''
 
 OVERVIEW_PY = '''"""Overview: lead counts and scores, refreshed every 30 seconds."""
@@ -137,6 +149,10 @@ class StreamlitApp:
 
     def start(self, timeout: float = 60.0) -> StreamlitApp:
         """Start the app and wait (polling its health endpoint, up to `timeout` s) until it answers `ok`."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> StreamlitApp:
+        """Start `streamlit run` without waiting for it (`wait_ready` waits): two apps boot in parallel."""
         env = {**os.environ, "BACKEND_API_URL": self.backend_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
                "STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
                "STREAMLIT_GLOBAL_DEVELOPMENT_MODE": "false"}
@@ -145,6 +161,11 @@ class StreamlitApp:
              "--server.address", self.host],
             cwd=self.project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> StreamlitApp:
+        """Poll the health endpoint until it answers `ok` (at most `timeout` s); stop the app and raise if not."""
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
