@@ -347,7 +347,7 @@ async def degradation(ctx: CheckContext) -> CheckResult:
         return errored(problem).with_facts(browser="missing")
     session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
     session.progress.append(ctx.progress)
-    session.expect_copy()  # before the first await: the browser stays open for the copy
+    session.expect_copy(float(ctx.param("start_timeout")))  # before the first await: the browser waits for the copy
     names = [n.strip() for n in str(ctx.param("backend_env")).split(",") if n.strip()]
     redactor = ctx.settings.redactor()
     try:

@@ -404,6 +404,9 @@ class BrowserSession:
         self._task: asyncio.Task[None] | None = None
         self._dashboard: Any = None
         self._pages_asked = False
+        self._copy_limit = 5.0
+        self._dashboard_done = asyncio.Event()
+        """Set once the dashboard's first page is looked at (or will not be)."""
 
     # ---------------------------------------------------------------- waiting, shared and bounded
 
@@ -431,13 +434,12 @@ class BrowserSession:
         """The refresh watch asked for with `watch_wanted` (period, margin) before the pages were done."""
         return await self._attend(self.watch_done)
 
-    def expect_copy(self) -> None:
-        """Say, before the pages are done, that a copy of the dashboard will be given (`copy_ready`).
-
-        The browser then stays open for it, at most `budget` seconds after the pages (one browser per run).
-        """
+    def expect_copy(self, within: float = 0.0) -> None:
+        """Say, before the pages are done, that a copy of the dashboard will be given (`copy_ready`) within
+        `within` seconds: the browser stays open for it that long (one browser per run)."""
         if self.copy_wanted is None:
             self.copy_wanted = asyncio.get_running_loop().create_future()
+        self._copy_limit = max(self._copy_limit, within + 5.0)
         self.start()
 
     def copy_ready(self, url: str | None) -> None:
@@ -463,6 +465,7 @@ class BrowserSession:
         started = time.perf_counter()
         browser = None
         playwright = None
+        copying: asyncio.Future[None] | None = None
         try:
             problem = missing(self.settings)
             if problem:
@@ -491,20 +494,28 @@ class BrowserSession:
                 async with quiet(self.shared, "latency").measuring(), asyncio.timeout(self.pages_timeout):
                     playwright, browser = await self._launch(survey)
                     survey.launch_ms = (time.perf_counter() - started) * 1000
+                    if self.copy_wanted is not None:
+                        copying = asyncio.ensure_future(self._copy(browser, survey))
                     if pages:
                         await self._pages(browser, survey, started)
             except TimeoutError:
                 survey.timed_out = True
                 if not survey.pages and not survey.error:
                     survey.error = f"the browser did not finish within {self.pages_timeout:.1f} s"
+            finally:
+                self._dashboard_done.set()
             survey.elapsed_ms = (time.perf_counter() - started) * 1000
             if not self.pages_done.done():
                 self.pages_done.set_result(survey)
             # The refresh watch keeps the dashboard's tab open; the copy's pages load meanwhile in their own tabs.
-            await asyncio.gather(self._watched(survey), self._copy(browser, survey))
+            await asyncio.gather(self._watched(survey), *([copying] if copying is not None else []))
         except BrowserUnavailable as exc:
             survey.error, survey.unavailable = str(exc), True
         finally:
+            if copying is not None and not copying.done():
+                copying.cancel()
+                with contextlib.suppress(BaseException):
+                    await copying
             if not self.pages_done.done():
                 self.pages_done.set_result(survey)
             if not self.watch_done.done():
@@ -524,13 +535,16 @@ class BrowserSession:
             return
         copy = Survey("")
         try:
-            url = await asyncio.wait_for(asyncio.shield(self.copy_wanted), self.budget)
+            url = await asyncio.wait_for(asyncio.shield(self.copy_wanted), self._copy_limit)
         except TimeoutError:
-            url, copy.error = None, f"no copy of the dashboard came within {self.budget:g} s"
+            url, copy.error = None, f"no copy of the dashboard came within {self._copy_limit:g} s"
         if url is None or browser is None:
             copy.error = copy.error or survey.error or "no copy of the dashboard to look at"
             self.copy_done.set_result(copy)
             return
+        # The dashboard's first page gives the Performance table its figures: the copy loads once it is done
+        # (beside the dashboard's other pages).
+        await self._dashboard_done.wait()
         copy.url, copy.browser = url, survey.browser
         started = time.perf_counter()
         try:
@@ -636,6 +650,8 @@ class BrowserSession:
             others = [asyncio.ensure_future(self._load(context, page, deadline, prefix=prefix)) for page in seen]
         try:
             await loading
+            if keep:
+                self._dashboard_done.set()
             await asyncio.gather(*others)
         finally:
             for task in others:
