@@ -11,10 +11,13 @@ survive a re-run that saw the same pages.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import shutil
 from typing import Any
 
 from readiness_tui.checks._common import split_url
+from readiness_tui.checks._corpus import corpus
 from readiness_tui.checks.config import refresh_hits
 from readiness_tui.checks.project_commands import CommandsConfigError, ProjectCommand, configured_commands
 
@@ -274,6 +277,34 @@ def frontend_command(ctx: CheckContext) -> tuple[ProjectCommand | None, str]:
     return None, "no frontend command: set `frontend = [\"streamlit\", \"run\", \"app.py\"]` in readiness.toml [commands]"
 
 
+#: A variable the code reads from the environment (`os.getenv("X")`, `os.environ["X"]`, `environ.get("X")`).
+_ENV_READ = re.compile(r"""(?:getenv|environ\.get|environ\[|env\.str|env)\s*\(?\s*["']([A-Z][A-Z0-9_]{2,60})["']""")
+#: Names that say "the backend's base URL": BACKEND_URL, API_BASE_URL, CRM_API_URL, BACKEND_API_HOST, ...
+_BACKEND_NAME = re.compile(r"(?:^|_)(?:BACKEND|API)(?:_[A-Z0-9]+)*_(?:URL|HOST|ENDPOINT)$")
+
+
+def backend_variables(ctx: CheckContext, named: list[str]) -> dict[str, str]:
+    """The variables through which the app may find its backend, name -> where the code names it: those of
+    `named` (the item's `backend_env`) that the project's Python code mentions (any case: a settings class
+    field counts), and every variable it reads whose name says backend or API URL."""
+    found: dict[str, str] = {}
+    for doc in corpus(ctx):
+        if not doc.rel.endswith(".py"):
+            continue
+        lower = doc.text.lower()
+        for name in named:
+            if name not in found and name.lower() in lower:
+                line = next(n for n, text in enumerate(doc.lines, 1) if name.lower() in text.lower())
+                found[name] = f"{doc.rel}:{line}"
+        if "getenv" not in doc.text and "environ" not in doc.text:
+            continue
+        for n, line in enumerate(doc.lines, 1):
+            for name in _ENV_READ.findall(line):
+                if _BACKEND_NAME.search(name) and name not in found and len(found) < 10:
+                    found[name] = f"{doc.rel}:{n}"
+    return found
+
+
 def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str, str, dict[str, Any]]:
     """(status, summary, facts) for the copy's pages with the backend answering `status`."""
     where = f"with its backend answering {status}"
@@ -282,7 +313,8 @@ def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str,
             if not p.error and p.streamlit and not p.finished]
     broken = [f"{_where(p)} did not load: {p.error}" for p in copy.pages if p.error]
     broken += [f"{_where(p)} is not a Streamlit app" for p in copy.pages if not p.error and not p.streamlit]
-    said = {p.name: [f"{a['kind'] or 'alert'}: {one_line(a['text'], 120)}" for a in p.alerts] for p in copy.pages}
+    said = {p.name: [f"{a['kind'] or 'alert'}: {one_line(' '.join(a['text'].split()), 120)}" for a in p.alerts]
+            for p in copy.pages}
     silent = [p.name for p in copy.pages if p.finished and not p.exceptions and not p.alerts]
     facts: dict[str, Any] = {"copy_pages": [p.name for p in copy.pages], "copy_problems": raised + hung,
                              "copy_messages": said, "copy_silent": silent, "stand_in_status": status}
@@ -305,8 +337,8 @@ def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str,
        "message instead of an exception or a hang", timeout=PAGES_TIMEOUT + 120, params={
     **PAGES_PARAMS,
     "status": Param(int, "the HTTP status the stand-in backend answers every request with", 503),
-    "backend_env": Param(str, "the variables, comma-separated, through which the app finds its backend",
-                         "BACKEND_API_URL"),
+    "backend_env": Param(str, "the variables, comma-separated, through which the app finds its backend (besides "
+                         "those its code reads whose name says backend or API URL)", "BACKEND_API_URL"),
     "start_timeout": Param(float, "seconds the copy of the frontend may take to answer", 45.0),
 })
 async def degradation(ctx: CheckContext) -> CheckResult:
@@ -348,9 +380,16 @@ async def degradation(ctx: CheckContext) -> CheckResult:
     session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
     session.progress.append(ctx.progress)
     session.expect_copy(float(ctx.param("start_timeout")))  # before the first await: the browser waits for the copy
-    names = [n.strip() for n in str(ctx.param("backend_env")).split(",") if n.strip()]
+    named = [n.strip() for n in str(ctx.param("backend_env")).split(",") if n.strip()]
     redactor = ctx.settings.redactor()
     try:
+        variables = await asyncio.to_thread(backend_variables, ctx, named)  # the project's files: off the loop
+        if not variables:
+            return pending(f"not exercised: the project's Python code never names {', '.join(named)} nor another "
+                           "backend or API URL variable, so a copy cannot be pointed at a failing backend (set the "
+                           "item's backend_env to the variable the app reads); confirm by hand", command=planned,
+                           ).with_facts(exercised=False, backend_env=named)
+        names = list(variables)
         async with FailingBackend(status) as stand_in:
             ctx.progress(None, f"starting a copy of the frontend against a stand-in answering {status}")
             async with AppCopy(command.argv, command.cwd, stand_in.url, names, command.env,
@@ -358,7 +397,7 @@ async def degradation(ctx: CheckContext) -> CheckResult:
                 failed_start = await copy.ready(float(ctx.param("start_timeout")))
                 session.copy_ready(None if failed_start else copy.url)
                 evidence: dict[str, Any] = {"command": planned, "copy": copy.url, "stand_in": stand_in.url,
-                                            "backend_env": names}
+                                            "backend_env": variables}
                 if failed_start:
                     evidence["output_tail"] = redactor.text("\n".join(copy.output))
                     return errored(redactor.text(f"the copy of the frontend did not start: {failed_start}"),
@@ -366,8 +405,9 @@ async def degradation(ctx: CheckContext) -> CheckResult:
                 survey = await session.copy()
             evidence["stand_in_requests"] = {"count": stand_in.count, "first": stand_in.requests}
             if stand_in.count == 0 and not survey.error:
-                return pending(f"not exercised: the copy never called the stand-in backend through "
-                               f"{', '.join(names)} (set backend_env to the variable the app reads); confirm by hand",
+                return pending(f"not exercised: no page of the copy called the stand-in backend (through "
+                               f"{', '.join(names)}) while loading: the app reads another variable (set the item's "
+                               "backend_env) or calls its backend only later, after a click; confirm by hand",
                                **evidence).with_facts(exercised=False, backend_env=names)
     finally:
         session.copy_ready(None)

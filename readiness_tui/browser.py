@@ -485,8 +485,8 @@ class BrowserSession:
             if problem or not pages:
                 survey.error = problem or "the dashboard's pages were not asked for in this run"
                 self.pages_done.set_result(survey)
-                if self.copy_wanted is None:
-                    return
+                if self.copy_wanted is None or (self.copy_wanted.done() and self.copy_wanted.result() is None):
+                    return  # nothing to look at: no Chromium
                 pages = False
             started = time.perf_counter()
             self.pages_timeout = max(self.budget - survey.waited_ms / 1000, 1.0)

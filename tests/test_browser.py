@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import need
-from fixtures.browser_apps import png, write_degrading_app
+from fixtures.browser_apps import LAZY_APP, png, write_degrading_app
 
 from readiness_tui import browser
 from readiness_tui.checkapi import CheckContext, RunOptions, get_check
@@ -286,21 +286,33 @@ async def test_a_page_that_lets_the_backends_error_through_fails_10_10(
 
 
 async def test_a_copy_that_never_calls_the_stand_in_was_not_exercised(
-        tmp_path: Path, need_browser: None, browser_apps: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BACKEND_API_URL", "http://127.0.0.1:9")  # what the app reads: not the stand-in
+        tmp_path: Path, need_browser: None, browser_apps: dict[str, str]) -> None:
     settings = degrading_settings(tmp_path, browser_apps["charts"])
+    (tmp_path / "app.py").write_text(LAZY_APP)  # calls its backend only after a click
     before = set(_our_chromiums("streamlit")) | set(_our_chromiums())
-    spec = get_check("browser.degradation")
-    assert spec is not None
-    item = CHECKLIST.item("10.10")
-    ctx = CheckContext(settings=settings, params={"backend_env": "API_BASE_URL"}, item=item, checklist=CHECKLIST,
-                       spec=spec, options=RunOptions(run_project_commands=True))
-    result = await spec.func(ctx)  # type: ignore[misc]
+    results = await run_items(settings, "10.10", options=RunOptions(run_project_commands=True))
+    result = by_check(results["10.10"], "browser.degradation")
     assert result.status == Status.PENDING, result.summary
-    assert result.summary.startswith("not exercised: the copy never called the stand-in backend through "
-                                     "API_BASE_URL"), result.summary
+    assert result.summary.startswith("not exercised: no page of the copy called the stand-in backend (through "
+                                     "BACKEND_API_URL) while loading"), result.summary
     assert result.evidence["stand_in_requests"]["count"] == 0
+    assert result.evidence["backend_env"] == {"BACKEND_API_URL": "app.py:8"}
     await _until_gone(before)
+
+
+async def test_a_copy_whose_code_never_names_a_backend_variable_is_not_started(
+        tmp_path: Path, need_browser: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = degrading_settings(tmp_path, "http://127.0.0.1:9")
+    for name in ("careful.py", "careless.py"):
+        (tmp_path / name).write_text('import streamlit as st\n\nst.title("Static")\n')
+    before = set(_our_chromiums("streamlit")) | set(_our_chromiums())
+    results = await run_items(settings, "10.10", options=RunOptions(run_project_commands=True))
+    result = by_check(results["10.10"], "browser.degradation")
+    assert result.status == Status.PENDING
+    assert result.summary.startswith("not exercised: the project's Python code never names BACKEND_API_URL nor "
+                                     "another backend or API URL variable"), result.summary
+    assert set(_our_chromiums("streamlit")) | set(_our_chromiums()) <= before  # nothing was started
+    assert not (tmp_path / ".readiness").exists()
 
 
 async def test_10_10_says_plainly_when_it_cannot_be_exercised(tmp_path: Path) -> None:
