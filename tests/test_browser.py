@@ -135,6 +135,15 @@ async def test_refresh_is_watched_and_judged(tmp_path: Path, need_browser: None,
     assert 1.0 <= quick.evidence["reruns_s"][0] < 6.0
 
 
+async def test_an_app_without_charts_leaves_10_9_to_a_person(tmp_path: Path, need_browser: None,
+                                                              browser_apps: dict[str, str]) -> None:
+    results = await run_items(settings_for(tmp_path, browser_apps["refreshing"]), "10.9")
+    charts = results["10.9"]
+    assert charts.status == Status.PENDING, charts.summary
+    assert charts.summary.startswith("no chart on any of the 1 page loaded: confirm the dashboard should show none")
+    assert charts.facts["charts"] == [] and charts.facts["problems"] == []
+
+
 async def test_no_refresh_within_the_period_fails(tmp_path: Path, need_browser: None,
                                                   browser_apps: dict[str, str]) -> None:
     settings = settings_for(tmp_path, browser_apps["charts"], refresh_watch=10.0)
