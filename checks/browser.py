@@ -18,7 +18,7 @@ from typing import Any
 
 from readiness_tui.checks._common import split_url
 from readiness_tui.checks._corpus import corpus
-from readiness_tui.checks.config import refresh_hits
+from readiness_tui.checks.config import EXCLUDE, refresh_hits
 from readiness_tui.checks.project_commands import CommandsConfigError, ProjectCommand, configured_commands
 
 from readiness_tui import browser
@@ -211,6 +211,7 @@ async def error_details(ctx: CheckContext) -> CheckResult:
     "min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0),
     "interval": Param(float, "the refresh period the app is configured with, in seconds (default: found in code)"),
     "margin": Param(float, "seconds watched beyond one period", 5.0),
+    **EXCLUDE,
 })
 async def refresh(ctx: CheckContext) -> CheckResult:
     """Item 10.5: watch one period (bounded by `refresh_watch`) and judge the interval seen."""

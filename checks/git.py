@@ -5,13 +5,11 @@ from __future__ import annotations
 import io
 import os
 import shlex
-import subprocess
-import tomllib
 from pathlib import Path, PurePosixPath
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.checkapi import CheckContext, check
-from readiness_tui.model import CheckResult, failed, passed, warned
+from readiness_tui.model import CheckResult, errored, failed, passed, warned
 from readiness_tui.redact import URL_PASSWORD, is_secret_name
 from readiness_tui.values import decode_jwt, is_dev_password, is_fake, is_placeholder, is_reference
 
@@ -64,8 +62,8 @@ def _assignments(path: str, text: str) -> list[tuple[str, str, int]]:
     """(name, value, line) of a tracked env-like file; TOML for secrets.toml, dotenv otherwise."""
     if path.endswith(".toml"):
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+            data = fileio.parse_toml(text, path)
+        except fileio.FileProblem:
             data = None
         if data is not None:
             out: list[tuple[str, str, int]] = []
@@ -95,9 +93,10 @@ def tracked_env_findings(root: Path, files: list[str]) -> list[dict[str, object]
             continue
         path = root / rel
         try:
-            raw = path.read_bytes()[:MAX_BYTES] if path.is_file() else subprocess.run(
-                ["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, timeout=10).stdout[:MAX_BYTES]
-        except (OSError, subprocess.TimeoutExpired):
+            raw: bytes | None = fileio.read_bytes(path, MAX_BYTES, "an env file", cut=True)
+        except fileio.FileProblem:  # deleted from the work tree (still tracked), or not a file there
+            raw = gitutil.show_head(root, rel, MAX_BYTES)
+        if raw is None:
             continue
         text = raw.decode("utf-8", "replace")
         template = is_template(rel)
@@ -126,6 +125,8 @@ def _untrack_command(paths: list[str]) -> str:
 @check("git.tracked_env_secrets", "No env-like file tracked by git (.env*, secrets.toml) holds real secret values")
 def tracked_env_secrets(ctx: CheckContext) -> CheckResult:
     root = ctx.settings.repo_root
+    if root is None and ctx.settings.repo_note:
+        return errored(ctx.settings.repo_note)
     if root is None:
         return warned("not a git repository: cannot tell which env files would be committed").with_facts(
             repository=False)
@@ -143,15 +144,6 @@ def tracked_env_secrets(ctx: CheckContext) -> CheckResult:
                       **evidence).with_facts(**facts)
     return passed(f"{len(env_like)} tracked env-like file(s), none with real secret values", **evidence).with_facts(
         **facts)
-
-
-def _first_commit_touching(root: Path, rel: str) -> str | None:
-    try:
-        proc = subprocess.run(["git", "log", "--all", "--format=%h %ad", "--date=short", "-1", "--", rel],
-                              cwd=root, capture_output=True, text=True, timeout=15)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout.strip() or None
 
 
 #: One name of each kind of env file a `.env.*` rule must keep out of git (relative to the project
@@ -175,6 +167,8 @@ def env_ignored(ctx: CheckContext) -> CheckResult:
     `.env.backup`, …), the tracked env files named with the command that untracks them."""
     settings = ctx.settings
     root = settings.repo_root
+    if root is None and settings.repo_note:
+        return errored(settings.repo_note)
     if root is None:
         return warned(f"{settings.project_dir} is not a git repository: cannot verify that .env stays out of git"
                       ).with_facts(repository=False)
@@ -190,7 +184,7 @@ def env_ignored(ctx: CheckContext) -> CheckResult:
     present = [p for p, r in probes.items() if r is None and (root / p).is_file() and not gitutil.is_tracked(root, p)]
     others = [f for f in tracked_env_findings(root, gitutil.tracked_files(root)) if not f["template"]]
     untrack = ([rel] if tracked else []) + [str(f["file"]) for f in others]
-    past = None if tracked else _first_commit_touching(root, rel)
+    past = None if tracked else gitutil.last_commit_touching(root, rel)
     facts = {"env_file": rel, "tracked": tracked, "ignored": rule is not None, "not_ignored": not_ignored,
              "unignored_present": present, "tracked_with_values": [str(f["file"]) for f in others],
              "in_history": past is not None}

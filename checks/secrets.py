@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import (
     CheckResult,
@@ -229,8 +230,8 @@ def _compose_values(path: Path) -> dict[str, str]:
 
     out: dict[str, str] = {}
     try:
-        lines = path.read_text("utf-8", "replace").splitlines()[:5000]
-    except OSError:
+        lines = fileio.read_text(path, fileio.MAX_TEXT, "a compose file", cut=True).splitlines()[:5000]
+    except fileio.FileProblem:
         return out
     for line in lines:
         m = _COMPOSE_ENTRY.match(line)

@@ -13,16 +13,21 @@ anon key informational. Values found only by their name are judged with `readine
 (placeholders, references, made-up values, local defaults) and by where the file sits: tests and
 examples must hold generated-looking values, a runbook's labelled password counts as it is.
 
-A finding never holds the secret: file, line, rule, severity, a redacted preview (at most the
-first 4 characters and the length) and the SHA-1 of the value (the baseline's `hashed_secret`, as
-detect-secrets stores it). Allowlisting: `pragma: allowlist secret` on the line (or
-`pragma: allowlist nextline secret` on the line above), and a baseline file (see `BASELINE`).
+A finding never holds the secret: file, line, rule, severity, a redacted preview (the first 4
+characters of a value of 20 or more, and the length) and, in memory only, the SHA-1 of the value.
+Allowlisting: `pragma: allowlist secret` on the line (or `pragma: allowlist nextline secret` on the
+line above), and a baseline file (see `BASELINE`). Our baseline stores no hash of a secret: each
+entry's `fingerprint` is an HMAC-SHA256 keyed with a random per-project key kept beside it in
+`.readiness/secrets-baseline.key` (0600), so the baseline alone cannot be brute-forced from a
+dictionary of passwords (docs/secrets.md). detect-secrets' `.secrets.baseline` (`hashed_secret`,
+SHA-1) is still honoured, read-only.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -35,7 +40,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.redact import preview
 from readiness_tui.values import (
     decode_jwt,
@@ -53,6 +58,8 @@ from readiness_tui.values import (
 MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Where `readiness secrets baseline` writes the baseline, relative to the project directory.
 BASELINE = Path(".readiness") / "secrets-baseline.json"
+#: The random key of the baseline's fingerprints, beside it (never committed: `.readiness/` ignores itself).
+BASELINE_KEY = Path(".readiness") / "secrets-baseline.key"
 #: detect-secrets' baseline, honoured too (same `results` shape, `hashed_secret` = SHA-1 of the value).
 DETECT_SECRETS_BASELINE = ".secrets.baseline"
 
@@ -551,8 +558,8 @@ def known_env_values(env_file: Path) -> list[KnownValue]:
     from readiness_tui.redact import URL_PASSWORD, is_secret_name
 
     try:
-        text = env_file.read_text("utf-8", "replace")
-    except OSError:
+        text = fileio.read_text(env_file, fileio.MAX_ENV, "an env file")  # a FIFO or device never blocks
+    except fileio.FileProblem:
         return []
     out: list[KnownValue] = []
     for raw in text.splitlines()[:5000]:
@@ -968,9 +975,9 @@ class _IgnoreRules:
 
     def load(self, directory: Path, base: str) -> None:
         try:
-            text = (directory / ".gitignore").read_text("utf-8", "replace")
-        except OSError:
-            return
+            text = fileio.read_text(directory / ".gitignore", fileio.MAX_CONFIG, "a .gitignore", cut=True)
+        except fileio.FileProblem:
+            return  # none, or a FIFO or device (never waited on)
         for raw in text.splitlines():
             line = raw.rstrip()
             if not line or line.startswith("#"):
@@ -1037,32 +1044,61 @@ def baseline_candidates(root: Path, project_dir: Path | None = None) -> list[Pat
     return seen
 
 
+def baseline_key(project_dir: Path) -> bytes | None:
+    """The project's baseline fingerprint key (32 random bytes), or None when it has none."""
+    try:
+        key = bytes.fromhex((project_dir / BASELINE_KEY).read_text("ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return key if len(key) >= 32 else None
+
+
+def ensure_baseline_key(project_dir: Path) -> bytes:
+    """The project's baseline fingerprint key, created (0600, under `.readiness/`) when it has none."""
+    import secrets
+
+    from readiness_tui.store import atomic_write
+
+    key = baseline_key(project_dir)
+    if key is None:
+        key = secrets.token_bytes(32)
+        atomic_write(project_dir / BASELINE_KEY, key.hex().encode("ascii") + b"\n")
+    return key
+
+
+def fingerprint(key: bytes, finding: Finding) -> str:
+    """A baseline entry's fingerprint: HMAC-SHA256 of the value's hash under the project's key."""
+    return "hmac-sha256:" + hmac.new(key, finding.hashed_secret.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def load_baseline(paths: Iterable[Path]) -> set[tuple[str, str]]:
-    """(file, hashed_secret) pairs listed by baseline files (detect-secrets' shape); bad files are ignored."""
+    """(file, hashed_secret or fingerprint) pairs listed by baseline files; bad files are ignored."""
     entries: set[tuple[str, str]] = set()
     for path in paths:
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = fileio.read_json(path, fileio.MAX_RECORD, "a secrets baseline")
+        except fileio.FileProblem:
             continue
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, dict):
             continue
         for file, items in results.items():
             for item in items if isinstance(items, list) else []:
-                if isinstance(item, dict) and isinstance(item.get("hashed_secret"), str):
-                    entries.add((str(file), item["hashed_secret"]))
+                for name in ("hashed_secret", "fingerprint"):
+                    if isinstance(item, dict) and isinstance(item.get(name), str):
+                        entries.add((str(file), item[name]))
     return entries
 
 
-def baseline_document(result: ScanResult, findings: Iterable[Finding] | None = None) -> dict[str, Any]:
-    """A baseline listing these findings (hashes, never values), shaped like detect-secrets'."""
+def baseline_document(result: ScanResult, key: bytes, findings: Iterable[Finding] | None = None) -> dict[str, Any]:
+    """A baseline listing these findings by keyed fingerprint (never a value, nor a plain hash of one)."""
     results: dict[str, list[dict[str, Any]]] = {}
     for f in findings if findings is not None else result.findings:
         results.setdefault(f.file, []).append(
-            {"type": f.rule, "severity": f.severity, "line_number": f.line, "hashed_secret": f.hashed_secret})
+            {"type": f.rule, "severity": f.severity, "line_number": f.line, "fingerprint": fingerprint(key, f)})
     return {
-        "version": 1,
+        "version": 2,
+        "fingerprint": "hmac-sha256 of the value's SHA-1, keyed with secrets-baseline.key",
         "generated_by": "readiness-tui",
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "results": results,
@@ -1118,6 +1154,8 @@ def scan(root: str | Path, *, project_dir: Path | None = None, files: list[str] 
     baselines = baseline_candidates(root, project_dir) if use_baseline else []
     result.baseline_files = [os.path.relpath(p, root) for p in baselines]
     known = load_baseline(baselines)
+    # Each of our baselines is keyed by the key file beside it.
+    keys = {k for b in baselines if b.name == BASELINE.name and (k := baseline_key(b.parent.parent)) is not None}
     env_files = list(known_from) if known_from is not None else env_files_for_known_values(root, project_dir)
     values: list[KnownValue] = []
     sources: set[str] = set()
@@ -1169,7 +1207,7 @@ def scan(root: str | Path, *, project_dir: Path | None = None, files: list[str] 
         findings, allowlisted = scan_bytes(data, rel, () if rel in sources else values)
         result.allowlisted += allowlisted
         for f in findings:
-            if (f.file, f.hashed_secret) in known:
+            if (f.file, f.hashed_secret) in known or any((f.file, fingerprint(k, f)) in known for k in keys):
                 result.baselined += 1
             else:
                 result.findings.append(f)
@@ -1186,6 +1224,6 @@ def write_baseline(root: str | Path, project_dir: Path | None = None) -> tuple[P
     root = Path(root).resolve()
     result = scan(root, project_dir=project_dir, use_baseline=False)
     path = (project_dir or root) / BASELINE
-    doc = baseline_document(result)
+    doc = baseline_document(result, ensure_baseline_key(project_dir or root))
     atomic_write(path, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8"))
     return path, result

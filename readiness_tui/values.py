@@ -65,7 +65,7 @@ def b64url_json(segment: str) -> dict[str, Any] | None:
     """Decode one base64url JWT segment as a JSON object, or None."""
     try:
         data = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     return data if isinstance(data, dict) else None
 
@@ -79,6 +79,34 @@ def decode_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     if header is None or payload is None:
         return None
     return header, payload
+
+
+#: Hosts that stand for "your host here": documentation domains (RFC 2606/6761), template words.
+_PLACEHOLDER_HOST = re.compile(
+    r"(^|\.)(example\.(com|org|net|edu)|[\w-]+\.(example|invalid))$|yourdomain|your[-_]|placeholder|changeme|"
+    r"xxx|(^|\.)domain\.(com|tld)$|(^|\.)mydomain\.|^<|\$\{|\{\{",
+    re.IGNORECASE,
+)
+
+
+def placeholder_host(url: str) -> str | None:
+    """The host of a URL (or a bare host) when it is a template placeholder nobody may probe, else None.
+
+    `api.yourdomain.com`, `your-project-id.supabase.co`, `example.com` and its subdomains, `*.example`,
+    `*.invalid`, `${HOST}`, `<host>`: a probe there would look up (and maybe reach) someone else's
+    machine, or nothing at all. Every live probe asks this first.
+    """
+    from urllib.parse import urlsplit
+
+    text = url.strip()
+    try:
+        host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+    except ValueError:
+        host = ""
+    host = host or text
+    if _PLACEHOLDER_HOST.search(host) or is_placeholder(host):
+        return host
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

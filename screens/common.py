@@ -6,13 +6,26 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.dom import DOMNode
-from textual.markup import escape
 
 from readiness_tui.model import Status
+from readiness_tui.neutral import visible
 from readiness_tui.reports import GLYPHS
 
 if TYPE_CHECKING:
     from readiness_tui.screens.app import ReadinessApp
+
+
+def safe(text: object) -> str:
+    """Outside text (a note, a name, evidence, a server's answer, a file name) inside Textual markup.
+
+    One line with every control character shown as an escape (`neutral.visible`; tabs become
+    spaces), and every `[` escaped, so no text can open, close or break a markup tag: Textual's own
+    `escape` leaves `see [/` (a closing tag with nothing to close) and `["x"]` (a JSON list) as
+    markup that raises MarkupError. A trailing backslash would escape the markup that follows, so
+    it gets a space after it.
+    """
+    shown = visible(str(text).expandtabs(4)).replace("[", "\\[")
+    return shown + " " if shown.endswith("\\") else shown
 
 
 def wizard(node: DOMNode) -> ReadinessApp:
@@ -44,7 +57,7 @@ def glyph(status: Status, expired: bool = False) -> str:
     """The status glyph as markup in its colour."""
     if expired:
         return "[bold $error]W[/]"
-    return f"[{STATUS_STYLE[status]}]{escape(GLYPHS[status])}[/]"
+    return f"[{STATUS_STYLE[status]}]{safe(GLYPHS[status])}[/]"
 
 
 def label(status: Status, expired: bool = False) -> str:

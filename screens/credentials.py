@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-from readiness_tui.screens.common import wizard
+from readiness_tui.screens.common import safe, wizard
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -29,8 +28,8 @@ def where_text(found: Found) -> str:
     """Where a credential is found, as markup: the source in use first (never the value)."""
     if not found.sources:
         return "[$error]missing[/]"
-    also = f" [$text-muted](also {escape(', '.join(found.sources[1:]))})[/]" if len(found.sources) > 1 else ""
-    return f"[$success]{escape(found.used)}[/]{also}"
+    also = f" [$text-muted](also {safe(', '.join(found.sources[1:]))})[/]" if len(found.sources) > 1 else ""
+    return f"[$success]{safe(found.used)}[/]{also}"
 
 
 class CredentialsScreen(Screen[None]):
@@ -86,15 +85,15 @@ class CredentialsScreen(Screen[None]):
         self.rows = {f.name: Found(f.name, list(f.sources), None) for f in rows}
         info = self.query_one("#cred-keyring", Static)
         if note:
-            info.update(f"[$warning]{escape(note)}[/]")
+            info.update(f"[$warning]{safe(note)}[/]")
         else:
-            info.update(f"keyring: {escape(backend)} · service [$text-muted]{escape(keyring.service)}[/]")
+            info.update(f"keyring: {safe(backend)} · service [$text-muted]{safe(keyring.service)}[/]")
         options = self.query_one("#cred-list", OptionList)
         highlighted = options.highlighted
         options.clear_options()
         width = max(len(n) for n in SECRET_NAMES)
         for name in SECRET_NAMES:
-            options.add_option(Option(f"{escape(name):<{width}}  {where_text(self.rows[name])}", id=name))
+            options.add_option(Option(f"{safe(name):<{width}}  {where_text(self.rows[name])}", id=name))
         options.highlighted = highlighted if highlighted is not None else 0
 
     def selected(self) -> str | None:
@@ -118,7 +117,7 @@ class CredentialsScreen(Screen[None]):
         field.value = ""
         field.disabled = False
         self.query_one("#cred-prompt", Static).update(
-            f"Value of [b]{escape(name)}[/b] (hidden; enter stores it in the keyring, escape cancels):")
+            f"Value of [b]{safe(name)}[/b] (hidden; enter stores it in the keyring, escape cancels):")
         field.focus()
 
     def _stop_editing(self) -> None:

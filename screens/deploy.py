@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from readiness_tui.screens.common import safe
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from textual.widgets import Button, Footer, Input, Log, OptionList, Static
 from textual.widgets.option_list import Option
 
 from readiness_tui import deploy
+from readiness_tui.neutral import visible
 from readiness_tui.target import Target
 
 GLYPH = {"ok": "✓", "failed": "✗", "timed_out": "⏱", "cancelled": "■", "refused": "⊘", "error": "E"}
@@ -40,8 +42,8 @@ class ConfirmStep(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="question")
-            yield Static("\n".join(self.details) or "(nothing to run)", classes="details")
+            yield Static(safe(self.question), classes="question")
+            yield Static("\n".join(safe(d) for d in self.details) or "(nothing to run)", classes="details")
             with Horizontal(classes="buttons"):
                 yield Button("Run (y)", variant="warning", id="yes")
                 yield Button("Cancel (n)", id="no")
@@ -67,7 +69,7 @@ class OverrideReason(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Deploy is blocked", classes="question")
-            yield Static("\n".join(f"• {p}" for p in self.problems), classes="details")
+            yield Static("\n".join(f"• {safe(p)}" for p in self.problems), classes="details")
             yield Static("To deploy anyway, give a reason (it is recorded with your name):")
             yield Input(placeholder="reason for the override", id="reason")
 
@@ -152,7 +154,7 @@ class DeployScreen(Screen[None]):
             commands = [self._command(c) for c in deploy.plan(self.target, name)]
         except Exception as exc:  # noqa: BLE001 - a malformed [deploy] table is shown, not raised
             commands = [f"cannot read [deploy]: {exc}"]
-        self.query_one("#detail", Static).update("\n".join([info.seed, *commands]))
+        self.query_one("#detail", Static).update("\n".join(safe(line) for line in [info.seed, *commands]))
 
     @on(OptionList.OptionHighlighted)
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -214,7 +216,7 @@ class DeployScreen(Screen[None]):
         self.post_message(StepFinished(run))
 
     def on_step_output(self, message: StepOutput) -> None:
-        self.query_one(Log).write_line(message.line)
+        self.query_one(Log).write_line(visible(message.line))  # a script's output: shown, never obeyed
 
     def on_step_finished(self, message: StepFinished) -> None:
         name, self.running = self.running, None
@@ -222,10 +224,10 @@ class DeployScreen(Screen[None]):
         run = message.run
         self.last_run = run
         if run is None:
-            log.write_line(f"error: {message.error}")
+            log.write_line(visible(f"error: {message.error}"))
             return
         took = f" in {run.duration_s:.1f} s" if run.duration_s else ""
-        log.write_line(f"{GLYPH.get(run.status, '?')} {run.step} {run.status}{took}: {run.summary}")
+        log.write_line(visible(f"{GLYPH.get(run.status, '?')} {run.step} {run.status}{took}: {run.summary}"))
         options = self.query_one(OptionList)
         for step in deploy.STEP_ORDER:
             options.replace_option_prompt(step, self._prompt(step))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from readiness_tui.screens.common import safe
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -51,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         lines = []
         for group, keys in KEYMAP:
             lines.append(f"[b]{group}[/b]")
-            lines += [f"  [$accent]{escape(key):<10}[/] {escape(text)}" for key, text in keys]
+            lines += [f"  [$accent]{safe(key):<10}[/] {safe(text)}" for key, text in keys]
             lines.append("")
         lines.append("[$text-muted]Every action is written to .readiness/run.json at once.[/]")
         with Vertical(classes="dialog wide"):

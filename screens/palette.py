@@ -12,6 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 ACTIONS = [
     ("Re-run the selected item", "rerun_item", "r: run its checks again"),
     ("Re-run this section", "rerun_section", "R: run every automated item of the section again"),
+    ("Re-run every check (a new run)", "rerun_all", "the wizard resumes a recent run when it opens"),
     ("Confirm the selected item", "confirm", "c: your name and an optional note"),
     ("Mark the selected item not applicable", "not_applicable", "n: a reason is required"),
     ("Waive the selected item", "waive", "w: reason, approver, expiry date"),

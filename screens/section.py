@@ -12,13 +12,13 @@ from readiness_tui.screens.common import (
     evidence_value,
     glyph,
     label,
+    safe,
     spinner_frame,
     wizard,
 )
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -90,7 +90,7 @@ class SectionScreen(Screen[None]):
             mark = glyph(view.status, view.waiver_expired)
             tail = ""
         item_id = f"[b]{view.item.id:>5}[/b]" if view.item.critical else f"{view.item.id:>5}"
-        return f"{mark} {item_id} {escape(view.item.text)}{tail}"
+        return f"{mark} {item_id} {safe(view.item.text)}{tail}"
 
     def _refresh_all(self, *_: object) -> None:
         app = wizard(self)
@@ -100,7 +100,7 @@ class SectionScreen(Screen[None]):
         applicable = sum(1 for v in views if v.status.value != "not_applicable")
         total = len(app.target.checklist.sections)
         self.query_one("#section-title", Static).update(
-            f"[b]{section.id}. {escape(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
+            f"[b]{section.id}. {safe(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
             f"{done}/{applicable} done[/]"
         )
         options = self.query_one("#items", OptionList)
@@ -161,21 +161,21 @@ class SectionScreen(Screen[None]):
             return
         path = Path(app.target.project) / shot
         if not path.is_file():
-            self.notify(f"the screenshot is gone: {escape(str(path))} (re-run the item)", severity="warning", timeout=6)
+            self.notify(f"the screenshot is gone: {safe(str(path))} (re-run the item)", severity="warning", timeout=6)
             return
         command = viewer_command(path)
         if command is None:
-            self.notify(f"screenshot: {escape(str(path))} (no image viewer here: set $BROWSER, or copy it to a "
+            self.notify(f"screenshot: {safe(str(path))} (no image viewer here: set $BROWSER, or copy it to a "
                         "machine with a screen)", timeout=10)
             return
         try:
             subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
         except OSError as exc:
-            self.notify(f"could not start {escape(command[0])}: {escape(exc.strerror or str(exc))}; screenshot: "
-                        f"{escape(str(path))}", severity="warning", timeout=10)
+            self.notify(f"could not start {safe(command[0])}: {safe(exc.strerror or str(exc))}; screenshot: "
+                        f"{safe(str(path))}", severity="warning", timeout=10)
             return
-        self.notify(f"opened {escape(str(path))}", timeout=4)
+        self.notify(f"opened {safe(str(path))}", timeout=4)
 
     def _show_detail(self) -> None:
         app = wizard(self)
@@ -189,7 +189,7 @@ class SectionScreen(Screen[None]):
         app = wizard(self)
         redact = app.target.redactor.text
         item = view.item
-        lines = [f"[b]{item.id}  {escape(item.text)}[/b]"]
+        lines = [f"[b]{item.id}  {safe(item.text)}[/b]"]
         tags = [item.kind] + (["[bold $error]critical[/]"] if item.critical else [])
         lines.append(f"[$text-muted]{' · '.join(tags)}[/]")
         lines.append("")
@@ -197,15 +197,15 @@ class SectionScreen(Screen[None]):
         if started is not None:
             elapsed = time.monotonic() - started
             progress = app.progress_text.get(item.id, "")
-            lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {escape(progress)}")
+            lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {safe(progress)}")
         lines.append(f"{glyph(view.status, view.waiver_expired)} {label(view.status, view.waiver_expired)}  "
-                     f"{escape(redact(view.summary))}")
+                     f"{safe(redact(view.summary))}")
         if view.decision is not None:
             d = view.decision
-            lines.append(f"[$text-muted]by {escape(d.by)} at {escape(d.at)} ({escape(d.user_host)})[/]")
+            lines.append(f"[$text-muted]by {safe(d.by)} at {safe(d.at)} ({safe(d.user_host)})[/]")
             if view.result is not None:
                 lines.append(f"[$text-muted]machine said: {view.result.status.value} — "
-                             f"{escape(redact(view.result.summary))}[/]")
+                             f"{safe(redact(view.result.summary))}[/]")
         if item.checks:
             lines += ["", "[b]What was checked[/b]"]
             by_check = {c.check: c for c in (view.result.checks if view.result else [])}
@@ -213,21 +213,26 @@ class SectionScreen(Screen[None]):
                 description = (self._descriptions or {}).get(name, "no automated check yet")
                 outcome = by_check.get(name)
                 tail = (f"  {glyph(outcome.status)} {duration_text(outcome.duration_ms)}" if outcome else "")
-                lines.append(f" • [$accent]{escape(name)}[/] — {escape(description)}{tail}")
+                lines.append(f" • [$accent]{safe(name)}[/] — {safe(description)}{tail}")
+        facts = view.result.facts if view.result is not None else {}
+        if facts:
+            lines += ["", "[b]Facts[/b] [$text-muted](what decides the verdict; a sign-off binds them)[/]"]
+            for key, value in facts.items():
+                lines.append(f" {safe(str(key))}: {safe(redact(evidence_value(value)))}")
         evidence = view.evidence
         if evidence:
             lines += ["", "[b]Evidence[/b]"]
             for key, value in evidence.items():
-                lines.append(f" {escape(str(key))}: {escape(redact(evidence_value(value)))}")
+                lines.append(f" {safe(str(key))}: {safe(redact(evidence_value(value)))}")
         shot = screenshot_of(evidence)
         if shot:
             where = Path(app.target.project) / shot
-            lines += ["", f"[b]Screenshot[/b] {escape(str(where))}  [$text-muted](o opens it)[/]"]
+            lines += ["", f"[b]Screenshot[/b] {safe(str(where))}  [$text-muted](o opens it)[/]"]
         if view.result is not None:
-            finished = f" · finished {escape(view.result.finished_at)}" if view.result.finished_at else ""
+            finished = f" · finished {safe(view.result.finished_at)}" if view.result.finished_at else ""
             lines += ["", f"[$text-muted]took {duration_text(view.duration_ms)}{finished}[/]"]
         if item.hint:
-            lines += ["", "[b]How to fix[/b]", escape(item.hint)]
+            lines += ["", "[b]How to fix[/b]", safe(item.hint)]
         machine = view.result.status if view.result else None
         actions = ["r re-run"] if item.checks else []
         if can_confirm(item, machine):

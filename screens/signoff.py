@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from readiness_tui.screens.common import wizard
+from readiness_tui.screens.common import safe, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -30,8 +29,11 @@ class SignoffScreen(Screen[None]):
         with VerticalScroll(id="signoff-scroll"):
             yield Static(id="signoff-score")
             yield OptionList(id="signoff-list")
-            yield Static("[$text-muted]A sign-off is bound to the results it saw: any later change marks it "
-                         "stale, and it must be signed again.[/]", id="signoff-note")
+            yield Static("[$text-muted]A sign-off is bound to the verdicts it saw (statuses, their facts, "
+                         "people's decisions), not to timings: re-running the checks keeps it valid while no "
+                         "verdict changes; a changed verdict or decision marks it stale, and it must be signed "
+                         "again. An SSH key makes it verifiable by others (readiness verify "
+                         "--allowed-signers).[/]", id="signoff-note")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -44,7 +46,7 @@ class SignoffScreen(Screen[None]):
         record = app.record
         score = app.score
         self.query_one("#signoff-score", Static).update(
-            f"[b]Sign-off[/b]  score {score.percent:.1f}% {escape(score.band)} · run {escape(record.run_id)}")
+            f"[b]Sign-off[/b]  score {score.percent:.1f}% {safe(score.band)} · run {safe(record.run_id)}")
         try:
             signed = {s["role"]: s for s in signoff_states(target, record)}
         except Exception as exc:  # noqa: BLE001 - a broken signature shows as such, the screen stays up
@@ -57,23 +59,23 @@ class SignoffScreen(Screen[None]):
         for role in target.checklist.roles:
             s = signed.get(role)
             if s is None:
-                text = f"  [$text-muted]○[/] {escape(role):<20} [$text-muted]not signed — enter to sign[/]"
+                text = f"  [$text-muted]○[/] {safe(role):<20} [$text-muted]not signed — enter to sign[/]"
             else:
                 state = str(s.get("state", "valid"))
-                reason = f" — {escape(str(s.get('reason') or ''))}" if state != "valid" and s.get("reason") else ""
+                reason = f" — {safe(str(s.get('reason') or ''))}" if state != "valid" and s.get("reason") else ""
                 if s.get("override"):
-                    reason += f" [$warning]override: {escape(str(s['override']))}[/]"
+                    reason += f" [$warning]override: {safe(str(s['override']))}[/]"
                 text = (f"  [{STATE_STYLE.get(state, '$text')}]{'●' if state == 'valid' else '!'}[/] "
-                        f"{escape(role):<20} {escape(str(s.get('name', '')))} at {escape(str(s.get('at', '')))} "
-                        f"({escape(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
-                        f"{state.upper()}[/]{reason}")
+                        f"{safe(role):<20} {safe(str(s.get('name', '')))} at {safe(str(s.get('at', '')))} "
+                        f"({safe(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
+                        f"{state.upper()}[/]{' [$text-muted]SSH-signed[/]' if s.get('ssh') else ''}{reason}")
             options.add_option(Option(text, id=f"role:{role}"))
         options.add_option(Option("[b]Deployment[/b]", disabled=True))
         for field in target.checklist.deployment_fields:
             value, by = field_value(record, field)
-            shown = escape(value) if value else "[$text-muted]—[/]"
-            who = f" [$text-muted](by {escape(by)})[/]" if by else ""
-            options.add_option(Option(f"  {escape(field):<24} {shown}{who}", id=f"field:{field}"))
+            shown = safe(value) if value else "[$text-muted]—[/]"
+            who = f" [$text-muted](by {safe(by)})[/]" if by else ""
+            options.add_option(Option(f"  {safe(field):<24} {shown}{who}", id=f"field:{field}"))
         if highlighted is not None and highlighted < options.option_count:
             options.highlighted = highlighted
         elif options.option_count > 1:
@@ -98,18 +100,19 @@ class SignoffScreen(Screen[None]):
             score = app.score
             top = app.target.checklist.bands[0].id
             below = score.band != top
-            intro = (f"Score {score.percent:.1f}% ({escape(score.band)}). Your signature covers the results "
+            intro = (f"Score {score.percent:.1f}% ({safe(score.band)}). Your signature covers the results "
                      "as they are now.")
             if below:
-                intro += (f" [$warning]The run is below `{escape(top)}`: signing needs a reason, recorded "
+                intro += (f" [$warning]The run is below `{safe(top)}`: signing needs a reason, recorded "
                           "with your signature.[/]")
             self.app.push_screen(
-                SignDialog(name, app.user_name, intro, needs_override=below),
-                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", "")),
+                SignDialog(name, app.user_name, intro, needs_override=below, ssh_key=app.default_ssh_key()),
+                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", ""),
+                                                            answer.get("ssh_key", "")),
             )
         else:
             value, _by = field_value(app.record, name)
             self.app.push_screen(
-                FieldDialog(name, value),
-                lambda answer: answer and app.write_deployment_field(name, answer["value"]),
+                FieldDialog(name, app.target.checklist.field_type(name), value, app.typed_name),
+                lambda answer: answer and app.write_deployment_field(name, answer["value"], answer["by"]),
             )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readiness_tui.screens.common import wizard
+from readiness_tui.screens.common import safe, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -30,27 +29,31 @@ CREDENTIALS = [
 SHOWN_URLS = {"backend_url", "frontend_url", "supabase_url"}
 
 
-def target_markup(settings: Settings, record_note: str) -> str:
-    """What the wizard found about the target, as markup (never a secret value)."""
+def target_markup(settings: Settings, record_note: str, map_lines: list[str] | None = None) -> str:
+    """What the wizard found about the target, as markup (never a secret value); `map_lines` are the project
+    map's summary (`ProjectMap.summary_lines`), shown once the map is built."""
     ok, missing = "[$success]✓[/]", "[$error]✗[/]"
-    lines = ["[b]Project[/b]", f"  directory   {escape(str(settings.project_dir))}"]
+    lines = ["[b]Project[/b]", f"  directory   {safe(str(settings.project_dir))}"]
     repo = settings.repo_root
-    lines.append(f"  repository  {escape(str(repo)) if repo else '[$warning]not a git repository[/]'}")
+    lines.append(f"  repository  {safe(str(repo)) if repo else '[$warning]not a git repository[/]'}")
     env = settings.env_file
     if env.is_file():
-        lines.append(f"  .env        {ok} {escape(str(env))} ({len(settings.env_entries)} keys)")
+        lines.append(f"  .env        {ok} {safe(str(env))} ({len(settings.env_entries)} keys)")
     else:
-        lines.append(f"  .env        {missing} none at {escape(str(env))} — cp .env.example .env")
+        lines.append(f"  .env        {missing} none at {safe(str(env))} — cp .env.example .env")
     config = settings.config_file
-    lines.append(f"  readiness.toml {escape(str(config)) if config else '[$text-muted]none (defaults)[/]'}")
-    lines.append(f"  run record  {escape(record_note)}")
+    lines.append(f"  readiness.toml {safe(str(config)) if config else '[$text-muted]none (defaults)[/]'}")
+    lines.append(f"  run record  {safe(record_note)}")
+    if map_lines:
+        lines += ["", "[b]Project map[/b] [$text-muted](what the checks read; the JSON report has all of it)[/]"]
+        lines += [f"  {safe(line)}" for line in map_lines]
     lines += ["", "[b]Settings and credentials[/b] [$text-muted](values are never shown)[/]"]
     absent = []
     for name, var, what, how in CREDENTIALS:
         value = getattr(settings, name, None)
         source = settings.sources.get(name, "default")
         if value:
-            shown = escape(redact_url(value)) if name in SHOWN_URLS else "set"
+            shown = safe(redact_url(value)) if name in SHOWN_URLS else "set"
             lines.append(f"  {ok} {var:<16} {shown} [$text-muted]({source}) — {what}[/]")
         else:
             lines.append(f"  {missing} {var:<16} [$text-muted]missing — {what}[/]")
@@ -58,11 +61,11 @@ def target_markup(settings: Settings, record_note: str) -> str:
     docker = settings.docker_host or "unix:///var/run/docker.sock"
     socket_ok = settings.docker_host is not None or Path("/var/run/docker.sock").exists()
     lines += ["", "[b]Docker[/b]",
-              f"  {ok if socket_ok else missing} {escape(docker)} · container {escape(settings.container)}"
-              f" · image {escape(settings.image)}"]
+              f"  {ok if socket_ok else missing} {safe(docker)} · container {safe(settings.container)}"
+              f" · image {safe(settings.image)}"]
     if absent:
         lines += ["", "[b]What is missing, and how to set it[/b]"]
-        lines += [f"  {escape(var)}: {escape(how)}" for var, how in absent]
+        lines += [f"  {safe(var)}: {safe(how)}" for var, how in absent]
     lines += ["", "Press [b]→[/b] or [b]enter[/b] to start with section 1, [b]s[/b] for the summary, "
               "[b]?[/b] for every key. Checks run in the background already."]
     return "\n".join(lines)
@@ -95,7 +98,7 @@ class StartScreen(Screen[None]):
         app = wizard(self)
         text = self.query_one("#start-text", Static)
         if not app.ready:
-            text.update(f"Reading the project in {escape(str(app.project_dir))}…")
+            text.update(f"Reading the project in {safe(str(app.project_dir))}…")
             return
         record = app.record
         if app.target.store.exists():
@@ -103,4 +106,5 @@ class StartScreen(Screen[None]):
                     f"{len(record.decisions)} decisions, updated {record.updated_at}")
         else:
             note = "new (nothing recorded yet)"
-        text.update(target_markup(app.target.settings, note))
+        pm = app.target.project_map
+        text.update(target_markup(app.target.settings, note, pm.summary_lines() if pm is not None else None))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from readiness_tui.screens.common import glyph, wizard
+from readiness_tui.screens.common import glyph, safe, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from readiness_tui.reports import critical_not_applicable
 from readiness_tui.scoring import blockers, criteria_tables
 
 BAND_STYLE = {"ready": "$success", "nearly": "$warning", "not-ready": "$error", "do-not-deploy": "bold $error"}
@@ -54,11 +54,15 @@ class SummaryScreen(Screen[None]):
         style = BAND_STYLE.get(score.band, "$text")
         running = len(app.running)
         lines = [
-            f"[b]Score {score.percent:.1f}%[/b]  [{style}]{escape(score.band)}[/] — {escape(score.band_label)}",
+            f"[b]Score {score.percent:.1f}%[/b]  [{style}]{safe(score.band)}[/] — {safe(score.band_label)}",
             f"[$text-muted]{score.completed} of {score.applicable} applicable items done "
             f"({score.total - score.applicable} not applicable)"
             + (f" · {running} check(s) still running" if running else "") + "[/]",
         ]
+        critical_na = critical_not_applicable(views)
+        if critical_na:
+            lines.append("[$warning]Critical items marked not applicable: "
+                         + ", ".join(v.item.id for v in critical_na) + "[/]")
         self.query_one("#score", Static).update("\n".join(lines))
         cells = []
         for section in checklist.sections:
@@ -68,7 +72,7 @@ class SummaryScreen(Screen[None]):
             failing = sum(1 for v in items if v.status.value in ("fail", "error") or v.waiver_expired)
             mark = "[$error]✗[/]" if failing else ("[$success]✓[/]" if done == applicable else " ")
             title = section.title if len(section.title) <= 17 else section.title[:16] + "…"
-            cells.append(f"{mark}{section.id:>3}. {escape(title.ljust(17))} {bar(done, applicable, 6)} "
+            cells.append(f"{mark}{section.id:>3}. {safe(title.ljust(17))} {bar(done, applicable, 6)} "
                          f"{done:>2}/{applicable:<2}")
         # Two columns of 37 cells: the ten sections fit in five lines at 80×24 (76 columns inside the
         # padding and the scroll bar), leaving room for the blockers.
@@ -86,7 +90,7 @@ class SummaryScreen(Screen[None]):
             options.add_options([
                 Option(f"{glyph(v.status, v.waiver_expired)} {v.item.id:>5} "
                        f"{'[bold $error]critical[/] ' if v.item.critical else ''}"
-                       f"{escape(v.item.text)} [$text-muted]— {escape(v.summary)}[/]", id=v.item.id)
+                       f"{safe(v.item.text)} [$text-muted]— {safe(v.summary)}[/]", id=v.item.id)
                 for v in open_items
             ])
             if highlighted is not None:
@@ -95,12 +99,12 @@ class SummaryScreen(Screen[None]):
             options.add_option(Option("[$success]nothing blocks this run[/]", disabled=True))
         tables = []
         for _id, title, cells in criteria_tables(checklist, views):
-            tables.append(f"[b]{escape(title)}[/b]")
+            tables.append(f"[b]{safe(title)}[/b]")
             for cell in cells:
                 verdict = f"[{VERDICT_STYLE.get(cell.verdict, '$text')}]{cell.verdict:<4}[/]"
                 measured = cell.measurement.display if cell.measurement else "—"
-                tables.append(f" {verdict} {escape(cell.row.metric[:28].ljust(28))} target {escape(cell.row.target.ljust(12))} "
-                              f"measured {escape(measured)}")
+                tables.append(f" {verdict} {safe(cell.row.metric[:28].ljust(28))} target {safe(cell.row.target.ljust(12))} "
+                              f"measured {safe(measured)}")
             tables.append("")
         self.query_one("#criteria", Static).update("\n".join(tables).rstrip())
 

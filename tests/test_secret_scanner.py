@@ -234,7 +234,7 @@ def test_what_the_issue_names_as_not_a_finding(rel: str, text: str) -> None:
 
 def test_a_password_with_an_at_sign_is_read_whole() -> None:
     """`MyP@ssw0rd` was read as `MyP`; a real password with `@` must be reported whole."""
-    password = "Kx9@q2Lm!ZpR7wVt"
+    password = "Kx9@q2Lm!ZpR7wVt8sJd"  # 20 characters: the preview shows the first 4
     findings, _ = scanner.scan_bytes(f'DB = "postgresql://crm:{password}@db.prod.internal/crm"\n'.encode(),
                                      "app/settings.py")
     assert [(f.rule, f.preview) for f in findings] == [("url-password", f"Kx9@…({len(password)} chars)")]
