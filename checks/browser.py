@@ -1,18 +1,19 @@
 """What only a browser sees (items 10.4, 10.9, 10.5, 10.10, 3.8 and the Performance table's browser rows).
 
 Every check here reads the run's one `BrowserSession` (`readiness_tui.browser`): the pages are loaded
-once, in headless Chromium, whichever check asks first. When Playwright or Chromium is missing, the
-items say which and how to install it (`error`, one line); 3.8's browser part then does not apply,
-so the item keeps its verdict from the configuration and the HTTP probes.
+once, in headless Chromium, whichever check asks first, within the run's `--timeout`. A project whose
+map shows no Streamlit app (and no frontend configured) has nothing to open: the checks are not
+applicable, with the map's evidence. When Playwright or Chromium is missing, or FRONTEND_URL may not be
+probed, the checks say which and how to fix it (`error`, one line) and are marked not probed, so an
+item keeps what its other checks decided (3.8 its configuration and HTTP verdicts, 10.4 the HTTP load).
 
-Facts are page names, chart names and the texts the pages show, never timings: a sign-off must
-survive a re-run that saw the same pages.
+Facts are page names, chart names, problem kinds and the texts the pages show, never timings, ports or
+limits: a sign-off must survive a re-run that saw the same pages.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import shutil
 from typing import Any
 
@@ -23,9 +24,12 @@ from readiness_tui.checks.project_commands import CommandsConfigError, ProjectCo
 
 from readiness_tui import browser
 from readiness_tui.checkapi import CheckContext, Param, check
+from readiness_tui.endpoints import configured as frontend_configured
+from readiness_tui.endpoints import shared_endpoints
 from readiness_tui.model import (
     CheckResult,
     Measurement,
+    Status,
     errored,
     failed,
     not_applicable,
@@ -49,27 +53,62 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+NO_STREAMLIT = "no Streamlit app, .streamlit/ folder or `streamlit run` command in the repository"
+
+
+async def _frontend(ctx: CheckContext) -> tuple[str | None, CheckResult | None]:
+    """The dashboard's URL, or the result that says why no browser opens it: not applicable when the project
+    map shows no Streamlit app and no frontend is configured; `error`, not probed, for an unset or
+    placeholder FRONTEND_URL."""
+    pm = await asyncio.to_thread(ctx.project_map)  # built by the runner beforehand; never on the loop
+    endpoints = shared_endpoints(ctx.settings, ctx.shared, pm)
+    if not pm.streamlit_used() and not frontend_configured(ctx.settings, "streamlit", endpoints):
+        return None, not_applicable(f"no dashboard to open in a browser: {NO_STREAMLIT}",
+                                    absent=NO_STREAMLIT).with_facts(used=False)
+    endpoint = endpoints["frontend"]
+    if not endpoint.ok or endpoint.url is None:
+        return None, errored(f"{endpoint.detail}: no page to open in the browser", setting=endpoint.setting
+                             ).with_facts(browser="no URL").skipped(endpoint.why or "no URL")
+    if split_url(endpoint.url) is None:
+        return None, errored(f"{endpoint.setting} is not an http(s) URL: no page to open in the browser",
+                             setting=endpoint.setting).with_facts(browser="no URL").skipped("no URL")
+    return endpoint.url, None
+
+
+def _no_browser(problem: str) -> CheckResult:
+    """Playwright or Chromium is missing: one line with how to install it, not probed here."""
+    return errored(problem).with_facts(browser="missing").skipped("no browser")
+
+
+def _session(ctx: CheckContext) -> browser.BrowserSession:
+    """The run's browser session, bounded by the run's deadline (`--timeout`)."""
+    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.deadline)
+    session.progress.append(ctx.progress)
+    return session
+
+
 async def _survey(ctx: CheckContext, watch: tuple[float, float] | None = None,
                   ) -> tuple[browser.Survey | None, CheckResult | None]:
-    """The run's pages, or the `error` that says why there are none.
+    """The run's pages, or the result that says why there are none.
 
     `watch` (period, margin) asks the session to keep the dashboard open for one refresh period
     afterwards; it must be asked before the pages are done, so it is asked here.
     """
-    url = ctx.settings.frontend_url
-    if not url or split_url(url) is None:
-        return None, errored("FRONTEND_URL is not an http(s) URL: no page to open in the browser", setting="FRONTEND_URL")
-    problem = browser.missing(ctx.settings)
-    if problem:
-        return None, errored(problem).with_facts(browser="missing")
-    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
-    session.progress.append(ctx.progress)
+    url, problem = await _frontend(ctx)
+    if problem is not None:
+        return None, problem
+    missing = browser.missing(ctx.settings)
+    if missing:
+        return None, _no_browser(missing)
+    session = _session(ctx)
     if watch is not None and session.watch_wanted is None:
         session.watch_wanted = watch
     survey = await session.survey()
     if survey.error and not survey.pages:
-        kind = "missing" if survey.unavailable else "failed"
-        return None, errored(survey.error, url=url, browser=survey.browser).with_facts(browser=kind)
+        result = errored(survey.error, url=url, browser=survey.browser)
+        if survey.unavailable:
+            return None, result.with_facts(browser="missing").skipped("no browser")
+        return None, result.with_facts(browser="failed")
     return survey, None
 
 
@@ -90,26 +129,27 @@ def _base_evidence(survey: browser.Survey) -> dict[str, Any]:
     return evidence
 
 
-def page_problems(page: browser.PageSeen, timeout: float) -> list[str]:
-    """`timeout`: the seconds the pages had (`BrowserSession.pages_timeout`)."""
-    """Why a page does not load correctly, as a user sees it (empty when it does)."""
+def page_problems(page: browser.PageSeen, timeout: float) -> list[tuple[str, str]]:
+    """Why a page does not load correctly, as a user sees it (empty when it does): (what the summary says,
+    the fact — the same without timings, limits or addresses). `timeout`: the seconds the pages had."""
     where = _where(page)
     if page.error:
-        return [f"{where} did not load: {page.error}"]
+        return [(f"{where} did not load: {page.error}", f"{where} did not load")]
     if not page.streamlit:
-        return [f"{where} ({one_line(page.final_url or page.url, 80)}, title {one_line(page.title, 40)!r}) is not a "
-                "Streamlit app"]
-    problems = [f"{where} shows {one_line(e['message'], 120)}" for e in page.exceptions]
+        return [(f"{where} ({one_line(page.final_url or page.url, 80)}, title {one_line(page.title, 40)!r}) is not "
+                 "a Streamlit app", f"{where} is not a Streamlit app")]
+    problems = [(f"{where} shows {one_line(e['message'], 120)}",) * 2 for e in page.exceptions]
     if not page.finished:
         state = page.script_state or "not started"
-        problems.append(f"{where} did not finish its first run within {timeout:.0f} s (script {state})")
-    problems += [f"{where} console error: {one_line(e, 120)}" for e in page.console_errors]
+        problems.append((f"{where} did not finish its first run within {timeout:.0f} s (script {state})",
+                         f"{where} did not finish its first run"))
+    problems += [(f"{where} console error: {one_line(e, 120)}",) * 2 for e in page.console_errors]
     return problems
 
 
 @check("browser.dashboard", "the dashboard loads in headless Chromium: every page finishes its first run without "
        "an exception or console error; title, paint and idle times, screenshot", timeout=PAGES_TIMEOUT,
-       params=PAGES_PARAMS)
+       params=PAGES_PARAMS, live=True)
 async def dashboard(ctx: CheckContext) -> CheckResult:
     """Item 10.4; measures `perf.page_load_ms` (navigation timing) and `perf.dashboard_render_ms` (first run to idle)."""
     survey, problem = await _survey(ctx)
@@ -120,7 +160,8 @@ async def dashboard(ctx: CheckContext) -> CheckResult:
     evidence = _base_evidence(survey)
     evidence["pages"] = [p.to_evidence() for p in survey.pages]
     timeout = browser.session(ctx.shared, ctx.settings).pages_timeout
-    problems = [why for p in survey.pages for why in page_problems(p, timeout)]
+    found = [why for p in survey.pages for why in page_problems(p, timeout)]
+    problems = [said for said, _ in found]
     names = [p.name for p in survey.pages]
     measurements: dict[str, Measurement] = {}
     if main.load_ms:
@@ -141,11 +182,11 @@ async def dashboard(ctx: CheckContext) -> CheckResult:
                         f"{_ms(main.idle_ms or 0)} after navigation, {_plural(charts, 'chart')}, no exception or "
                         f"console error{shot}", **evidence)
     result.measurements = measurements
-    return result.with_facts(pages=names, problems=problems, streamlit=main.streamlit)
+    return result.with_facts(pages=names, problems=[fact for _, fact in found], streamlit=main.streamlit)
 
 
 @check("browser.charts", "every chart on every page (Vega-Lite, Altair, Plotly, maps, images) is drawn with content "
-       "and no exception stands in its place", timeout=PAGES_TIMEOUT, params=PAGES_PARAMS)
+       "and no exception stands in its place", timeout=PAGES_TIMEOUT, params=PAGES_PARAMS, live=True)
 async def charts(ctx: CheckContext) -> CheckResult:
     """Item 10.9. An exception stops a Streamlit script, so the charts after it never draw: it fails too."""
     survey, problem = await _survey(ctx)
@@ -182,12 +223,13 @@ async def charts(ctx: CheckContext) -> CheckResult:
 
 
 @check("browser.error_details", "no page of the dashboard shows a traceback to its users", timeout=PAGES_TIMEOUT,
-       params=PAGES_PARAMS)
+       params=PAGES_PARAMS, live=True)
 async def error_details(ctx: CheckContext) -> CheckResult:
     """Item 3.8 (browser part): an exception element with trace rows shows users the code's internals."""
     survey, problem = await _survey(ctx)
     if problem is not None:
-        return not_applicable(f"pages not inspected in a browser: {problem.summary}")
+        problem.summary = f"pages not inspected in a browser: {problem.summary}"
+        return problem
     assert survey is not None
     traced = [(p, e) for p in survey.pages for e in p.exceptions if e.get("trace_rows")]
     shown = [f"{p.name}: {one_line(e['message'], 120)}" for p in survey.pages for e in p.exceptions]
@@ -212,21 +254,22 @@ async def error_details(ctx: CheckContext) -> CheckResult:
     "interval": Param(float, "the refresh period the app is configured with, in seconds (default: found in code)"),
     "margin": Param(float, "seconds watched beyond one period", 5.0),
     **EXCLUDE,
-})
+}, live=True)
 async def refresh(ctx: CheckContext) -> CheckResult:
     """Item 10.5: watch one period (bounded by `refresh_watch`) and judge the interval seen."""
     minimum = float(ctx.param("min_seconds"))
     margin = float(ctx.param("margin"))
-    hits = [h for h in refresh_hits(ctx) if h.value]
+    hits = [h for h in await asyncio.to_thread(refresh_hits, ctx) if h.value]
     configured = ctx.param("interval")
     expected = float(configured) if configured else min((h.value or 0 for h in hits), default=minimum)
-    found = [f"{h.where} = {h.value:g} s" for h in hits[:10]]
+    found = [h.show(" s") for h in hits[:10]]
     facts: dict[str, Any] = {"configured": [h.where for h in hits[:10]], "minimum_s": minimum}
     if configured:
         facts["interval_s"] = float(configured)
     survey, problem = await _survey(ctx, watch=(expected, margin))
     if problem is not None:
-        problem.evidence["found"] = found
+        if problem.status != Status.NOT_APPLICABLE:
+            problem.evidence["found"] = found
         return problem
     assert survey is not None
     watch = await browser.session(ctx.shared, ctx.settings).watch()
@@ -257,52 +300,44 @@ async def refresh(ctx: CheckContext) -> CheckResult:
                   **evidence).with_facts(**facts, refresh="too often")
 
 
-#: Where a Streamlit frontend's entry script usually is, for the default `[commands] frontend`.
-FRONTEND_SCRIPTS = ("app.py", "streamlit_app.py", "frontend-streamlit/app.py", "frontend/app.py")
-
-
 def frontend_command(ctx: CheckContext) -> tuple[ProjectCommand | None, str]:
     """The command that starts a copy of the frontend: `[commands] frontend`, else `streamlit run <entry>`
-    when an entry script and `streamlit` are found; (None, why not) otherwise."""
+    for the Streamlit app the project map found (when `streamlit` is on PATH); (None, why not) otherwise."""
     configured = configured_commands(ctx.settings, "frontend")
     if configured is not None:
         if not configured:
             return None, "[commands] frontend is empty"
         return configured[0], ""
     streamlit = shutil.which("streamlit")
-    for rel in FRONTEND_SCRIPTS:
-        path = ctx.settings.path(rel)
+    pm = ctx.project_map()
+    for app in pm.streamlit_apps:
+        path = pm.root / app.entry
         if path.is_file() and streamlit:
             return ProjectCommand("frontend", [streamlit, "run", path.name], path.parent, 600.0,
-                                  f"default ({rel} exists, streamlit on PATH)"), ""
-    return None, "no frontend command: set `frontend = [\"streamlit\", \"run\", \"app.py\"]` in readiness.toml [commands]"
-
-
-#: A variable the code reads from the environment (`os.getenv("X")`, `os.environ["X"]`, `environ.get("X")`).
-_ENV_READ = re.compile(r"""(?:getenv|environ\.get|environ\[|env\.str|env)\s*\(?\s*["']([A-Z][A-Z0-9_]{2,60})["']""")
-#: Names that say "the backend's base URL": BACKEND_URL, API_BASE_URL, CRM_API_URL, BACKEND_API_HOST, ...
-_BACKEND_NAME = re.compile(r"(?:^|_)(?:BACKEND|API)(?:_[A-Z0-9]+)*_(?:URL|HOST|ENDPOINT)$")
+                                  f"default (the Streamlit app {app.entry}, streamlit on PATH)"), ""
+    found = f"the Streamlit app {pm.streamlit_apps[0].entry} but no streamlit on PATH" if pm.streamlit_apps else \
+        "no Streamlit app in the project map"
+    return None, (f"no frontend command ({found}): set `frontend = [\"streamlit\", \"run\", \"app.py\"]` in "
+                  "readiness.toml [commands]")
 
 
 def backend_variables(ctx: CheckContext, named: list[str]) -> dict[str, str]:
     """The variables through which the app may find its backend, name -> where the code names it: those of
     `named` (the item's `backend_env`) that the project's Python code mentions (any case: a settings class
-    field counts), and every variable it reads whose name says backend or API URL."""
+    field counts), and every backend-URL variable the project map saw the frontend read."""
     found: dict[str, str] = {}
-    for doc in corpus(ctx):
-        if not doc.rel.endswith(".py"):
-            continue
-        lower = doc.text.lower()
-        for name in named:
-            if name not in found and name.lower() in lower:
-                line = next(n for n, text in enumerate(doc.lines, 1) if name.lower() in text.lower())
-                found[name] = f"{doc.rel}:{line}"
-        if "getenv" not in doc.text and "environ" not in doc.text:
-            continue
-        for n, line in enumerate(doc.lines, 1):
-            for name in _ENV_READ.findall(line):
-                if _BACKEND_NAME.search(name) and name not in found and len(found) < 10:
-                    found[name] = f"{doc.rel}:{n}"
+    if named:
+        for doc in corpus(ctx):
+            if not doc.rel.endswith(".py"):
+                continue
+            lower = doc.text.lower()
+            for name in named:
+                if name not in found and name.lower() in lower:
+                    line = next(n for n, text in enumerate(doc.lines, 1) if name.lower() in text.lower())
+                    found[name] = f"{doc.rel}:{line}"
+    for use in ctx.project_map().env_reads("backend_api"):
+        if use.what not in found and len(found) < 10:
+            found[use.what] = use.where
     return found
 
 
@@ -310,7 +345,7 @@ def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str,
     """(status, summary, facts) for the copy's pages with the backend answering `status`."""
     where = f"with its backend answering {status}"
     raised = [f"{_where(p)} shows {one_line(e['message'], 120)}" for p in copy.pages for e in p.exceptions]
-    hung = [f"{_where(p)} did not finish its first run within {timeout:.0f} s" for p in copy.pages
+    hung = [f"{_where(p)} did not finish its first run" for p in copy.pages
             if not p.error and p.streamlit and not p.finished]
     broken = [f"{_where(p)} did not load: {p.error}" for p in copy.pages if p.error]
     broken += [f"{_where(p)} is not a Streamlit app" for p in copy.pages if not p.error and not p.streamlit]
@@ -320,7 +355,7 @@ def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str,
     facts: dict[str, Any] = {"copy_pages": [p.name for p in copy.pages], "copy_problems": raised + hung,
                              "copy_messages": said, "copy_silent": silent, "stand_in_status": status}
     if raised or hung:
-        problems = raised + hung
+        problems = raised + [f"{h} within {timeout:.0f} s" for h in hung]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         fix = ": catch the API's errors and show a message (st.error), as the item asks" if raised else ""
         return "fail", f"{where}, {problems[0]}{more}{fix}", facts
@@ -341,7 +376,7 @@ def _judge_copy(copy: browser.Survey, status: int, timeout: float) -> tuple[str,
     "backend_env": Param(str, "the variables, comma-separated, through which the app finds its backend (besides "
                          "those its code reads whose name says backend or API URL)", "BACKEND_API_URL"),
     "start_timeout": Param(float, "seconds the copy of the frontend may take to answer", 45.0),
-})
+}, live=True)
 async def degradation(ctx: CheckContext) -> CheckResult:
     """Item 10.10 (browser part): a copy of the dashboard pointed at a failing stand-in backend, looked at.
 
@@ -356,14 +391,16 @@ async def degradation(ctx: CheckContext) -> CheckResult:
             return errored("degraded_frontend_url is not an http(s) URL", setting="degraded_frontend_url")
         problem = browser.missing(ctx.settings)
         if problem:
-            return errored(problem).with_facts(browser="missing")
-        session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
-        session.progress.append(ctx.progress)
+            return _no_browser(problem)
+        session = _session(ctx)
         session.copy_ready(given)
         return _copy_result(await session.copy(), session.pages_timeout, status, {"copy": given},
                             {"source": "degraded_frontend_url"})
+    _, unused = await _frontend(ctx)
+    if unused is not None and unused.status == Status.NOT_APPLICABLE:
+        return unused
     try:
-        command, why = frontend_command(ctx)
+        command, why = await asyncio.to_thread(frontend_command, ctx)
     except CommandsConfigError as exc:
         return errored(str(exc))
     if command is None:
@@ -377,10 +414,10 @@ async def degradation(ctx: CheckContext) -> CheckResult:
                        "by hand", command=planned).with_facts(exercised=False)
     problem = browser.missing(ctx.settings)
     if problem:
-        return errored(problem).with_facts(browser="missing")
-    session = browser.session(ctx.shared, ctx.settings, int(ctx.param("max_pages", 20)), ctx.options.timeout)
-    session.progress.append(ctx.progress)
-    session.expect_copy(float(ctx.param("start_timeout")))  # before the first await: the browser waits for the copy
+        return _no_browser(problem)
+    session = _session(ctx)
+    start_timeout = ctx.seconds_left(float(ctx.param("start_timeout")))
+    session.expect_copy(start_timeout)  # before the first await: the browser waits for the copy
     named = [n.strip() for n in str(ctx.param("backend_env")).split(",") if n.strip()]
     redactor = ctx.settings.redactor()
     try:
@@ -395,7 +432,7 @@ async def degradation(ctx: CheckContext) -> CheckResult:
             ctx.progress(None, f"starting a copy of the frontend against a stand-in answering {status}")
             async with AppCopy(command.argv, command.cwd, stand_in.url, names, command.env,
                                timeout=command.timeout) as copy:
-                failed_start = await copy.ready(float(ctx.param("start_timeout")))
+                failed_start = await copy.ready(start_timeout)
                 session.copy_ready(None if failed_start else copy.url)
                 evidence: dict[str, Any] = {"command": planned, "copy": copy.url, "stand_in": stand_in.url,
                                             "backend_env": variables}

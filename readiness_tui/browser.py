@@ -52,6 +52,9 @@ CHROMIUM_ARGS = ("--disable-background-networking", "--disable-component-update"
 #: With `browser_offline`: every name but loopback fails to resolve inside Chromium (IP literals too).
 OFFLINE_RULES = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 SCREENSHOT_DIR = "screenshots"
+#: Seconds the browser part leaves before the run's deadline (`--timeout`): the checks judge what was seen
+#: and Chromium closes before the runner cuts them off.
+DEADLINE_MARGIN = 2.0
 VIEWPORT = {"width": 1280, "height": 900}
 
 #: Chart elements by test id, with the name a person knows them by.
@@ -381,15 +384,16 @@ class BrowserSession:
     """The run's one browser: pages loaded once, shared by every browser check of the run."""
 
     def __init__(self, settings: Settings, shared: dict[str, Any], *, max_pages: int = 20,
-                 run_timeout: float | None = None) -> None:
+                 deadline: float | None = None) -> None:
         self.settings = settings
         self.shared = shared
-        self.budget = min(settings.browser_timeout, run_timeout) if run_timeout else settings.browser_timeout
-        """Seconds for the whole browser part (waits, launch, pages): `browser_timeout`, or the run's
-        per-check timeout (`--timeout`) when that is shorter."""
+        self.deadline = deadline
+        """`time.monotonic()` by which the run ends (`--timeout`, `CheckContext.deadline`), or None."""
+        self.budget = self.seconds_left(settings.browser_timeout)
+        """Seconds for the whole browser part (waits, launch, pages): `browser_timeout`, or what is left of
+        the run's `--timeout` when that is less."""
         self.pages_timeout = self.budget
         """What is left of the budget for launch and pages once the waits are over."""
-        self.watch_limit = min(settings.refresh_watch, run_timeout) if run_timeout else settings.refresh_watch
         self.max_pages = max_pages
         self.url = settings.frontend_url
         self.pages_done: asyncio.Future[Survey] = asyncio.get_running_loop().create_future()
@@ -405,10 +409,23 @@ class BrowserSession:
         self._dashboard: Any = None
         self._pages_asked = False
         self._copy_limit = 5.0
+        self._redactor: Any = None
         self._dashboard_done = asyncio.Event()
         """Set once the dashboard's first page is looked at (or will not be)."""
 
     # ---------------------------------------------------------------- waiting, shared and bounded
+
+    def seconds_left(self, wanted: float) -> float:
+        """`wanted` seconds, or what is left of the run before its deadline less `DEADLINE_MARGIN` (the checks
+        still have to judge and the browser to close), never below 1 s."""
+        if self.deadline is None:
+            return wanted
+        return max(1.0, min(wanted, self.deadline - time.monotonic() - DEADLINE_MARGIN))
+
+    @property
+    def watch_limit(self) -> float:
+        """How long the refresh watch may last from now: `refresh_watch`, or less near the run's deadline."""
+        return self.seconds_left(self.settings.refresh_watch)
 
     def start(self) -> None:
         if self._task is None:
@@ -535,9 +552,10 @@ class BrowserSession:
             return
         copy = Survey("")
         try:
-            url = await asyncio.wait_for(asyncio.shield(self.copy_wanted), self._copy_limit)
+            limit = self.seconds_left(self._copy_limit)
+            url = await asyncio.wait_for(asyncio.shield(self.copy_wanted), limit)
         except TimeoutError:
-            url, copy.error = None, f"no copy of the dashboard came within {self._copy_limit:g} s"
+            url, copy.error = None, f"no copy of the dashboard came within {limit:g} s"
         if url is None or browser is None:
             copy.error = copy.error or survey.error or "no copy of the dashboard to look at"
             self.copy_done.set_result(copy)
@@ -547,6 +565,7 @@ class BrowserSession:
         await self._dashboard_done.wait()
         copy.url, copy.browser = url, survey.browser
         started = time.perf_counter()
+        self.pages_timeout = self.seconds_left(self.pages_timeout)
         try:
             async with asyncio.timeout(self.pages_timeout):
                 await self._pages(browser, copy, started, keep=False, prefix="degraded-")
@@ -683,7 +702,7 @@ class BrowserSession:
         for link in anchors:
             href = link["href"].split("#")[0]
             if href and _same_origin(href, current) and href not in (current, *(lk[0] for lk in links)):
-                links.append((href, link["name"]))
+                links.append((href, self._text(link["name"], 120)))
         return links
 
     async def _load(self, context: Any, seen: PageSeen, deadline: float, keep: bool = False,
@@ -754,13 +773,16 @@ class BrowserSession:
     async def _inspect(self, page: Any, seen: PageSeen, console: list[tuple[str, str]], drawn: float | None) -> None:
         data = await page.evaluate(_PAGE.replace("PLACEHOLDERS", repr(_PLACEHOLDERS)))
         charts = await page.evaluate(_CHARTS, list(CHART_KINDS)) if seen.streamlit else []
-        seen.final_url = data["url"]
-        seen.title = data["title"]
+        text = self._text
+        seen.final_url = text(data["url"], 300)
+        seen.title = text(data["title"], 200)
         own = next((lk["name"] for lk in data["links"] if lk["href"].split("#")[0] == data["url"] and lk["name"]), "")
-        seen.name = seen.name or own or data["title"] or urlsplit(data["url"]).path or "/"
-        seen.exceptions = data["exceptions"]
-        seen.alerts = data["alerts"]
-        seen.elements = data["counts"]
+        seen.name = seen.name or text(own or data["title"] or urlsplit(data["url"]).path or "/", 120)
+        seen.exceptions = [{"message": text(e["message"], 500), "trace_rows": int(e["trace_rows"])}
+                           for e in data["exceptions"]]
+        seen.alerts = [{"kind": text(a["kind"], 20), "text": text(" ".join(str(a["text"]).split()), 500)}
+                       for a in data["alerts"]]
+        seen.elements = {text(k, 40): int(v) for k, v in data["counts"].items()}
         seen.placeholders = data["placeholders"]
         seen.fcp_ms = data["fcp"]
         if data["nav"]:
@@ -776,18 +798,25 @@ class BrowserSession:
             if idle:
                 seen.idle_index, seen.first_idle_ms = idle[0]
             seen.idle_ms = max(idle[0][1] if idle else 0.0, drawn if charts and drawn is not None else 0.0)
-        seen.charts = [Chart(kind=c["kind"], index=i, content=c["content"], label=c["label"], width=c["width"],
-                             height=c["height"]) for i, c in enumerate(charts, 1)]
-        for text, location in console:
-            kind = classify_console(text, location, seen.final_url or seen.url)
+        seen.charts = [Chart(kind=c["kind"], index=i, content=c["content"], label=text(c["label"], 120),
+                             width=c["width"], height=c["height"]) for i, c in enumerate(charts, 1)]
+        for message, location in console:
+            kind = classify_console(message, location, seen.final_url or seen.url)
             if kind == "app":
-                seen.console_errors.append(one_line(text, 300))
+                seen.console_errors.append(text(message, 300))
             elif kind == "outside":
-                seen.outside_failures.append(one_line(f"{text} ({location})" if location else text, 300))
+                seen.outside_failures.append(text(f"{message} ({location})" if location else message, 300))
         if any(seen.outside_failures):
             # "Failed to fetch" thrown by a chart that could not load its outside tiles is theirs, not the app's.
             seen.console_errors = [e for e in seen.console_errors if not NET_FAILURE.search(e)]
-        seen.links = data["links"]
+        seen.links = [{"href": str(lk["href"]), "name": text(lk["name"], 120)} for lk in data["links"]]
+
+    def _text(self, value: object, limit: int) -> str:
+        """Text the page shows, for evidence and reports: one line, controls and invisible characters shown as
+        escapes (`neutral.one_line`), the target's secrets redacted (an exception may quote a database URL)."""
+        if self._redactor is None:
+            self._redactor = self.settings.redactor()
+        return one_line(self._redactor.text(str(value or "")), limit)
 
     async def _screenshot(self, page: Any, seen: PageSeen, prefix: str = "") -> None:
         shots = screenshot_dir(self.settings)
@@ -802,7 +831,7 @@ class BrowserSession:
     async def _watch(self, survey: Survey) -> Watch:
         assert self.watch_wanted is not None
         interval, margin = self.watch_wanted
-        limit = float(self.watch_limit)
+        limit = round(self.watch_limit, 1)
         watch = Watch(limit_s=limit)
         page, main = self._dashboard, survey.main
         if page is None or main is None or not main.finished or main.first_idle_ms is None:
@@ -810,8 +839,8 @@ class BrowserSession:
             return watch
         wanted = interval + margin
         if wanted > limit:
-            bound = (f"refresh_watch {limit:g} s" if limit == self.settings.refresh_watch
-                     else f"the run's timeout {limit:g} s")
+            bound = (f"refresh_watch {limit:g} s" if limit >= self.settings.refresh_watch
+                     else f"{limit:g} s, what is left of the run's --timeout")
             watch.skipped = (f"one refresh period ({interval:g} s + {margin:g} s margin) is longer than this run "
                              f"watches ({bound})")
             return watch
@@ -866,12 +895,13 @@ def _playwright_error(exc: BaseException, url: str) -> str:
 
 
 def session(shared: dict[str, Any], settings: Settings, max_pages: int = 20,
-            run_timeout: float | None = None) -> BrowserSession:
-    """The run's browser session (created on first use; `shared` is the run's memo)."""
+            deadline: float | None = None) -> BrowserSession:
+    """The run's browser session (created on first use; `shared` is the run's memo; `deadline`: the run's,
+    `CheckContext.deadline`)."""
     current = shared.get("browser.session")
     if current is None:
         current = shared["browser.session"] = BrowserSession(settings, shared, max_pages=max_pages,
-                                                             run_timeout=run_timeout)
+                                                             deadline=deadline)
     return current
 
 

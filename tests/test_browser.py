@@ -101,6 +101,68 @@ async def test_a_page_that_never_finishes_is_reported_within_the_timeout(tmp_pat
     assert results["10.4"].duration_ms < 60_000
 
 
+async def test_the_runs_timeout_bounds_the_browser_and_facts_hold_no_timing(tmp_path: Path, need_browser: None,
+                                                                           browser_apps: dict[str, str]) -> None:
+    # browser_timeout alone would give the page 60 s: the run's --timeout 15 cuts the browser part first, and
+    # the check still judges what the page showed (not the runner's "--timeout ran out")
+    settings = settings_for(tmp_path, browser_apps["hanging"], browser_timeout=60.0)
+    started = asyncio.get_running_loop().time()
+    results = await run_items(settings, "10.4", options=RunOptions(timeout=15.0))
+    took = asyncio.get_running_loop().time() - started
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.FAIL, page.summary
+    assert "did not finish its first run within" in page.summary and "ran out" not in page.summary
+    within = int(page.summary.split("did not finish its first run within ")[1].split(" s")[0])
+    assert within <= 13
+    assert took < 15 + 3
+    # the sign-off digest binds facts: no seconds, limits or ports in them
+    assert page.facts["problems"] == ["page 'Slow dashboard' did not finish its first run"]
+    assert page.facts["pages"] == ["Slow dashboard"]
+
+
+HOSTILE_APP = """import streamlit as st
+
+st.set_page_config(page_title="Leads \\u202e\\x1b]0;owned\\x07")
+st.title("Hostile")
+st.error("upstream said \\x1b[31mred\\x1b[0m with key PLANTED-SUPABASE-KEY-7f3a9c")
+raise RuntimeError("connect failed: postgresql://app:PLANTED-DB-PASSWORD-41b@db:5432/x \\x1b[2J")
+"""
+
+
+async def test_page_text_is_neutralised_and_redacted_before_any_report(tmp_path: Path, need_browser: None) -> None:
+    import json
+
+    from fixtures.http_servers import _start_streamlit, _wait_healthy
+
+    proc, port, log = _start_streamlit(tmp_path / "app", '[client]\nshowErrorDetails = "full"\n', HOSTILE_APP)
+    try:
+        import time
+
+        _wait_healthy(f"http://127.0.0.1:{port}", proc, log, time.monotonic() + 60)
+        settings = settings_for(tmp_path / "project", f"http://127.0.0.1:{port}",
+                                supabase_key="PLANTED-SUPABASE-KEY-7f3a9c")
+        (tmp_path / "project").mkdir()
+        results = await run_items(settings, "10.4", "3.8")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    page = by_check(results["10.4"], "browser.dashboard")
+    assert page.status == Status.FAIL and "RuntimeError" in page.summary, page.summary
+    for result in results.values():
+        text = "\n".join(_strings(result.to_dict()))  # every key and value, as a report would get them
+        for raw in ("\x1b", "\u202e", "\x07", "PLANTED-SUPABASE-KEY-7f3a9c", "PLANTED-DB-PASSWORD-41b"):
+            assert raw not in text, (raw, result.summary)
+    assert "\\x1b" in json.dumps(page.facts)  # shown as an escape, not dropped
+
+
+def _strings(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        return [t for k, v in data.items() for t in (str(k), *_strings(v))]
+    if isinstance(data, (list, tuple)):
+        return [t for v in data for t in _strings(v)]
+    return [str(data)]
+
+
 async def test_an_app_behind_a_redirect_is_followed_and_named(tmp_path: Path, need_browser: None,
                                                              browser_apps: dict[str, str]) -> None:
     results = await run_items(settings_for(tmp_path, browser_apps["redirect"]), "10.4")
@@ -168,7 +230,11 @@ async def test_missing_chromium_is_one_line_with_how_to_install(tmp_path: Path) 
         assert "is not an executable file" in result.summary and "apt-get install chromium" in result.summary
         assert "\n" not in result.summary
     assert by_check(results["10.4"], "browser.dashboard").status == Status.ERROR
-    assert by_check(results["3.8"], "browser.error_details").status == Status.NOT_APPLICABLE
+    # not probed here: 3.8 keeps what its configuration and HTTP checks decided, and says so
+    part = by_check(results["3.8"], "browser.error_details")
+    assert part.status == Status.ERROR and part.not_probed == "no browser" and part.facts == {"browser": "missing"}
+    assert results["3.8"].status != Status.ERROR and "not probed: " in results["3.8"].summary
+    assert "apt-get install chromium" in results["3.8"].summary
     assert not (tmp_path / ".readiness").exists()
 
 
@@ -322,6 +388,20 @@ async def test_a_copy_whose_code_never_names_a_backend_variable_is_not_started(
                                      "another backend or API URL variable"), result.summary
     assert set(_our_chromiums("streamlit")) | set(_our_chromiums()) <= before  # nothing was started
     assert not (tmp_path / ".readiness").exists()
+
+
+async def test_a_project_without_a_dashboard_has_no_browser_items(tmp_path: Path) -> None:
+    (tmp_path / "api.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    results = await run_items(Settings(project_dir=tmp_path, browser_offline=True), "10.4", "10.5", "10.9", "10.10",
+                              "3.8")
+    for item_id in ("10.4", "10.5", "10.9"):  # applies_to = ["streamlit"]: the map's evidence, nothing run
+        assert results[item_id].status == Status.NOT_APPLICABLE, results[item_id].summary
+        assert "no Streamlit app" in results[item_id].summary and not results[item_id].checks
+    for item_id, name in (("10.10", "browser.degradation"), ("3.8", "browser.error_details")):
+        part = by_check(results[item_id], name)
+        assert part.status == Status.NOT_APPLICABLE and "no Streamlit app" in part.summary, part.summary
+        assert part.facts == {"used": False}
+    assert not (tmp_path / ".readiness" / "screenshots").exists()
 
 
 async def test_10_10_says_plainly_when_it_cannot_be_exercised(tmp_path: Path) -> None:
