@@ -198,6 +198,7 @@ def supabase_probe(ctx: CheckContext, table: str) -> tuple[int | None, float]:
     """
     import httpx
     from postgrest.exceptions import APIError
+    from postgrest.types import CountMethod
     from supabase import SupabaseException, create_client
     from supabase.lib.client_options import SyncClientOptions
 
@@ -212,7 +213,7 @@ def supabase_probe(ctx: CheckContext, table: str) -> tuple[int | None, float]:
     try:
         client = create_client(url, key, options=options)
         timer = Timer()
-        response = client.table(table).select("*", count="exact").limit(1).execute()
+        response = client.table(table).select("*", count=CountMethod.exact).limit(1).execute()
         ms = timer.ms
     except SupabaseException as exc:
         raise PgError(f"cannot create the Supabase client: {exc.message if hasattr(exc, 'message') else exc}"
@@ -268,7 +269,7 @@ def reachable(ctx: CheckContext) -> CheckResult:
     if not database.ok and not supabase.ok:
         return _no_database(ctx, database, supabase)
     if database.ok:
-        where = label(s.database_url)
+        where = label(s.database_url or "")
         timer = Timer()
         try:
             with ctx_session(ctx) as cur:
@@ -352,7 +353,7 @@ def frontend_readonly(ctx: CheckContext) -> CheckResult:
             rows = cur.fetchall()
     except PgError as exc:
         return errored(f"cannot check the frontend user: {exc}", frontend_database=where)
-    writable = []
+    writable: list[dict[str, Any]] = []
     for schema, table, ins, upd, dele in rows:
         privs = [p for p, ok in (("INSERT", ins), ("UPDATE", upd), ("DELETE", dele)) if ok]
         if privs:
@@ -593,7 +594,7 @@ def query(ctx: CheckContext) -> CheckResult:
     if database.ok:
         from psycopg import sql
 
-        where = label(s.database_url)
+        where = label(s.database_url or "")
         timer = Timer()
         try:
             with ctx_session(ctx) as cur:

@@ -309,12 +309,16 @@ async def cors(ctx: CheckContext) -> CheckResult:
                                          "Access-Control-Request-Headers": "content-type"}))
         probes.append(("GET", path, {"Origin": origin}))
     async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
-        front = ctx.endpoint("frontend")
-        front_url = front.url if front.ok and split_url(front.url or "") else None
+        front_endpoint = ctx.endpoint("frontend")
+        front_url = front_endpoint.url if front_endpoint.ok and split_url(front_endpoint.url or "") else None
         sent = [http.request(m, join(base, p), headers=h) for m, p, h in probes]
         if front_url:
             sent.append(http.get(join(front_url, STREAMLIT_HEALTH), headers={"Origin": origin}, max_body=1000))
-        *answers, front = await asyncio.gather(*sent) if front_url else [*await asyncio.gather(*sent), None]
+        exchanges: list[Exchange | None] = list(await asyncio.gather(*sent))
+        if not front_url:
+            exchanges.append(None)
+    *probed, front = exchanges
+    answers = [ex for ex in probed if ex is not None]
     reached = [ex for ex in answers if ex.ok]
     if not reached:
         return _unreachable("backend", answers[0], http)

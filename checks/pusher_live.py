@@ -108,7 +108,8 @@ async def handshake(ws_base: str, key: str, connect_timeout: float, read_timeout
         code = data.get("code")
         evidence["pusher_error_code"] = code
         evidence["pusher_error_message"] = str(data.get("message", ""))[:200].replace(key, preview(key))
-        reason = PUSHER_ERRORS.get(code, str(data.get("message", "error")))
+        reason = PUSHER_ERRORS.get(code, "") if isinstance(code, int) else ""
+        reason = reason or str(data.get("message", "error"))
         status = Status.ERROR if isinstance(code, int) and code >= 4100 else Status.FAIL
         return status, f"Pusher answered error {code}: {reason}", evidence
     return Status.ERROR, f"unexpected first event {event!r}", evidence

@@ -356,9 +356,9 @@ def render_markdown(report: Report, redactor: Redactor | None = None) -> str:
         out.append("None recorded (no waivers, nothing marked not applicable).")
     out += ["", "## 📞 Support & Escalation", ""]
     if report.contacts:
-        for c in report.contacts:
-            parts = [md(c.get(k)) for k in ("name", "email", "phone") if c.get(k)]
-            out.append(f"- **{md(c.get('role', 'Contact'))}**: {', '.join(parts)}")
+        for contact in report.contacts:
+            parts = [md(contact.get(k)) for k in ("name", "email", "phone") if contact.get(k)]
+            out.append(f"- **{md(contact.get('role', 'Contact'))}**: {', '.join(parts)}")
     else:
         out.append("No escalation contacts configured (`[[contacts]]` in readiness.toml).")
     out += ["", "## 📝 Sign-Off", "", "**Deployment Authorized By**:", ""]

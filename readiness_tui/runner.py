@@ -159,8 +159,8 @@ class Runner:
         except asyncio.CancelledError:
             for task in tasks:
                 task.cancel()
-            for task in self._memo.values():
-                task.cancel()
+            for memo in self._memo.values():
+                memo.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         return {item.id: result for item, result in zip(items, results, strict=True)}
