@@ -245,15 +245,11 @@ def _refresh_hits(doc: Doc) -> list[Hit]:
     return hits
 
 
-@check("config.auto_refresh", "The Streamlit app's auto-refresh interval (st_autorefresh, *refresh*(interval_ms=…), "
-       "@st.fragment(run_every=…), sleep-then-rerun, meta refresh) is at least the minimum",
-       params={"min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0), **EXCLUDE},
-       timeout=STATIC_TIMEOUT)
-def auto_refresh(ctx: CheckContext) -> CheckResult:
-    minimum = float(ctx.param("min_seconds"))
-    files = streamlit_files(ctx)
+def refresh_hits(ctx: CheckContext, files: list[Doc] | None = None) -> list[Hit]:
+    """Where the Streamlit code and `.env` set an auto-refresh (seconds when a value is given); the
+    browser's 10.5 watches for as long as the shortest of them (`files`: the app's Streamlit files)."""
     hits: list[Hit] = []
-    for doc in files:
+    for doc in streamlit_files(ctx) if files is None else files:
         if any(w in doc.text for w in ("refresh", "run_every", "sleep", "Refresh")):
             hits += _refresh_hits(doc)
     for e in ctx.settings.env_entries:
@@ -262,6 +258,17 @@ def auto_refresh(ctx: CheckContext) -> CheckResult:
             if value is not None and re.search(r"_MS\b|MILLI", e.key, re.I):
                 value /= 1000
             hits.append(Hit(f".env:{e.line}", e.key, value))
+    return hits
+
+
+@check("config.auto_refresh", "The Streamlit app's auto-refresh interval (st_autorefresh, *refresh*(interval_ms=…), "
+       "@st.fragment(run_every=…), sleep-then-rerun, meta refresh) is at least the minimum",
+       params={"min_seconds": Param(float, "the shortest acceptable refresh interval", 30.0), **EXCLUDE},
+       timeout=STATIC_TIMEOUT)
+def auto_refresh(ctx: CheckContext) -> CheckResult:
+    minimum = float(ctx.param("min_seconds"))
+    files = streamlit_files(ctx)
+    hits = refresh_hits(ctx, files)
     measured = [h for h in hits if h.value is not None]
     evidence = {"found": [h.show(" s") for h in hits[:20]], "minimum_s": minimum, "streamlit_files": len(files)}
     facts: dict[str, Any] = {"refresh": [{"where": h.where, "idiom": h.what, "seconds": h.value} for h in hits[:10]],

@@ -126,6 +126,16 @@ class Settings:
     """Seconds to wait for an answer once connected."""
     health_samples: int = 5
     """How many health requests measure latency (p50/p95)."""
+    browser_path: str | None = None
+    """Chromium's executable for the browser items (default: /usr/bin/chromium, else one on PATH)."""
+    browser_timeout: float = 30.0
+    """Seconds the browser may take to load every page of the dashboard, its launch included."""
+    refresh_watch: float = 40.0
+    """Longest the browser watches the dashboard for one auto-refresh (10.5); a longer period is reported."""
+    browser_offline: bool = False
+    """Keep the browser on loopback: any other host fails to resolve in it (tests, air-gapped hosts, the demo)."""
+    degraded_frontend_url: str | None = None
+    """A copy of the dashboard whose backend answers with errors, for 10.10 (you run it; the demo does)."""
     load_url: str | None = None
     """URL the load test targets (default: the backend health endpoint)."""
     load_requests: int = 1000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
+from pathlib import Path
 
 from readiness_tui.screens.common import (
     duration_text,
@@ -21,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from readiness_tui.browser import screenshot_of, viewer_command
 from readiness_tui.decisions import can_confirm
 from readiness_tui.scoring import ItemView
 
@@ -47,6 +50,7 @@ class SectionScreen(Screen[None]):
         Binding("w", "app.waive", "Waive"),
         Binding("f", "app.fix", "Fix"),
         Binding("u", "app.undo", "Undo decision", show=False),
+        Binding("o", "open_screenshot", "Screenshot", show=False),
     ]
 
     def __init__(self) -> None:
@@ -148,6 +152,31 @@ class SectionScreen(Screen[None]):
         if event.option.id and event.option.id != wizard(self).current_item:
             wizard(self).current_item = event.option.id
 
+    def action_open_screenshot(self) -> None:
+        """Show the selected item's screenshot in the system's viewer, or say where it is."""
+        app = wizard(self)
+        shot = screenshot_of(app.view().evidence)
+        if not shot:
+            self.notify("this item has no screenshot (the browser items 10.4 and 10.9 take them)", timeout=4)
+            return
+        path = Path(app.target.project) / shot
+        if not path.is_file():
+            self.notify(f"the screenshot is gone: {safe(str(path))} (re-run the item)", severity="warning", timeout=6)
+            return
+        command = viewer_command(path)
+        if command is None:
+            self.notify(f"screenshot: {safe(str(path))} (no image viewer here: set $BROWSER, or copy it to a "
+                        "machine with a screen)", timeout=10)
+            return
+        try:
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+        except OSError as exc:
+            self.notify(f"could not start {safe(command[0])}: {safe(exc.strerror or str(exc))}; screenshot: "
+                        f"{safe(str(path))}", severity="warning", timeout=10)
+            return
+        self.notify(f"opened {safe(str(path))}", timeout=4)
+
     def _show_detail(self) -> None:
         app = wizard(self)
         view: ItemView = app.view()
@@ -195,6 +224,10 @@ class SectionScreen(Screen[None]):
             lines += ["", "[b]Evidence[/b]"]
             for key, value in evidence.items():
                 lines.append(f" {safe(str(key))}: {safe(redact(evidence_value(value)))}")
+        shot = screenshot_of(evidence)
+        if shot:
+            where = Path(app.target.project) / shot
+            lines += ["", f"[b]Screenshot[/b] {safe(str(where))}  [$text-muted](o opens it)[/]"]
         if view.result is not None:
             finished = f" · finished {safe(view.result.finished_at)}" if view.result.finished_at else ""
             lines += ["", f"[$text-muted]took {duration_text(view.duration_ms)}{finished}[/]"]
@@ -207,5 +240,7 @@ class SectionScreen(Screen[None]):
         actions += ["n not applicable", "w waive", "f fix"]
         if view.decision is not None:
             actions.append("u undo decision")
+        if shot:
+            actions.append("o open screenshot")
         lines += ["", f"[$text-muted]{' · '.join(actions)}[/]"]
         return "\n".join(lines)

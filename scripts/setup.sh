@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Set up everything readiness-tui needs on a fresh Debian machine, idempotently.
-#   scripts/setup.sh          venv + Python packages (enough to run the tool)
+#   scripts/setup.sh          venv + Python packages + the browser items' parts (Playwright and
+#                             Debian's chromium) + Streamlit for the demo's dashboard
 #   scripts/setup.sh --test   also the system services the tests start (PostgreSQL, Redis,
 #                             dockerd, gnome-keyring, tmux, ab, ...)
+# Without root or apt-get, a missing system package is named, not installed: the browser items
+# then say what is missing.
 # The venv is .venv in the checkout (or $READINESS_VENV).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +16,10 @@ PY="${PYTHON:-python3}"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+need_pkgs=()
+# The browser items drive the system's Chromium (no browser download: Playwright uses this one).
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null || need_pkgs+=(chromium)
 if [ "$want_test" = 1 ]; then
-  need_pkgs=()
   command -v git >/dev/null || need_pkgs+=(git)
   command -v tmux >/dev/null || need_pkgs+=(tmux)
   command -v redis-server >/dev/null || need_pkgs+=(redis-server)
@@ -31,19 +36,19 @@ if [ "$want_test" = 1 ]; then
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_pkgs+=(postgresql)
   fi
-  if [ ${#need_pkgs[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      log "installing system packages: ${need_pkgs[*]}"
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq >/dev/null
-      apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
-    else
-      log "missing system packages (install them as root): ${need_pkgs[*]}"
-    fi
-  fi
   # PostgreSQL refuses to run as root: the test fixtures run it as this unprivileged user.
   if [ "$(id -u)" = 0 ] && ! id readiness-pg >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin readiness-pg 2>/dev/null || true
+  fi
+fi
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing system packages: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  else
+    log "missing system packages (install them as root): ${need_pkgs[*]}"
   fi
 fi
 
@@ -54,8 +59,8 @@ fi
 stamp="$VENV/.readiness-installed"
 digest=$(sha256sum pyproject.toml | cut -d' ' -f1)-$want_test
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] || [ ! -x "$VENV/bin/readiness" ]; then
-  extras="."
-  [ "$want_test" = 1 ] && extras=".[test,bench]"
+  extras=".[demo]"
+  [ "$want_test" = 1 ] && extras=".[test,bench,demo]"
   log "installing Python packages ($extras)"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$extras"
   echo "$digest" > "$stamp"

@@ -32,7 +32,7 @@ def test_json_has_all_75_items_with_contract_fields(cli, good_project):
     assert "signoffs" in data and isinstance(data["signoffs"], list)
     # a manual item waits for a person: its evidence never makes it pass on its own
     manual = [i for i in items if i["kind"] == "manual"]
-    assert len(manual) >= 3
+    assert len(manual) >= 2
     assert not [i["id"] for i in manual if i["status"] in ("pass", "warn")]
 
 

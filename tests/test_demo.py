@@ -22,7 +22,8 @@ from fixtures.demo import pid_alive, port_open, wait_for
 from readiness_tui.demo.project import write_project
 
 URLS = re.compile(r"demo project (?P<path>\S+); backend http://127\.0\.0\.1:(?P<b>\d+), "
-                  r"frontend http://127\.0\.0\.1:(?P<f>\d+) \(services pid (?P<pid>\d+)\)")
+                  r"frontend http://127\.0\.0\.1:(?P<f>\d+) \(services pid (?P<pid>\d+)"
+                  r"(?:, Streamlit pids (?P<app>\d+) (?P<copy>\d+))?\)")
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -101,11 +102,15 @@ def test_services_end_when_the_demo_is_killed(tmp_path):
         assert proc.stderr is not None
         match = URLS.search(proc.stderr.read1().decode())
         assert match
-        pid, backend = int(match["pid"]), int(match["b"])
-        assert pid_alive(pid) and port_open(backend)
+        pid, backend, frontend = int(match["pid"]), int(match["b"]), int(match["f"])
+        assert match["app"], "the demo should serve its real Streamlit app (streamlit is a test dependency)"
+        app, copy = int(match["app"]), int(match["copy"])
+        assert pid_alive(pid) and port_open(backend) and pid_alive(app) and port_open(frontend) and pid_alive(copy)
         proc.kill()
         proc.wait(10)
         wait_for(lambda: not pid_alive(pid) and not port_open(backend), 10, "the services to end")
+        wait_for(lambda: not pid_alive(app) and not port_open(frontend), 15, "the Streamlit app to end")
+        wait_for(lambda: not pid_alive(copy), 15, "the Streamlit app's copy (10.10) to end")
     finally:
         proc.kill()
 
@@ -115,6 +120,8 @@ def _ports_from(stderr: str) -> tuple[Path, int, int]:
     match = URLS.search(stderr)
     assert match, stderr
     assert not pid_alive(int(match["pid"])), "the demo's services process survived"
+    assert not match["app"] or not pid_alive(int(match["app"])), "the demo's Streamlit app survived"
+    assert not match["copy"] or not pid_alive(int(match["copy"])), "the demo's second Streamlit app survived"
     return Path(match["path"]), int(match["b"]), int(match["f"])
 
 
@@ -138,7 +145,22 @@ def test_headless_report_shows_passing_failing_and_manual_items(tmp_path):
     items = {i["id"]: i for s in json.loads(proc.stdout)["sections"] for i in s["items"]}
     assert items["2.3"]["status"] in ("pass", "warn"), items["2.3"]  # the sample backend is healthy
     assert items["1.6"]["status"] == "fail", items["1.6"]  # the tracked .env.backup with a service key
-    assert items["10.9"]["status"] == "pending"  # charts: a person's
+    # the real Streamlit app in Chromium: Overview's charts draw, Pipeline's chart data is broken
+    assert items["10.9"]["status"] == "fail" and items["10.9"]["summary"].startswith("page 'Pipeline' shows"), items["10.9"]
+    overview = items["10.9"]["evidence"]["charts"]["Overview"]
+    assert [c.split(":")[0] for c in overview] == ["Vega-Lite chart 1", "Vega-Lite chart 2"], overview
+    assert not any(c.endswith("empty") for c in overview), overview
+    assert items["10.4"]["status"] == "fail" and ".readiness/screenshots/pipeline.png" in items["10.4"]["summary"]
+    assert items["10.5"]["status"] == "pending" and "refresh_watch 10 s" in items["10.5"]["summary"]
+    # its copy against a backend answering 503: every page says so with st.error instead of raising
+    degraded = items["10.10"]["evidence"]
+    browser = next(c for c in items["10.10"]["checks"] if c["check"] == "browser.degradation")
+    assert browser["status"] == "pass", browser
+    assert browser["summary"].startswith("with its backend answering 503, every page finished and shows a message "
+                                         "(error: The CRM API is not answering right now (503)"), browser
+    assert [p["name"] for p in degraded["copy_pages"]] == ["Overview", "Pipeline"], degraded
+    assert set(degraded["screenshots"].values()) == {".readiness/screenshots/degraded-overview.png",
+                                                     ".readiness/screenshots/degraded-pipeline.png"}
     assert proc.returncode == 1
 
 

@@ -433,7 +433,11 @@ def test_performance_table_in_reports(tmp_path: Path, strict_backend: Any, strea
     assert md.returncode == 0, md.stderr
     line = next(x for x in md.stdout.splitlines() if x.startswith("| Health Check"))
     assert " ms" in line and "TBD" not in line
-    assert "| Dashboard Render | <1s | " in md.stdout and "script_finished" in md.stdout
+    from readiness_tui.browser import missing
+
+    # Measured in the browser where there is one, else over the Streamlit protocol (kept as detail in 10.4's evidence).
+    how = "first script run to idle" if missing(Settings(project_dir=project)) is None else "script_finished"
+    assert "| Dashboard Render | <1s | " in md.stdout and how in md.stdout
     text = run_cli("check", str(project), "--only", only, "--format", "text", "--fail-under", "0")
     assert "Performance Metrics:" in text.stdout
     assert any(x.strip().startswith("Average Response Time") and " ms" in x for x in text.stdout.splitlines())

@@ -56,7 +56,7 @@ def _serve(demo: Demo) -> int:
     try:  # the signal that stops --serve may come at any moment once the lines below are out
         print(f"demo project: {demo.path}", flush=True)
         print(f"backend:      {demo.services.backend_url}", flush=True)
-        print(f"frontend:     {demo.services.frontend_url}", flush=True)
+        print(f"frontend:     {demo.frontend_url}", flush=True)
         print(f"try:          readiness check {demo.path}   ·   readiness deploy backup {demo.path}", flush=True)
         print("press Ctrl+C to stop the services and remove the project", flush=True)
         while True:
@@ -85,7 +85,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with signals_interrupt(), demo:
             print(f"readiness: demo project {demo.path}; backend {demo.services.backend_url}, "
-                  f"frontend {demo.services.frontend_url} (services pid {demo.services.pid})", file=sys.stderr, flush=True)
+                  f"frontend {demo.frontend_url} (services pid {demo.services.pid}"
+                  + (f", Streamlit pids {demo.app.pid} {demo.degraded.pid})" if demo.app and demo.degraded else ")"),
+                  file=sys.stderr, flush=True)
+            if demo.app is None:
+                print("readiness: Streamlit is not installed, so the demo's frontend is a stand-in and the browser "
+                      "items have no dashboard to look at (scripts/setup.sh installs it)", file=sys.stderr, flush=True)
             if args.serve:
                 return _serve(demo)
             if headless:

@@ -15,8 +15,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from readiness_tui.demo import streamlit_app
 from readiness_tui.demo.project import write_project
-from readiness_tui.demo.services import DemoServices
+from readiness_tui.demo.services import UNAVAILABLE, DemoServices
 
 #: Environment variables that would point the demo's settings at another target.
 _FOREIGN_ENV = ("BACKEND_API_URL", "FRONTEND_URL", "DATABASE_URL", "FRONTEND_DATABASE_URL", "REDIS_URL",
@@ -31,13 +32,32 @@ class Demo:
         self.keep = keep
         self.parent = parent
         self.services = DemoServices()
+        self.app: streamlit_app.StreamlitApp | None = None
+        """The real Streamlit app, when Streamlit is installed (else the services' stand-in frontend)."""
+        self.degraded: streamlit_app.StreamlitApp | None = None
+        """A second copy of the app whose backend answers 503 (item 10.10's `degraded_frontend_url`)."""
         self.path: Path | None = None
+
+    @property
+    def frontend_url(self) -> str:
+        """The dashboard: the real Streamlit app, or the stand-in frontend without Streamlit."""
+        return self.app.url if self.app is not None else self.services.frontend_url
 
     def __enter__(self) -> Demo:
         self.path = Path(tempfile.mkdtemp(prefix="readiness-demo-", dir=self.parent)).resolve()
         try:
             self.services.start()
-            write_project(self.path, self.services.backend_url, self.services.frontend_url)
+            if streamlit_app.available():
+                host, backend = self.services.host, self.services.backend_url
+                app = streamlit_app.StreamlitApp(self.path, streamlit_app.free_port(host), backend, host)
+                copy = streamlit_app.StreamlitApp(self.path, streamlit_app.free_port(host), backend + UNAVAILABLE, host)
+                write_project(self.path, backend, app.url, copy.url)
+                # Both boot at once (each takes seconds to import Streamlit and pandas).
+                self.app, self.degraded = app.launch(), copy.launch()
+                app.wait_ready()
+                copy.wait_ready()
+            else:
+                write_project(self.path, self.services.backend_url, self.services.frontend_url)
         except BaseException:
             self.close()
             raise
@@ -47,7 +67,10 @@ class Demo:
         self.close()
 
     def close(self) -> None:
-        """Stop the services and remove the directory (unless kept); safe to call twice."""
+        """Stop the app and the services and remove the directory (unless kept); safe to call twice."""
+        for app in (self.app, self.degraded):
+            if app is not None:
+                app.stop()
         self.services.stop()
         if self.path is not None and not self.keep:
             shutil.rmtree(self.path, ignore_errors=True)

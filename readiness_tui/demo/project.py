@@ -3,6 +3,7 @@
 What passes: a parseable `.env` ignored by git, a public Supabase key, XSRF protection on, README
 with setup/configuration/troubleshooting, a user guide, migrations, the seed's deploy script.
 What fails on purpose (so the first screen shows failures and their fixes):
+- the dashboard's "Pipeline" page charts a field the API renamed, so its chart raises (10.4, 10.9);
 - `.env.backup` is tracked by git and holds a service-role key (generated here, fake but shaped
   like the real thing);
 - `.env` still has a placeholder (`SENTRY_DSN=your-sentry-dsn`) and points the API at plain http;
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from readiness_tui import gitutil
+from readiness_tui.demo.streamlit_app import FILES as APP_FILES
 
 DEMO_REF = "qzvlkmdemoprojectref"
 
@@ -93,19 +95,6 @@ enableXsrfProtection = true
 [client]
 showErrorDetails = "none"
 """
-
-APP_PY = '''"""Roofs CRM dashboard (demo stub: the demo serves a stand-in for it)."""
-import os
-
-import streamlit as st
-
-AUTO_REFRESH_SECONDS = 30
-PAGE_SIZE = 25
-CACHE_TTL_SECONDS = int(os.getenv("CACHE_TTL_SECONDS", "300"))
-
-st.set_page_config(page_title="Roofs CRM", layout="wide")
-st.title("Roofs CRM")
-'''
 
 SCHEMA_SQL = """-- 001: initial schema
 CREATE TYPE lead_temperature AS ENUM ('hot', 'warm', 'cool', 'cold');
@@ -195,8 +184,10 @@ def supabase_key(role: str) -> str:
     return _jwt({"iss": "supabase", "ref": DEMO_REF, "role": role, "iat": now, "exp": now + 5 * 365 * 86400})
 
 
-def readiness_toml(backend_url: str, frontend_url: str) -> str:
+def readiness_toml(backend_url: str, frontend_url: str, degraded_url: str | None = None) -> str:
     """The demo's readiness.toml: the sample services, short timeouts, the seed's deploy commands."""
+    degraded = ("# A second copy of the dashboard, its backend answering 503 (10.10: does it degrade gracefully?)\n"
+                f'degraded_frontend_url = "{degraded_url}"\n') if degraded_url else ""
     return f"""# readiness-tui settings for the demo target (services on loopback ports chosen at start-up).
 [target]
 backend_url = "{backend_url}"
@@ -207,21 +198,28 @@ container = "readiness-demo-frontend"
 backup_dir = ".deploy/backups"
 config_backup_dir = ".deploy/backups"
 log_dir = "logs"
-check_timeout = 8.0
+# Chromium shares the host with the services during the run: room for the health samples.
+check_timeout = 10.0
 connect_timeout = 3.0
 read_timeout = 5.0
 load_requests = 200
 load_concurrency = 10
 rate_limit_burst = 30
-
+# The browser items stay on loopback; the dashboard's 30-second refresh is longer than the demo
+# watches, so 10.5 says so (raise refresh_watch to 40 to watch it).
+browser_offline = true
+browser_timeout = 30.0
+refresh_watch = 10.0
+{degraded}
 # The seed's deployment steps (`readiness deploy STEP`); the commands default to the seed's.
 [deploy]
 backup = ["./deploy-production.sh", "backup"]
 deploy = ["./deploy-production.sh"]
 rollback = ["./deploy-production.sh", "restore-backup"]
 timeout = 60
-# The demo has no Docker, database or Redis: verification follows the services it runs.
-verify_items = "2.3,5.1,10.4,10.7"
+# The demo has no Docker, database or Redis: verification follows the services it runs (not 10.4:
+# the dashboard's Pipeline page is broken on purpose, and the browser is slow for a verify loop).
+verify_items = "2.3,5.1,10.7"
 verify_timeout = 10
 verify_interval = 1
 health_samples = 10
@@ -236,8 +234,11 @@ def _git(root: Path, *args: str) -> None:
     gitutil.run_own(list(args), root, env=env, timeout=30)
 
 
-def write_project(root: Path, backend_url: str, frontend_url: str) -> Path:
-    """Write the sample project into `root` (an empty directory) and commit it; returns `root`."""
+def write_project(root: Path, backend_url: str, frontend_url: str, degraded_url: str | None = None) -> Path:
+    """Write the sample project into `root` (an empty directory) and commit it; returns `root`.
+
+    `degraded_url`: a copy of the dashboard pointed at a failing backend, for 10.10 (when the demo runs one).
+    """
     frontend_port = frontend_url.rsplit(":", 1)[-1]
     files = {
         "README.md": README,
@@ -245,14 +246,14 @@ def write_project(root: Path, backend_url: str, frontend_url: str) -> Path:
         ".env.example": ENV_EXAMPLE,
         ".gitignore": GITIGNORE,
         ".streamlit/config.toml": STREAMLIT_CONFIG,
-        "app.py": APP_PY,
+        **APP_FILES,
         "requirements.txt": "streamlit>=1.40\nrequests>=2.31\n",
         "backend/migrations/001_initial_schema.sql": SCHEMA_SQL,
         "backend/migrations/003_performance_indexes.sql": INDEXES_SQL,
         "backend/scripts/test_performance_metrics.py": PERF_SCRIPT,
         "backend/scripts/validate_leads_integrity.py": VALIDATE_SCRIPT,
         "deploy-production.sh": DEPLOY_SCRIPT,
-        "readiness.toml": readiness_toml(backend_url, frontend_url),
+        "readiness.toml": readiness_toml(backend_url, frontend_url, degraded_url),
         ".env": (
             "# Roofs CRM settings (demo)\n"
             f"BACKEND_API_URL={backend_url}\n"

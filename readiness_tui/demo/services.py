@@ -33,6 +33,13 @@ LEADS = [
     {"id": 4, "name": "Pine Ridge Church", "temperature": "cold", "lead_score": 22, "status": "new"},
 ]
 
+#: Under this path the backend answers every request 503 (a failing backend for item 10.10's copy of the app).
+UNAVAILABLE = "/unavailable"
+
+WEEKLY = [{"day": d, "leads": n} for d, n in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+                                                 (4, 7, 5, 9, 6, 2, 3), strict=True)]
+PIPELINE = [("hot", 6), ("warm", 11), ("cool", 8), ("cold", 4)]
+
 OPENAPI = {
     "openapi": "3.0.3",
     "info": {"title": "Roofs CRM API (demo)", "version": "2.0.0"},
@@ -148,6 +155,9 @@ class BackendHandler(_Handler):
             self.json(429, {"error": "too many requests"}, {**headers, "Retry-After": headers["RateLimit-Reset"]})
         elif url.path == "/health":
             self.json(200, {"status": "ok", "timestamp": datetime.now(UTC).isoformat()}, headers)
+        elif url.path.startswith(UNAVAILABLE + "/"):
+            # The failing backend the dashboard's second copy is pointed at (item 10.10).
+            self.json(503, {"error": "service unavailable"}, {**headers, "Retry-After": "30"})
         elif url.path == "/openapi.json":
             self.json(200, OPENAPI, headers)
         elif url.path in ("/docs", "/docs/"):
@@ -155,6 +165,11 @@ class BackendHandler(_Handler):
         elif url.path == "/rest/v1/leads":
             # Stands in for the Supabase project's PostgREST API, so 2.4 and 10.8 stay on loopback.
             self.json(200, LEADS[:1], {**headers, "Content-Range": f"0-0/{len(LEADS)}"})
+        elif url.path == "/api/stats/weekly":
+            self.json(200, {"days": WEEKLY}, headers)
+        elif url.path == "/api/stats/pipeline":
+            # The deliberate drift the dashboard's Pipeline page trips over: `temperature` renamed `temp`.
+            self.json(200, {"rows": [{"temp": t, "count": c} for t, c in PIPELINE]}, headers)
         elif url.path == "/api/leads":
             try:
                 limit = int((parse_qs(url.query).get("limit") or ["25"])[0])
