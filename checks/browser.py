@@ -108,6 +108,8 @@ async def _survey(ctx: CheckContext, watch: tuple[float, float] | None = None,
         result = errored(survey.error, url=url, browser=survey.browser)
         if survey.unavailable:
             return None, result.with_facts(browser="missing").skipped("no browser")
+        if survey.unreachable:  # nothing seen: what the repository says (10.5's refresh in code) decides
+            return None, result.with_facts(browser="unreachable").skipped("unreachable")
         return None, result.with_facts(browser="failed")
     return survey, None
 

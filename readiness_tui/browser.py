@@ -285,6 +285,8 @@ class Survey:
     """Why nothing could be looked at (browser missing, launch failed, main page failed)."""
     unavailable: bool = False
     """The error is a missing browser (Playwright or Chromium), not a problem of the app."""
+    unreachable: bool = False
+    """The error is a frontend that did not answer: nothing was looked at (the repository may still decide)."""
     browser: str = ""
     waited_ms: float = 0.0
     """How long the browser waited for the run's HTTP latency samples before starting."""
@@ -501,6 +503,7 @@ class BrowserSession:
             problem = await self._preflight() if pages else ""
             if problem or not pages:
                 survey.error = problem or "the dashboard's pages were not asked for in this run"
+                survey.unreachable = problem.startswith("the frontend did not answer")
                 self.pages_done.set_result(survey)
                 if self.copy_wanted is None or (self.copy_wanted.done() and self.copy_wanted.result() is None):
                     return  # nothing to look at: no Chromium

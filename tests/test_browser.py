@@ -497,3 +497,23 @@ async def test_the_wizard_shows_the_screenshot_and_o_opens_it(good_project: Path
         assert "Screenshot" not in str(app.screen.query_one("#detail", Static).render())
         await pilot.press("o")
         assert notes[-1].startswith("this item has no screenshot")
+
+
+def test_an_unreachable_frontend_leaves_10_5_to_the_code(tmp_path: Path) -> None:
+    """Found on real repositories: with nothing listening at the frontend's address, 10.5 was `error`
+    although the code says how the dashboard refreshes. The browser part is "not probed"; the code decides."""
+    import json
+
+    from conftest import run_cli
+    from fixtures.http_servers import free_port
+
+    project = tmp_path / "dash"
+    project.mkdir()
+    (project / "app.py").write_text("import streamlit as st\nfrom streamlit_autorefresh import st_autorefresh\n\n"
+                                    "st_autorefresh(interval=5000, key='tick')\nst.title('Sales')\n")
+    (project / "requirements.txt").write_text("streamlit\nstreamlit-autorefresh\n")
+    (project / ".env").write_text(f"FRONTEND_URL=http://127.0.0.1:{free_port()}\n")
+    done = run_cli("check", str(project), "--only", "10.5", "--format", "json")
+    item = next(i for s in json.loads(done.stdout)["sections"] for i in s["items"] if i["id"] == "10.5")
+    assert item["status"] == "fail", item  # 5 s in the code: far below 30 s, whatever the browser could not see
+    assert "app.py" in item["summary"] and "not probed" in item["summary"], item["summary"]
