@@ -58,8 +58,11 @@ def test_demo_in_tmux_shows_items_and_leaves_nothing(tmux: Tmux, tmp_path: Path)
     demos = list(parent.iterdir())
     assert len(demos) == 1 and demos[0].name.startswith("readiness-demo-"), demos
     toml = (demos[0] / "readiness.toml").read_text()
-    ports = sorted({int(p) for p in re.findall(r'(?:backend|frontend)_url = "http://127\.0\.0\.1:(\d+)"', toml)})
+    ports = sorted({int(p) for p in re.findall(r'^(?:backend|frontend)_url = "http://127\.0\.0\.1:(\d+)"', toml, re.M)})
     assert len(ports) == 2 and all(port_open(p) for p in ports), (ports, toml)
+    # With Streamlit installed, the demo also serves 10.10's degraded copy of the dashboard on its own port.
+    ports += [int(p) for p in re.findall(r'^degraded_frontend_url = "http://127\.0\.0\.1:(\d+)', toml, re.M)]
+    assert all(port_open(p) for p in ports), (ports, toml)
     assert str(demos[0]) in shown
 
     tmux.keys("Enter")  # section 1: passing and failing items
