@@ -56,8 +56,12 @@ EVIDENCE_EXCLUDE: list[str] = [
     # lockfiles and dependency manifests (a declared package is not a configured capability)
     "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "uv.lock", "go.sum",
     "Cargo.lock", "composer.lock", "Gemfile.lock", "requirements*.txt", "package.json", "Pipfile", "go.mod",
-    # CI pipelines (install lines, scanners)
-    "**/.github/**", ".gitlab-ci.yml", "**/.circleci/**", "azure-pipelines*.yml", "Jenkinsfile",
+    # CI pipelines (install lines, scanners) and GitHub's templates and settings; a README, CONTRIBUTING or
+    # SECURITY document in .github/ is documentation (GitHub shows .github/README.md on the repository's page)
+    "**/.github/workflows/**", "**/.github/actions/**", "**/.github/ISSUE_TEMPLATE/**",
+    "**/.github/DISCUSSION_TEMPLATE/**", "**/.github/PULL_REQUEST_TEMPLATE/**", "**/.github/*.yml",
+    "**/.github/*.yaml", "**/.github/pull_request_template.md", "**/.github/PULL_REQUEST_TEMPLATE.md",
+    "**/.github/CODEOWNERS", "**/.github/FUNDING.yml", ".gitlab-ci.yml", "**/.circleci/**", "azure-pipelines*.yml", "Jenkinsfile",
     "bitbucket-pipelines.yml",
     # backups and copies
     "**/.rollback/**", "*.bak", "*.backup*", "*.orig", "*.old", "*~", "**/backup_*/**", "**/*_backup/**",

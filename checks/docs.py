@@ -120,7 +120,9 @@ def _where(doc: Doc, section: Section) -> str:
 
 
 def _find_readme(ctx: CheckContext) -> Path | None:
-    return ctx.settings.find("README.md", "README.rst", "README.markdown", "README", "readme.md", "Readme.md")
+    names = ("README.md", "README.rst", "README.markdown", "README", "readme.md", "Readme.md")
+    # Where GitHub looks for the README it shows on the repository's page: the root, then .github/, then docs/.
+    return ctx.settings.find(*names, *(f"{folder}/{name}" for folder in (".github", "docs") for name in names[:3]))
 
 
 def _setup_section(outline: Outline) -> tuple[Section | None, str]:
