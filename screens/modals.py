@@ -1,78 +1,148 @@
-"""Dialogs: each is a ModalScreen that dismisses with its answer (or None when cancelled)."""
+"""Dialogs: each is a ModalScreen that dismisses with its answer (or None when cancelled).
+
+The keyboard path is the same in every form: focus starts in the first field, Tab and Shift+Tab
+move between fields and buttons, Enter moves to the next field and submits from the last, Escape
+cancels. Each field is checked as it is typed; a problem is shown under the field and nothing typed
+is lost (the dialog stays open until the answer is acceptable).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
+from readiness_tui.screens.common import safe
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from readiness_tui.checklist import Item
 
 Answer = dict[str, str]
+_T = TypeVar("_T")
 
 
-class FormDialog(ModalScreen[Answer | None]):
-    """A small form: labelled inputs, required fields checked before it closes.
+@dataclass(frozen=True)
+class Field:
+    """One input of a form: `key` in the answer, its label, the value it starts with, required or not."""
 
-    Enter in the last field (or the OK button) submits; Escape cancels.
-    """
+    key: str
+    label: str
+    value: str = ""
+    required: bool = False
+    placeholder: str = ""
+    password: bool = False
+
+
+class Dialog(ModalScreen[_T]):
+    """A modal that Escape cancels (dismissing with None); styles from dialogs.tcss."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormDialog(Dialog[Answer | None]):
+    """A small form: labelled inputs checked as they are typed, Enter from field to field."""
+
     TITLE_TEXT = ""
     SUBMIT = "OK"
 
-    def __init__(self, fields: list[tuple[str, str, str, bool]], intro: str = "") -> None:
-        """`fields`: (key, label, initial value, required)."""
+    def __init__(self, fields: list[Field], intro: str = "") -> None:
+        """`intro` is markup (callers make outside text in it `safe`)."""
         super().__init__()
         self.fields = fields
         self.intro = intro
+        self.touched: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"[b]{escape(self.TITLE_TEXT)}[/b]", classes="dialog-title")
+            yield Static(f"[b]{safe(self.TITLE_TEXT)}[/b]", classes="dialog-title")
             if self.intro:
                 yield Static(self.intro, classes="dialog-intro")
-            for key, text, value, required in self.fields:
-                yield Label(f"{escape(text)}{' (required)' if required else ''}")
-                yield Input(value=value, id=f"field-{key}", compact=True)
-            yield Static("", id="dialog-error")
+            for field in self.fields:
+                yield Label(f"{safe(field.label)}{' [$text-muted](required)[/]' if field.required else ''}")
+                yield Input(value=field.value, id=f"field-{field.key}", compact=True, password=field.password,
+                            placeholder=field.placeholder)
+                yield Static("", id=f"error-{field.key}", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.SUBMIT, variant="primary", id="ok", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
-        inputs = list(self.query(Input))
-        empty = [i for i in inputs if not i.value]
-        (empty[0] if empty else inputs[0]).focus()
+        self.inputs()[0].focus()
+
+    def inputs(self) -> list[Input]:
+        """The form's inputs in order."""
+        return [self.query_one(f"#field-{f.key}", Input) for f in self.fields]
 
     def answer(self) -> Answer:
         """The values typed, stripped."""
-        return {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
+        return {f.key: self.query_one(f"#field-{f.key}", Input).value.strip() for f in self.fields}
 
-    def problem(self, answer: Answer) -> str:
-        """What is wrong with the answer, or an empty string."""
-        for key, text, _, required in self.fields:
-            if required and not answer[key]:
-                return f"{text} is required"
+    def field_problem(self, key: str, answer: Answer) -> str:
+        """What is wrong with one field of the answer, or an empty string (subclasses add rules)."""
+        field = next(f for f in self.fields if f.key == key)
+        if field.required and not answer[key]:
+            return f"{field.label} is required"
         return ""
 
-    def submit(self) -> None:
+    def problem(self, answer: Answer) -> str:
+        """The first problem of the answer, or an empty string."""
+        for field in self.fields:
+            problem = self.field_problem(field.key, answer)
+            if problem:
+                return problem
+        return ""
+
+    def _show(self, key: str, problem: str) -> None:
+        error = self.query_one(f"#error-{key}", Static)
+        error.update(f"[$error]✗ {safe(problem)}[/]" if problem else "")
+        error.set_class(bool(problem), "-shown")
+
+    def check_fields(self, keys: list[str] | None = None) -> list[str]:
+        """Show the problems of these fields (default: every touched one); the keys with a problem."""
         answer = self.answer()
-        problem = self.problem(answer)
-        if problem:
-            self.query_one("#dialog-error", Static).update(f"[$error]{escape(problem)}[/]")
+        bad = []
+        for field in self.fields:
+            if keys is not None and field.key not in keys:
+                continue
+            problem = self.field_problem(field.key, answer) if field.key in self.touched else ""
+            self._show(field.key, problem)
+            if problem:
+                bad.append(field.key)
+        return bad
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("field-")
+        if event.input.has_focus:
+            self.touched.add(key)
+        # Rules that compare fields (approver ≠ you) are shown again on either side.
+        self.check_fields()
+
+    def submit(self) -> None:
+        """Dismiss with the answer when every field is acceptable; otherwise go to the first problem."""
+        self.touched.update(f.key for f in self.fields)
+        bad = self.check_fields()
+        if bad:
+            self.query_one(f"#field-{bad[0]}", Input).focus()
             return
-        self.dismiss(answer)
+        self.dismiss(self.answer())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
+        event.stop()
+        inputs = self.inputs()
         position = inputs.index(event.input)
+        key = self.fields[position].key
+        self.touched.add(key)
+        if self.check_fields([key]):
+            return  # Enter on a field with a problem stays there: the problem is shown under it
         if position + 1 < len(inputs):
             inputs[position + 1].focus()
         else:
@@ -84,12 +154,11 @@ class FormDialog(ModalScreen[Answer | None]):
         else:
             self.dismiss(None)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-def _item_intro(item: Item) -> str:
-    return f"{item.id}  {escape(item.text)}"
+def item_intro(item: Item, note: str = "") -> str:
+    """The item a dialog acts on, as markup (and a warning when the action hides something)."""
+    intro = f"{safe(item.id)}  {safe(item.text)}"
+    return intro + (f"\n[$warning]{note}[/]" if note else "")
 
 
 class ConfirmDialog(FormDialog):
@@ -99,50 +168,61 @@ class ConfirmDialog(FormDialog):
     SUBMIT = "Confirm"
 
     def __init__(self, item: Item, name: str) -> None:
-        super().__init__([("name", "Your name", name, True), ("note", "Note (optional)", "", False)],
-                         _item_intro(item))
+        super().__init__([Field("name", "Your name", name, True), Field("note", "Note (optional)")],
+                         item_intro(item))
 
 
 class NotApplicableDialog(FormDialog):
-    """Mark an item not applicable: a name and the reason."""
+    """Mark an item not applicable: a name and the reason. `warning` (markup) says what it hides."""
 
     TITLE_TEXT = "Not applicable"
     SUBMIT = "Mark N/A"
 
-    def __init__(self, item: Item, name: str) -> None:
-        super().__init__([("name", "Your name", name, True), ("reason", "Why it does not apply", "", True)],
-                         _item_intro(item))
+    def __init__(self, item: Item, name: str, warning: str = "") -> None:
+        super().__init__([Field("name", "Your name", name, True), Field("reason", "Why it does not apply", "", True)],
+                         item_intro(item, warning))
 
 
 class WaiveDialog(FormDialog):
-    """Waive an item: reason, an approver other than you, an expiry date."""
+    """Waive an item: reason, an approver other than you, an expiry date from today on."""
 
     TITLE_TEXT = "Waive (accept the risk)"
     SUBMIT = "Waive"
 
-    def __init__(self, item: Item, name: str, today: date | None = None) -> None:
-        expires = ((today or date.today()) + timedelta(days=30)).isoformat()
+    def __init__(self, item: Item, name: str, today: date | None = None, warning: str = "") -> None:
+        self.today = today or date.today()
+        expires = (self.today + timedelta(days=30)).isoformat()
         super().__init__(
-            [("name", "Your name", name, True), ("reason", "Reason", "", True),
-             ("approver", "Approver (someone else)", "", True), ("expires", "Expires (YYYY-MM-DD)", expires, True)],
-            _item_intro(item),
+            [Field("name", "Your name", name, True), Field("reason", "Reason", "", True),
+             Field("approver", "Approver (someone other than you)", "", True),
+             Field("expires", "Expires (YYYY-MM-DD, today or later)", expires, True)],
+            item_intro(item, warning),
         )
 
-    def problem(self, answer: Answer) -> str:
-        problem = super().problem(answer)
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
         if problem:
             return problem
-        if answer["approver"].casefold() == answer["name"].casefold():
+        if key == "approver" and answer["name"] and answer["approver"].casefold() == answer["name"].casefold():
             return "the approver must be someone other than you"
-        try:
-            date.fromisoformat(answer["expires"])
-        except ValueError:
-            return "the expiry date must be YYYY-MM-DD"
+        if key == "expires":
+            try:
+                expiry = date.fromisoformat(answer["expires"])
+            except ValueError:
+                return "the expiry date must be a date as YYYY-MM-DD"
+            if expiry < self.today:
+                return f"the expiry date must be today ({self.today.isoformat()}) or later"
         return ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # The approver is compared with the name: a change of either shows the rule on the approver.
+        if event.input.id == "field-name" and "approver" in self.touched:
+            self.touched.add("approver")
+        super().on_input_changed(event)
 
 
 class SignDialog(FormDialog):
-    """Sign a role: the signer's name, and an override reason when the run is below the top band.
+    """Sign a role: the signer's name (required, editable), and an override reason below the top band.
 
     Below `ready` the signing core refuses a sign-off without a reason; the dialog asks for it
     up front (required) so the reason is typed here and recorded with the signature.
@@ -154,9 +234,9 @@ class SignDialog(FormDialog):
     def __init__(self, role: str, name: str, intro: str, needs_override: bool = False) -> None:
         self.TITLE_TEXT = f"Sign off as {role}"
         self.needs_override = needs_override
-        fields = [("name", "Your name", name, True)]
+        fields = [Field("name", "Your name (as it will appear on the sign-off)", name, True)]
         if needs_override:
-            fields.append(("override", "Override reason: why sign below ready (recorded)", "", True))
+            fields.append(Field("override", "Override reason: why sign below ready (recorded)", "", True))
         super().__init__(fields, intro)
 
     def answer(self) -> Answer:
@@ -172,47 +252,62 @@ class FieldDialog(FormDialog):
 
     def __init__(self, field: str, value: str) -> None:
         self.TITLE_TEXT = field
-        super().__init__([("value", field, value, True)])
+        super().__init__([Field("value", field, value, True)])
 
 
-class ExportDialog(ModalScreen[str | None]):
+class ExportDialog(FormDialog):
     """Ask where to write the report; the extension picks the format."""
 
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    TITLE_TEXT = "Export the report"
+    SUBMIT = "Export"
 
     def __init__(self, default: str) -> None:
+        super().__init__([Field("path", "File (.md Markdown · .json JSON · .xml JUnit · .txt text)", default, True)])
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # The file name is what one changes most: the cursor goes before the extension.
+        field = self.inputs()[0]
+        dot = field.value.rfind(".")
+        field.cursor_position = dot if dot > field.value.rfind("/") else len(field.value)
+
+
+class AskDialog(Dialog[bool]):
+    """A yes/no question before a destructive action: y or Enter on the button says yes; n, Escape no."""
+
+    BINDINGS = [Binding("escape,n", "cancel", "No"), Binding("y", "yes", "Yes")]
+
+    def __init__(self, question: str, details: str = "", yes: str = "Yes") -> None:
+        """`question` and `details` are markup (outside text in them made `safe` by the caller)."""
         super().__init__()
-        self.default = default
+        self.question = question
+        self.details = details
+        self.yes = yes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("[b]Export the report[/b]", classes="dialog-title")
-            yield Static(".md Markdown (the checklist's shape) · .json JSON · .xml JUnit · .txt text",
-                         classes="dialog-intro")
-            yield Input(value=self.default, id="field-path", compact=True)
+            yield Static(f"[b]{self.question}[/b]", classes="dialog-title")
+            if self.details:
+                yield Static(self.details, classes="dialog-intro")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="ok", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(f"{safe(self.yes)} (y)", variant="warning", id="yes", compact=True)
+                yield Button("No (n)", id="no", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self.query_one("#no", Button).focus()  # the safe answer is the default
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.query_one(Input).value.strip() or None if event.button.id == "ok" else None)
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
 
 
-class ChooseFixDialog(ModalScreen[int | None]):
+class ChooseFixDialog(Dialog[int | None]):
     """An item has several safe fixes: pick one (enter), or escape."""
-
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, item_id: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -220,31 +315,23 @@ class ChooseFixDialog(ModalScreen[int | None]):
         self.choices = choices
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import OptionList
-        from textual.widgets.option_list import Option
-
         with Vertical(classes="dialog"):
-            yield Static(f"[b]Fixes for {escape(self.item_id)}[/b]", classes="dialog-title")
+            yield Static(f"[b]Fixes for {safe(self.item_id)}[/b]", classes="dialog-title")
             yield Static("Pick one: its diff is shown before anything is written.", classes="dialog-intro")
-            yield OptionList(*[Option(f"[b]{escape(name)}[/b] — {escape(text)}", id=str(n))
+            yield OptionList(*[Option(f"[b]{safe(name)}[/b] — {safe(text)}", id=str(n))
                                for n, (name, text) in enumerate(self.choices)], id="fix-choices")
 
     def on_mount(self) -> None:
         self.query_one("#fix-choices").focus()
 
-    def on_option_list_option_selected(self, event: object) -> None:
-        option = getattr(event, "option", None)
-        if option is not None and option.id is not None:
-            self.dismiss(int(option.id))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(int(event.option.id))
 
 
-class FixDialog(ModalScreen[bool]):
+class FixDialog(Dialog[bool]):
     """Show a fix's diff; `a` (or the Apply button) applies it, Escape cancels."""
 
-    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("a", "apply", "Apply")]
 
     def __init__(self, item_id: str, name: str, description: str, diff: str) -> None:
@@ -256,8 +343,8 @@ class FixDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Static(f"[b]Fix {escape(self.item_id)}: {escape(self.fix_name)}[/b]", classes="dialog-title")
-            yield Static(escape(self.description), classes="dialog-intro")
+            yield Static(f"[b]Fix {safe(self.item_id)}: {safe(self.fix_name)}[/b]", classes="dialog-title")
+            yield Static(safe(self.description), classes="dialog-intro")
             with VerticalScroll(id="diff-scroll", can_focus=True):
                 yield Static(self._diff_markup(), id="diff")
             with Horizontal(classes="dialog-buttons"):
@@ -267,7 +354,7 @@ class FixDialog(ModalScreen[bool]):
     def _diff_markup(self) -> str:
         lines = []
         for line in self.diff.splitlines():
-            text = escape(line)
+            text = safe(line)
             if line.startswith(("+++", "---")):
                 lines.append(f"[b]{text}[/b]")
             elif line.startswith("+"):

@@ -5,19 +5,19 @@ from __future__ import annotations
 import time
 
 from readiness_tui.screens.common import (
+    KeysInOrder,
     duration_text,
     elapsed_text,
     evidence_value,
     glyph,
     label,
+    safe,
     spinner_frame,
     wizard,
 )
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -32,27 +32,32 @@ def check_descriptions() -> dict[str, str]:
     return {spec.name: spec.description for spec in registry()}
 
 
-class SectionScreen(Screen[None]):
+class SectionScreen(KeysInOrder):
     """Items of the current section with their status, and the selected item's detail."""
 
     WIZARD_SCREEN = True  # the app's navigation keys work here
 
     CSS_PATH = "section.tcss"
 
+    # In the order they are used; the app adds → e / ? q after them. Keys an item does not offer
+    # (f without a safe fix, u without a decision, r once a person decided) leave the footer.
     BINDINGS = [
-        Binding("r", "app.rerun_item", "Re-run"),
-        Binding("R", "app.rerun_section", "Re-run all", key_display="R"),
         Binding("c", "app.confirm", "Confirm"),
         Binding("n", "app.not_applicable", "N/A"),
         Binding("w", "app.waive", "Waive"),
         Binding("f", "app.fix", "Fix"),
-        Binding("u", "app.undo", "Undo decision", show=False),
+        Binding("u", "app.undo", "Undo"),
+        Binding("r", "app.rerun_item", "Rerun"),
+        Binding("R", "app.rerun_section", "Rerun section", key_display="R", show=False),
     ]
+    #: For the help screen: keys of this screen that are not bindings.
+    HELP = [("↑ ↓", "select an item"), ("tab", "the detail pane and back (↑ ↓ scroll it)")]
 
     def __init__(self) -> None:
         super().__init__()
         self._descriptions: dict[str, str] | None = None
         self._shown_section = 0
+        self._shown_item = ""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -61,7 +66,7 @@ class SectionScreen(Screen[None]):
             yield OptionList(id="items")
             with VerticalScroll(id="detail-scroll", can_focus=True):
                 yield Static(id="detail")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh_all, init=False)
@@ -77,16 +82,17 @@ class SectionScreen(Screen[None]):
     # ---- drawing -----------------------------------------------------------------------------
 
     def _row(self, view: ItemView, now: float) -> str:
-        started = wizard(self).running.get(view.item.id)
+        app = wizard(self)
+        started = app.running.get(view.item.id)
         if started is not None:
             elapsed = now - started
             mark = f"[$accent]{spinner_frame(elapsed)}[/]"
             tail = f" [$text-muted]{elapsed_text(elapsed)}[/]"
         else:
-            mark = glyph(view.status, view.waiver_expired)
+            mark = glyph(view.status, view.waiver_expired, app.no_color)
             tail = ""
-        item_id = f"[b]{view.item.id:>5}[/b]" if view.item.critical else f"{view.item.id:>5}"
-        return f"{mark} {item_id} {escape(view.item.text)}{tail}"
+        item_id = f"[b]{safe(view.item.id):>5}[/b]" if view.item.critical else f"{safe(view.item.id):>5}"
+        return f"{mark} {item_id} {safe(view.item.text)}{tail}"
 
     def _refresh_all(self, *_: object) -> None:
         app = wizard(self)
@@ -96,8 +102,8 @@ class SectionScreen(Screen[None]):
         applicable = sum(1 for v in views if v.status.value != "not_applicable")
         total = len(app.target.checklist.sections)
         self.query_one("#section-title", Static).update(
-            f"[b]{section.id}. {escape(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
-            f"{done}/{applicable} done[/]"
+            f"[b]{section.id}. {safe(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
+            f"{done}/{applicable} completed[/]"
         )
         options = self.query_one("#items", OptionList)
         now = time.monotonic()
@@ -150,57 +156,73 @@ class SectionScreen(Screen[None]):
 
     def _show_detail(self) -> None:
         app = wizard(self)
-        view: ItemView = app.view()
+        view: ItemView = app.view(app.current_item)
         if self._descriptions is None and view.item.checks:
             self._descriptions = check_descriptions()
         self.query_one("#detail", Static).update(self.detail_markup(view))
+        if view.item.id != self._shown_item:
+            # A new item is read from its title and status: the pane starts at the top.
+            self._shown_item = view.item.id
+            self.query_one("#detail-scroll", VerticalScroll).scroll_home(animate=False)
+        self.refresh_bindings()
 
     def detail_markup(self, view: ItemView) -> str:
         """The selected item's detail: what was checked, evidence, duration, decision, hint."""
         app = wizard(self)
+        mono = app.no_color
         redact = app.target.redactor.text
         item = view.item
-        lines = [f"[b]{item.id}  {escape(item.text)}[/b]"]
-        tags = [item.kind] + (["[bold $error]critical[/]"] if item.critical else [])
+        lines = [f"[b]{safe(item.id)}  {safe(item.text)}[/b]"]
+        tags = [safe(item.kind)] + (["[bold $error]critical[/]"] if item.critical else [])
         lines.append(f"[$text-muted]{' · '.join(tags)}[/]")
         lines.append("")
         started = app.running.get(item.id)
         if started is not None:
             elapsed = time.monotonic() - started
             progress = app.progress_text.get(item.id, "")
-            lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {escape(progress)}")
-        lines.append(f"{glyph(view.status, view.waiver_expired)} {label(view.status, view.waiver_expired)}  "
-                     f"{escape(redact(view.summary))}")
+            lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {safe(progress)}")
+        lines.append(f"{glyph(view.status, view.waiver_expired, mono)} {label(view.status, view.waiver_expired, mono)}"
+                     f"  {safe(redact(view.summary))}")
         if view.decision is not None:
             d = view.decision
-            lines.append(f"[$text-muted]by {escape(d.by)} at {escape(d.at)} ({escape(d.user_host)})[/]")
+            lines.append(f"[$text-muted]by {safe(d.by)} at {safe(d.at)} ({safe(d.user_host)})[/]")
             if view.result is not None:
                 lines.append(f"[$text-muted]machine said: {view.result.status.value} — "
-                             f"{escape(redact(view.result.summary))}[/]")
+                             f"{safe(redact(view.result.summary))}[/]")
         if item.checks:
             lines += ["", "[b]What was checked[/b]"]
             by_check = {c.check: c for c in (view.result.checks if view.result else [])}
             for name in item.checks:
                 description = (self._descriptions or {}).get(name, "no automated check yet")
                 outcome = by_check.get(name)
-                tail = (f"  {glyph(outcome.status)} {duration_text(outcome.duration_ms)}" if outcome else "")
-                lines.append(f" • [$accent]{escape(name)}[/] — {escape(description)}{tail}")
+                tail = (f"  {glyph(outcome.status, mono=mono)} {duration_text(outcome.duration_ms)}"
+                        if outcome else "")
+                lines.append(f" • [$accent]{safe(name)}[/] — {safe(description)}{tail}")
         evidence = view.evidence
         if evidence:
             lines += ["", "[b]Evidence[/b]"]
             for key, value in evidence.items():
-                lines.append(f" {escape(str(key))}: {escape(redact(evidence_value(value)))}")
+                lines.append(f" {safe(key)}: {safe(redact(evidence_value(value)))}")
         if view.result is not None:
-            finished = f" · finished {escape(view.result.finished_at)}" if view.result.finished_at else ""
+            finished = f" · finished {safe(view.result.finished_at)}" if view.result.finished_at else ""
             lines += ["", f"[$text-muted]took {duration_text(view.duration_ms)}{finished}[/]"]
         if item.hint:
-            lines += ["", "[b]How to fix[/b]", escape(item.hint)]
+            lines += ["", "[b]How to fix[/b]", safe(item.hint)]
+        lines += ["", f"[$text-muted]{' · '.join(self.offered(view))}[/]"]
+        return "\n".join(lines)
+
+    def offered(self, view: ItemView) -> list[str]:
+        """The keys this item offers, as the footer shows them (no `f` without a safe fix)."""
+        app = wizard(self)
         machine = view.result.status if view.result else None
-        actions = ["r re-run"] if item.checks else []
-        if can_confirm(item, machine):
+        actions = []
+        if can_confirm(view.item, machine):
             actions.append("c confirm")
-        actions += ["n not applicable", "w waive", "f fix"]
+        actions += ["n not applicable", "w waive"]
+        if app.fixable.get(view.item.id, False):
+            actions.append("f fix")
         if view.decision is not None:
             actions.append("u undo decision")
-        lines += ["", f"[$text-muted]{' · '.join(actions)}[/]"]
-        return "\n".join(lines)
+        elif view.item.checks:
+            actions.append("r re-run")
+        return actions

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from readiness_tui.screens.common import wizard
+from readiness_tui.screens.common import KeysInOrder, safe, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -16,14 +14,19 @@ from readiness_tui.signoff import field_value, signoff_states
 STATE_STYLE = {"valid": "$success", "stale": "bold $warning", "invalid": "bold $error"}
 
 
-class SignoffScreen(Screen[None]):
+class SignoffScreen(KeysInOrder):
     """Select a role or a deployment field and press enter to sign or fill it in."""
 
     WIZARD_SCREEN = True  # the app's navigation keys work here
 
     CSS_PATH = "signoff.tcss"
 
-    BINDINGS = [Binding("enter", "edit", "Sign / edit")]
+    BINDINGS = [
+        Binding("enter", "edit", "Sign / edit", priority=True),
+        Binding("x", "app.export", "Export"),
+        Binding("d", "app.deploy", "Deploy steps"),
+    ]
+    HELP = [("↑ ↓", "select a role or a deployment field")]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -32,7 +35,7 @@ class SignoffScreen(Screen[None]):
             yield OptionList(id="signoff-list")
             yield Static("[$text-muted]A sign-off is bound to the results it saw: any later change marks it "
                          "stale, and it must be signed again.[/]", id="signoff-note")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
@@ -44,12 +47,12 @@ class SignoffScreen(Screen[None]):
         record = app.record
         score = app.score
         self.query_one("#signoff-score", Static).update(
-            f"[b]Sign-off[/b]  score {score.percent:.1f}% {escape(score.band)} · run {escape(record.run_id)}")
+            f"[b]Sign-off[/b]  score {score.percent:.1f}% {safe(score.band)} · run {safe(record.run_id)}")
         try:
             signed = {s["role"]: s for s in signoff_states(target, record)}
         except Exception as exc:  # noqa: BLE001 - a broken signature shows as such, the screen stays up
             signed = {}
-            self.notify(f"cannot read the sign-offs: {exc}", severity="error")
+            app.toast(f"cannot read the sign-offs: {exc}", severity="error")
         options = self.query_one("#signoff-list", OptionList)
         highlighted = options.highlighted
         options.clear_options()
@@ -57,23 +60,26 @@ class SignoffScreen(Screen[None]):
         for role in target.checklist.roles:
             s = signed.get(role)
             if s is None:
-                text = f"  [$text-muted]○[/] {escape(role):<20} [$text-muted]not signed — enter to sign[/]"
+                text = f"  [$text-muted]○[/] {safe(role):<20} [$text-muted]not signed — enter to sign[/]"
             else:
                 state = str(s.get("state", "valid"))
-                reason = f" — {escape(str(s.get('reason') or ''))}" if state != "valid" and s.get("reason") else ""
+                # Each part after the state is its own clause: a reason never runs into the override.
+                tail = []
+                if state != "valid" and s.get("reason"):
+                    tail.append(safe(str(s["reason"]), limit=120))
                 if s.get("override"):
-                    reason += f" [$warning]override: {escape(str(s['override']))}[/]"
+                    tail.append(f"[$warning]override reason: {safe(str(s['override']), limit=120)}[/]")
                 text = (f"  [{STATE_STYLE.get(state, '$text')}]{'●' if state == 'valid' else '!'}[/] "
-                        f"{escape(role):<20} {escape(str(s.get('name', '')))} at {escape(str(s.get('at', '')))} "
-                        f"({escape(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
-                        f"{state.upper()}[/]{reason}")
+                        f"{safe(role):<20} {safe(str(s.get('name', '')))} at {safe(str(s.get('at', '')))} "
+                        f"({safe(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
+                        f"{state.upper()}[/]" + "".join(f" · {part}" for part in tail))
             options.add_option(Option(text, id=f"role:{role}"))
         options.add_option(Option("[b]Deployment[/b]", disabled=True))
         for field in target.checklist.deployment_fields:
             value, by = field_value(record, field)
-            shown = escape(value) if value else "[$text-muted]—[/]"
-            who = f" [$text-muted](by {escape(by)})[/]" if by else ""
-            options.add_option(Option(f"  {escape(field):<24} {shown}{who}", id=f"field:{field}"))
+            shown = safe(value) if value else "[$text-muted]—[/]"
+            who = f" [$text-muted](by {safe(by)})[/]" if by else ""
+            options.add_option(Option(f"  {safe(field):<24} {shown}{who}", id=f"field:{field}"))
         if highlighted is not None and highlighted < options.option_count:
             options.highlighted = highlighted
         elif options.option_count > 1:
@@ -98,10 +104,10 @@ class SignoffScreen(Screen[None]):
             score = app.score
             top = app.target.checklist.bands[0].id
             below = score.band != top
-            intro = (f"Score {score.percent:.1f}% ({escape(score.band)}). Your signature covers the results "
+            intro = (f"Score {score.percent:.1f}% ({safe(score.band)}). Your signature covers the results "
                      "as they are now.")
             if below:
-                intro += (f" [$warning]The run is below `{escape(top)}`: signing needs a reason, recorded "
+                intro += (f" [$warning]The run is below `{safe(top)}`: signing needs a reason, recorded "
                           "with your signature.[/]")
             self.app.push_screen(
                 SignDialog(name, app.user_name, intro, needs_override=below),
