@@ -105,7 +105,6 @@ async def press_everything(app: ReadinessApp, pilot, mode: str, item: str | None
     await back_to(app, pilot, mode, item)
     pressed = []
     for key in bound_keys(app):
-        print("WALK", mode, item, key, type(app.screen).__name__, flush=True)
         await pilot.press(key)
         await settle(app, pilot)
         alive(app, f"{key!r} on {mode} {item or ''}")
@@ -115,7 +114,6 @@ async def press_everything(app: ReadinessApp, pilot, mode: str, item: str | None
                 and pushed not in VISITED):
             VISITED.add(pushed)
             for inner in [k for k in bound_keys(app) if k != "escape" and k not in "0123456789"]:
-                print("WALK inner", inner, type(app.screen).__name__, flush=True)
                 await pilot.press(inner)
                 await settle(app, pilot)
                 alive(app, f"{inner!r} after {key!r} on {mode}")
