@@ -76,7 +76,9 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
         evidence["redis_requires_password"] = _requires_password(redis, url, ctx)
     except redis.exceptions.AuthenticationError as exc:
         reason = redactor.text(str(exc)) or "authentication failed"
-        if "noauth" in reason.lower() or "authentication required" in reason.lower():
+        # Decided by the URL, not the server's wording (redis-py 8 opens with HELLO 3, which an
+        # unauthenticated client gets refused with a different message than NOAUTH).
+        if not evidence["redis_auth_in_url"] or "noauth" in reason.lower() or "authentication required" in reason.lower():
             return errored(f"Redis requires a password and REDIS_URL has none ({where})", **evidence)
         return errored(f"Redis refused the password in REDIS_URL ({where}: {reason})", **evidence)
     except redis.exceptions.TimeoutError:

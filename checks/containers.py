@@ -1,7 +1,7 @@
 """Docker checks: engine (2.1), Compose (2.2), image (10.1), tags (6.3), container (10.2), health (10.3).
 
 The Docker SDK is imported inside the functions (it costs ~0.1 s). Field names follow the SDK 7.x
-attributes DOMAIN.md lists: `version()["Version"]`, `attrs["State"]["Health"]["Status"]`,
+attributes: `version()["Version"]`, `attrs["State"]["Health"]["Status"]`,
 `attrs["HostConfig"]["RestartPolicy"]["Name"]`, `attrs["RestartCount"]`, `image.attrs["RepoDigests"]`.
 """
 

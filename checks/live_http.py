@@ -108,7 +108,7 @@ def judge_backend_health(ex: Exchange) -> tuple[bool, str]:
 def judge_frontend_health(ex: Exchange) -> tuple[bool, str]:
     """(healthy, why) for Streamlit's `/_stcore/health`: the body must be exactly `ok`.
 
-    Streamlit ≥ 1.57 answers unknown paths with its index.html and status 200 (DOMAIN.md), so a
+    Streamlit ≥ 1.57 answers unknown paths with its index.html and status 200, so a
     200 alone proves nothing.
     """
     body = ex.text.strip()

@@ -1,8 +1,8 @@
 """The project's own commands: validation script (7.7), unit, integration, e2e and performance tests (8.1–8.4).
 
-Commands come from `readiness.toml` `[commands]` as argument lists (README, "Infrastructure
-checks"); when a key is absent, the seed's command is used if its file exists (e.g.
-`backend/scripts/validate_leads_integrity.py`). They run only when the person confirmed it
+Commands come from `readiness.toml` `[commands]` as argument lists (docs/configuration.md; how
+they run: docs/how-checks-work.md); when a key is absent, the seed's command is used if its file
+exists (e.g. `backend/scripts/validate_leads_integrity.py`). They run only when the person confirmed it
 (`RunOptions.run_project_commands`, headless `--run-project-commands`), never through a shell,
 with a timeout that kills the whole process group; the output's tail is kept as evidence after
 redaction, and pytest's counts and coverage's TOTAL are parsed from the full stream.

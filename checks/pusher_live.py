@@ -2,7 +2,7 @@
 
 Key + cluster are verified by a WebSocket to `wss://ws-<cluster>.pusher.com/app/<key>?protocol=7`:
 the first message is `pusher:connection_established` or `pusher:error` (4001: the key is not in
-this cluster) — DOMAIN.md, "Pusher Channels". With app id and secret, a signed
+this cluster), per Pusher's WebSocket protocol. With app id and secret, a signed
 `GET /apps/<id>/channels` (auth_version 1.0, HMAC-SHA256) proves the secret; it publishes nothing.
 `Settings.pusher_host` (a host or a ws:// / wss:// base URL) replaces the Pusher host (tests).
 """

@@ -1,6 +1,6 @@
 """Streamlit configuration checks: XSRF/CORS (3.2) and error details (3.8, config part).
 
-Streamlit's precedence (DOMAIN.md): defaults < `~/.streamlit/config.toml` < the project's
+Streamlit's precedence: defaults < `~/.streamlit/config.toml` < the project's
 `.streamlit/config.toml` < `STREAMLIT_*` environment variables (< command-line flags, which we
 cannot see). The environment here is the process environment, and the project's `.env` for
 deployments that load it into the container (Compose `env_file:`); the process wins.
@@ -24,7 +24,7 @@ OPTIONS = {
     "server.enableCORS": (True, "STREAMLIT_SERVER_ENABLE_CORS"),
     "client.showErrorDetails": ("full", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"),
 }
-#: Since 1.41 (DOMAIN.md): booleans map onto the levels; only "type" and "none" hide tracebacks.
+#: Since Streamlit 1.41: booleans map onto the levels; only "type" and "none" hide tracebacks.
 ERROR_DETAIL_LEVELS = ("full", "stacktrace", "type", "none")
 SAFE_ERROR_DETAILS = ("type", "none")
 CORS_EXPLANATION = (

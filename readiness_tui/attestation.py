@@ -1,30 +1,8 @@
 """The digest of a report and the state of every sign-off bound to it: pure functions over JSON report data.
 
 This is what `readiness verify` reads back; `readiness_tui.signoff` records sign-offs with it.
-
-What a sign-off approves — the digest inputs — is computed from the JSON report of the run (the
-same data `readiness verify` reads back), after redaction:
-
-    {"v": 1, "run_id": ..., "checklist": <checklist digest>,
-     "items": [{"id", "status", "summary", "evidence", "measurements", "decision"}, ...]}
-
-for every item in checklist order: the effective status and one-line summary as the report shows
-them, the machine evidence and measured values, and the person's decision (confirmed / not
-applicable / waived, with who, when, from where, note, reason, approver, expiry) or null. Not
-covered: timings (`duration_ms`, `finished_at`), the report's own time, the item texts and hints
-(the checklist digest covers those), other sign-offs, deployment fields and deployment steps.
-An expired waiver changes its item's summary, so it makes earlier sign-offs stale: the risk the
-reviewer accepted was accepted until that date. A new full run has a new `run_id`: sign again.
-
-The canonical serialisation is JSON with sorted keys, no whitespace, UTF-8 (non-ASCII kept);
-the digest is `sha256:<hex>` of it. Each sign-off also keeps a short hash per item, so a stale or
-altered one can name the items that changed.
-
-An SSH signature (`ssh-keygen -Y sign -n readiness-tui@v1`) covers the sign-off's own fields
-(role, name, time, user@host, digest, score, band, override); `readiness verify
---allowed-signers FILE` checks it with `ssh-keygen -Y verify` and the signer's name as principal.
-A digest alone detects edits; only a signature makes a sign-off proof against someone who can
-also rewrite the recorded digests.
+The digest specification (what a sign-off covers, the canonical serialisation, the SSH signed
+message, the states): docs/signoff.md.
 """
 
 from __future__ import annotations
@@ -70,7 +48,7 @@ def _report_items(report_data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def digest_inputs(report_data: dict[str, Any]) -> dict[str, Any]:
-    """What a sign-off approves, taken from JSON report data (see the module docstring)."""
+    """What a sign-off approves, taken from JSON report data (docs/signoff.md, "The digest specification")."""
     checklist = report_data.get("checklist") or {}
     return {
         "v": DIGEST_VERSION,

@@ -32,6 +32,21 @@ def _commands() -> list[ModuleType]:
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.NAME))
 
 
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """-q / -v on a parser and on every parser below it (so they work before or after any word)."""
+    names = {option for action in parser._actions for option in action.option_strings}
+    if "--quiet" not in names:
+        parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                            help="print only results and errors (no notes, progress or summary)")
+    if "--verbose" not in names:
+        parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                            help="say more on stderr: each finished item, what was read and written")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_verbosity(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = _Parser(
@@ -45,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
+    _add_verbosity(parser)
     return parser
 
 
@@ -52,9 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `readiness` and `python -m readiness_tui`."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+    # `readiness [-q|-v] [options]` without a command opens the wizard; `readiness -v check` is check.
+    rest = [a for a in argv if a not in ("-q", "--quiet", "--verbose") and not (a[:2] == "-v" and set(a[1:]) == {"v"})]
+    if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
     args = parser.parse_args(argv)
+    from readiness_tui.commands import _util
+
+    _util.configure(args)
     if not getattr(args, "_run", None):
         parser.print_help()
         return EXIT_USAGE

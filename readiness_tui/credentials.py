@@ -23,7 +23,7 @@ from readiness_tui.settings import CONFIG_FILE, SECRET_NAMES, Settings
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 HOW_TO_GET_ONE = (
     "to get one: run inside `dbus-run-session` after `gnome-keyring-daemon --unlock` "
-    "(README: Credentials), or set PYTHON_KEYRING_BACKEND to a backend you trust"
+    "(docs/configuration.md, Credentials), or set PYTHON_KEYRING_BACKEND to a backend you trust"
 )
 NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -45,6 +45,13 @@ def _reason(exc: BaseException) -> str:
 def unavailable_note() -> str:
     """The plain explanation when the keyring turned out to be unusable, else ''."""
     return _note(_unavailable) if _unavailable else ""
+
+
+def short_note() -> str:
+    """One short line for a command's stderr when a secret lookup found no keyring, else ''."""
+    if not _unavailable:
+        return ""
+    return f"no OS keyring ({_unavailable}): secrets from the environment and .env only (`readiness credentials -h`)"
 
 
 class Keyring:

@@ -1,7 +1,9 @@
 """People's decisions on items: confirm, not applicable, waive (and undo).
 
-Each decision records who, when and from which user@host, and is written to the run record at
-once under its lock. The wizard and the headless commands both go through these functions.
+Each decision records who, when and from which user@host, and is written at once, under the
+locks, to `readiness.decisions.toml` in the project root (through `Store.update`; the file is
+meant to be committed, so CI applies the same decisions). The wizard and the headless commands
+both go through these functions.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from readiness_tui.checklist import Item
+from readiness_tui.decisionsfile import Decision
 from readiness_tui.errors import UsageError
 from readiness_tui.identity import required, user_host
 from readiness_tui.model import Status, now_iso
-from readiness_tui.store import Decision, RunRecord
+from readiness_tui.store import RunRecord
 from readiness_tui.target import Target
 
 
@@ -51,14 +54,25 @@ def confirm(target: Target, item_id: str, by: str, note: str = "") -> RunRecord:
     return target.store.update(change)[1]
 
 
-def mark_not_applicable(target: Target, item_id: str, by: str, reason: str) -> RunRecord:
-    """Record that the item does not apply to this deployment, with the reason."""
+def mark_not_applicable(target: Target, item_id: str, by: str, reason: str, approver: str = "") -> RunRecord:
+    """Record that the item does not apply to this deployment, with the reason.
+
+    On a critical item this needs an approver other than the person, as a waiver does: one
+    person alone cannot remove a blocker by calling it not applicable.
+    """
     item = _item(target, item_id)
     reason = required(reason, "a reason (--reason)")
     by = required(by, "a name (--by)")
+    approver = approver.strip()
+    if item.critical and not approver:
+        raise UsageError(f"item {item.id} is critical: marking it not applicable needs an approver "
+                         "other than you (--approver)")
+    if approver and approver.casefold() == by.casefold():
+        raise UsageError("the approver must be someone other than the person marking the item not applicable")
 
     def change(record: RunRecord) -> None:
-        record.decisions[item.id] = Decision("not_applicable", by, now_iso(), user_host(), reason=reason)
+        record.decisions[item.id] = Decision("not_applicable", by, now_iso(), user_host(), reason=reason,
+                                             approver=approver)
 
     return target.store.update(change)[1]
 

@@ -2,6 +2,8 @@
 
 #: Exit statuses of every command: success; a gate, check or step failed; usage or configuration error.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: The `--fail-on` gates (readiness_tui.gates says what trips each); here so the parser stays light.
+GATES = ("critical", "fail", "error")
 
 
 class UsageError(Exception):

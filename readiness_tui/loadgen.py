@@ -1,9 +1,10 @@
 """A small HTTP/1.1 load generator on asyncio protocols with keep-alive.
 
-Why not httpx: measured here (DOMAIN.md) an httpx loop reached 0.08× of `ab -n 1000 -c 10` on one
-loopback endpoint, so it measured itself rather than the server. One keep-alive connection per
-worker, whose protocol parses answers as bytes arrive, spends almost nothing per request; `benchmarks/load_test.py` compares this
-client with ab in one run. Bounded in count (`total`) and time (`max_seconds`).
+Why not httpx: measured here (docs/how-checks-work.md, "The load test") an httpx loop reached
+0.08× of `ab -n 1000 -c 10` on one loopback endpoint, so it measured itself rather than the
+server. One keep-alive connection per worker, whose protocol parses answers as bytes arrive, spends
+almost nothing per request; `benchmarks/load_test.py` compares this client with ab in one run.
+Bounded in count (`total`) and time (`max_seconds`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 class Status(enum.StrEnum):
-    """Status of one checklist item (PRODUCT.md, "Statuses and the score")."""
+    """Status of one checklist item (docs/reports.md, "Statuses and the score")."""
 
     PASS = "pass"
     WARN = "warn"

@@ -1,4 +1,4 @@
-"""Reports of a run: text (a terminal table), JSON (the contract), Markdown (the seed's shape), JUnit.
+"""Reports of a run: text (a terminal table), JSON (the contract), Markdown (the seed's shape), JUnit, SARIF.
 
 Every report is built from the same `Report` and passes through the redactor before it is
 returned: no secret value leaves in a report.
@@ -18,10 +18,18 @@ from readiness_tui.attestation import annotate
 from readiness_tui.checklist import Checklist
 from readiness_tui.model import Status, now_iso
 from readiness_tui.redact import Redactor
-from readiness_tui.scoring import ItemView, Score, blockers, build_views, compute_score, criteria_tables
+from readiness_tui.scoring import (
+    ItemView,
+    Score,
+    blockers,
+    build_views,
+    compute_score,
+    criteria_tables,
+    critical_not_applicable,
+)
 from readiness_tui.store import RunRecord
 
-FORMATS = ("text", "json", "markdown", "junit")
+FORMATS = ("text", "json", "markdown", "junit", "sarif")
 
 GLYPHS = {
     Status.PASS: "✓",
@@ -67,7 +75,7 @@ def build_report(checklist: Checklist, record: RunRecord, project: str, item_ids
 
 
 def to_json_data(report: Report) -> dict[str, Any]:
-    """The JSON contract (PRODUCT.md) plus extra fields."""
+    """The JSON contract (docs/reports.md, "The JSON report") plus extra fields."""
     by_section: dict[int, list[ItemView]] = {}
     for view in report.views:
         by_section.setdefault(view.item.section_id, []).append(view)
@@ -101,6 +109,8 @@ def to_json_data(report: Report) -> dict[str, Any]:
                 entry["decision"] = v.decision.to_dict()
             if v.waiver_expired:
                 entry["waiver_expired"] = True
+            if v.decision_invalid:
+                entry["decision_invalid"] = v.decision_invalid
             items.append(entry)
         sections.append({"id": section.id, "title": section.title, "items": items})
     return {
@@ -122,6 +132,10 @@ def to_json_data(report: Report) -> dict[str, Any]:
             for tid, title, cells in criteria_tables(report.checklist, report.views)
         ],
         "blockers": [v.item.id for v in blockers(report.views)],
+        "critical_not_applicable": [
+            {"id": v.item.id, "by": v.decision.by, "approver": v.decision.approver, "reason": v.decision.reason}
+            for v in critical_not_applicable(report.views) if v.decision is not None
+        ],
         "signoffs": report.record.signoffs,
         "deployment": report.record.deployment,
         "deploy_steps": report.record.deploy_steps,
@@ -199,6 +213,10 @@ def render_text(report: Report, colour: bool | None = None, width: int | None = 
     top = [v for v in blockers(report.views) if v.item.critical and v.status in (Status.FAIL, Status.ERROR)]
     if top:
         lines.append("Critical: " + ", ".join(f"{v.item.id} {v.status.value}" for v in top[:12]))
+    marked_na = [v for v in critical_not_applicable(report.views) if v.decision is not None]
+    if marked_na:
+        lines.append("Critical items marked not applicable: " + ", ".join(
+            f"{v.item.id} (approved by {v.decision.approver})" for v in marked_na if v.decision is not None))
     expired = [v for v in report.views if v.waiver_expired and v.decision is not None]
     if expired:
         lines.append("Expired waivers (not completed): " + ", ".join(
@@ -281,7 +299,9 @@ def render_markdown(report: Report) -> str:
                 out.append(f"- **{v.item.id}** {v.item.text}: waived ({state} {d.expires}) — {d.reason} "
                            f"(requested by {d.by}, approved by {d.approver})")
             else:
-                out.append(f"- **{v.item.id}** {v.item.text}: not applicable — {d.reason} ({d.by})")
+                crit = f" — critical, approved by {d.approver}" if v.item.critical and not v.decision_invalid else ""
+                invalid = f" — not counted: {v.decision_invalid}" if v.decision_invalid else ""
+                out.append(f"- **{v.item.id}** {v.item.text}: not applicable — {d.reason} ({d.by}){crit}{invalid}")
     else:
         out.append("None recorded (no waivers, nothing marked not applicable).")
     out += ["", "## 📞 Support & Escalation", ""]
@@ -328,8 +348,12 @@ def render_markdown(report: Report) -> str:
 
 
 def render_junit(report: Report) -> str:
-    """One testcase per item: fail → failure, error → error, pending / not_applicable → skipped."""
-    suites = ET.Element("testsuites", name="readiness", tests=str(len(report.views)))
+    """One testcase per item: fail → failure, error → error, pending / not_applicable → skipped.
+
+    `warn` passes with a caveat: the case carries a `status` property and a system-out line that
+    starts with WARN, which CI reporters show. The root's counts add up the suites'.
+    """
+    suites = ET.Element("testsuites", name="readiness")
     by_section: dict[int, list[ItemView]] = {}
     for v in report.views:
         by_section.setdefault(v.item.section_id, []).append(v)
@@ -354,7 +378,12 @@ def render_junit(report: Report) -> str:
                 ET.SubElement(case, "skipped", message=f"{v.status.value}: {v.summary}")
                 counts["skipped"] += 1
             else:
-                ET.SubElement(case, "system-out").text = f"{v.status.value}: {v.summary}"
+                if v.status == Status.WARN:
+                    props = ET.SubElement(case, "properties")
+                    ET.SubElement(props, "property", name="status", value="warn")
+                    ET.SubElement(case, "system-out").text = f"WARN (passes with a caveat): {v.summary}"
+                else:
+                    ET.SubElement(case, "system-out").text = f"{v.status.value}: {v.summary}"
         for key, value in counts.items():
             suite.set(key, str(value))
     if report.signoffs is not None:
@@ -375,6 +404,8 @@ def render_junit(report: Report) -> str:
         suite.set("failures", str(failures))
         suite.set("errors", "0")
         suite.set("skipped", str(skipped))
+    for key in ("tests", "failures", "errors", "skipped"):
+        suites.set(key, str(sum(int(suite.get(key, "0")) for suite in suites.iter("testsuite"))))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
@@ -385,6 +416,10 @@ def render(report: Report, fmt: str, redactor: Redactor, colour: bool | None = N
     report.signoffs, report.deployment = data["signoffs"], data["deployment"]
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "sarif":
+        from readiness_tui.sarif import render_check
+
+        return redactor.text(render_check(report))
     renderers = {"text": lambda r: render_text(r, colour), "markdown": render_markdown, "junit": render_junit}
     return redactor.text(renderers[fmt](report))
 

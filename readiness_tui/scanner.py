@@ -178,7 +178,7 @@ class Rule:
 
 
 def _classify_jwt(token: str) -> tuple[str, str] | None:
-    """Supabase keys are JWTs whose payload names the `role` (DOMAIN.md, "Supabase keys")."""
+    """Supabase keys are JWTs whose payload names the `role` (`anon`, `service_role`; docs/secrets.md)."""
     decoded = decode_jwt(token)
     if decoded is None:
         return None
@@ -265,7 +265,7 @@ _PRAGMA_NEXT = PRAGMA_NEXT.encode()
 
 
 def rule_table() -> list[tuple[str, str, str]]:
-    """(rule, default severity, description) of every rule, for help texts and the README."""
+    """(rule, default severity, description) of every rule, for help texts and docs/secrets.md."""
     rows = [(r.name, r.severity, r.description) for r in RULES]
     rows.insert(1, ("supabase-service-role-jwt", "critical", "Supabase service_role key (bypasses RLS)"))
     rows.insert(2, ("supabase-anon-jwt", "low", "Supabase anon key (public by design)"))

@@ -1,8 +1,9 @@
 """Effective item statuses (machine result + a person's decision), the score and its band.
 
-PRODUCT.md: completed = pass, warn, confirmed, or waived not yet expired; score = completed /
-(total − not_applicable) × 100, rounded to one decimal; bands from the checklist (the seed's:
-90 ready, 80 nearly, 70 not-ready, below do-not-deploy).
+As docs/reports.md ("Statuses and the score") states it: completed = pass, warn, confirmed, or
+waived not yet expired; score = completed / (total − not_applicable) × 100, rounded to one
+decimal; bands from the checklist (the seed's: 90 ready, 80 nearly, 70 not-ready, below
+do-not-deploy).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from datetime import date
 from typing import Any
 
 from readiness_tui.checklist import Checklist, CriteriaRow, Item
+from readiness_tui.decisionsfile import Decision
 from readiness_tui.model import MANUAL, ItemResult, Measurement, Status
-from readiness_tui.store import Decision, RunRecord
+from readiness_tui.store import RunRecord
 
 COMPLETED = {Status.PASS, Status.WARN, Status.CONFIRMED, Status.WAIVED}
 
@@ -29,6 +31,8 @@ class ItemView:
     result: ItemResult | None
     decision: Decision | None
     waiver_expired: bool = False
+    decision_invalid: str = ""
+    """Why the person's decision does not count (then the status is the machine's), else ''."""
 
     @property
     def completed(self) -> bool:
@@ -78,14 +82,39 @@ def waiver_expired(decision: Decision, today: date | None = None) -> bool:
         return True
 
 
+def approver_problem(item: Item, decision: Decision) -> str:
+    """Why a decision that needs a second person lacks one, else ''.
+
+    A waiver always needs an approver other than the person; so does marking a critical item not
+    applicable (otherwise one person could remove every blocker by saying "n/a").
+    """
+    needs = decision.type == "waived" or (decision.type == "not_applicable" and item.critical)
+    if not needs:
+        return ""
+    what = "a waiver" if decision.type == "waived" else "not applicable on a critical item"
+    if not decision.approver.strip():
+        return f"{what} needs an approver other than {decision.by}"
+    if decision.approver.strip().casefold() == decision.by.strip().casefold():
+        return f"{what} needs an approver other than {decision.by} (they approved it themselves)"
+    return ""
+
+
 def view_item(item: Item, result: ItemResult | None, decision: Decision | None, today: date | None = None) -> ItemView:
     """The effective status of one item."""
+    problem = approver_problem(item, decision) if decision is not None else ""
+    if problem:
+        view = view_item(item, result, None, today)
+        view.decision = decision
+        view.decision_invalid = problem
+        view.summary = f"{view.summary} (decision not counted: {problem})"
+        return view
     if decision is not None:
         if decision.type == "confirmed":
             note = f": {decision.note}" if decision.note else ""
             return ItemView(item, Status.CONFIRMED, f"confirmed by {decision.by}{note}", result, decision)
         if decision.type == "not_applicable":
-            return ItemView(item, Status.NOT_APPLICABLE, f"not applicable: {decision.reason}", result, decision)
+            approved = f" (approved by {decision.approver})" if decision.approver else ""
+            return ItemView(item, Status.NOT_APPLICABLE, f"not applicable: {decision.reason}{approved}", result, decision)
         if decision.type == "waived":
             expired = waiver_expired(decision, today)
             text = (
@@ -120,6 +149,11 @@ def compute_score(checklist: Checklist, views: list[ItemView]) -> Score:
         key = "waived_expired" if v.waiver_expired else v.status.value
         counts[key] = counts.get(key, 0) + 1
     return Score(percent, completed, applicable, total, band.id, band.label, counts)
+
+
+def critical_not_applicable(views: list[ItemView]) -> list[ItemView]:
+    """Critical items a person marked not applicable (with a valid approver): reports list them."""
+    return [v for v in views if v.item.critical and v.status == Status.NOT_APPLICABLE and v.decision is not None]
 
 
 def blockers(views: list[ItemView]) -> list[ItemView]:
@@ -173,6 +207,6 @@ def criteria_tables(checklist: Checklist, views: list[ItemView]) -> list[tuple[s
 
 
 __all__ = [
-    "COMPLETED", "ItemView", "Score", "build_views", "compute_score", "blockers", "criteria_tables",
-    "view_item", "waiver_expired",
+    "COMPLETED", "ItemView", "Score", "approver_problem", "build_views", "compute_score", "blockers",
+    "critical_not_applicable", "criteria_tables", "view_item", "waiver_expired",
 ]

@@ -1,6 +1,8 @@
 """The run record in `<project>/.readiness/`: atomic, locked, versioned, resumable.
 
-`run.json` holds the latest results, people's decisions, sign-offs and deployment steps. Every
+`run.json` holds the latest results, sign-offs and deployment steps; people's decisions live in
+`readiness.decisions.toml` in the project root (`decisionsfile`), meant to be committed, and the
+store reads and writes both, so every caller sees one `RunRecord` with its `decisions`. Every
 change is a read-modify-write under a file lock (`Store.update`), written to a temporary file,
 fsynced and renamed over the old one, so a killed process leaves either the old or the new
 record, and two processes never lose each other's changes. Each finished full run is also kept
@@ -16,10 +18,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from readiness_tui import decisionsfile
+from readiness_tui.decisionsfile import Decision
 from readiness_tui.errors import UsageError
 from readiness_tui.model import ItemResult
 from readiness_tui.redact import Redactor
@@ -30,30 +34,9 @@ RECORD = "run.json"
 LOCK_TIMEOUT = 30.0
 T = TypeVar("T")
 
+__all__ = ["Decision", "RunRecord", "Store", "atomic_write"]
+
 _GITIGNORE = "# readiness-tui run records: results and decisions, never secrets.\n*.lock\n*.tmp\n"
-
-
-@dataclass
-class Decision:
-    """A person's decision on an item: confirmed, not applicable, or waived."""
-
-    type: str
-    by: str
-    at: str
-    user_host: str
-    note: str = ""
-    reason: str = ""
-    approver: str = ""
-    expires: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if v != "" or k in ("type", "by", "at", "user_host")}
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Decision:
-        keys = {"type", "by", "at", "user_host", "note", "reason", "approver", "expires"}
-        return cls(**{k: str(v) for k, v in data.items() if k in keys})
 
 
 @dataclass
@@ -147,8 +130,10 @@ class Store:
         self.path = self.dir / RECORD
         self.history_dir = self.dir / "history"
         self.redactor = redactor or Redactor()
+        self.decisions_path = self.project_dir / decisionsfile.FILE
         self.notices: list[str] = []
-        """Things the user must be told (a corrupt record kept aside)."""
+        """Things the user must be told (a corrupt record kept aside, decisions moved)."""
+        self._decisions_read: dict[str, Decision] = {}
 
     def _lock(self) -> Any:
         from filelock import FileLock
@@ -161,6 +146,44 @@ class Store:
         return FileLock(str(self.dir / "run.lock"), timeout=LOCK_TIMEOUT)
 
     def _read(self) -> RunRecord:
+        """The record with the decisions of the decisions file (moving any still in run.json there)."""
+        record = self._read_record()
+        decisions = decisionsfile.read(self.decisions_path)
+        if record.decisions:
+            decisions = self._migrate(record, decisions)
+        record.decisions = decisions
+        self._decisions_read = {k: replace(v) for k, v in decisions.items()}  # copies: a change may edit in place
+        return record
+
+    def _migrate(self, record: RunRecord, decisions: dict[str, Decision]) -> dict[str, Decision]:
+        """Move the decisions an older version kept in run.json to the decisions file, once."""
+        record_decisions = dict(record.decisions)
+        legacy = {k: v for k, v in record_decisions.items() if k not in decisions}
+        merged = {**decisions, **legacy}
+        try:
+            if legacy:
+                decisionsfile.write(self.decisions_path, self.dir / "decisions.lock",
+                                    {k: self._redacted(v) for k, v in legacy.items()})
+            record.decisions = {}
+            self._write_record(record)
+        except (OSError, UsageError) as exc:
+            self.notices.append(f"could not move the decisions of {self.path} to {self.decisions_path.name} ({exc}); "
+                                "using them from run.json this time")
+            return merged
+        if legacy:
+            self.notices.append(
+                f"moved {len(legacy)} decision(s) from {STATE_DIR}/{RECORD} to {self.decisions_path.name}; "
+                "commit it so every checkout and CI apply them")
+        differing = sorted(k for k, v in record_decisions.items() if k in decisions and decisions[k] != v)
+        if differing:
+            self.notices.append(f"{STATE_DIR}/{RECORD} had other decisions on {', '.join(differing)}; "
+                                f"kept those of {self.decisions_path.name}")
+        return merged
+
+    def _redacted(self, decision: Decision) -> Decision:
+        return Decision.from_dict(self.redactor.data(decision.to_dict()))
+
+    def _read_record(self) -> RunRecord:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -195,7 +218,19 @@ class Store:
 
         record.revision += 1
         record.updated_at = now_iso()
+        changes: dict[str, Decision | None] = {
+            k: (self._redacted(record.decisions[k]) if k in record.decisions else None)
+            for k in set(record.decisions) | set(self._decisions_read)
+            if record.decisions.get(k) != self._decisions_read.get(k)
+        }
+        if changes:
+            decisionsfile.write(self.decisions_path, self.dir / "decisions.lock", changes)
+            self._decisions_read = {k: replace(v) for k, v in record.decisions.items()}
+        self._write_record(record)
+
+    def _write_record(self, record: RunRecord) -> None:
         data = self.redactor.data(record.to_dict())
+        data.pop("decisions", None)  # they live in the decisions file
         atomic_write(self.path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
     def load(self) -> RunRecord:

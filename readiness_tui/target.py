@@ -37,15 +37,15 @@ def open_target(project_dir: str | Path, checklist_path: str | Path | None = Non
     """Load the checklist, the settings and the store of a project (UsageError on bad input).
 
     Secrets (settings.SECRET_NAMES) not in the environment are looked up in the OS keyring;
-    `settings.keyring_note` explains, once, when there is no usable keyring.
+    `settings.keyring_note` says in one short line when a lookup found no usable keyring.
     """
-    from readiness_tui.credentials import Keyring, service_for
+    from readiness_tui.credentials import Keyring, service_for, short_note
 
     checklist = load_checklist(checklist_path)
     keyring = Keyring(service_for(project_dir)) if Path(project_dir).expanduser().is_dir() else None
     settings = load_settings(project_dir, keyring_lookup=keyring.get if keyring else None)
     if keyring is not None:
-        settings.keyring_note = keyring.note
+        settings.keyring_note = short_note()
     redactor = settings.redactor()
     store = Store(settings.project_dir, redactor)
     return Target(checklist, settings, store, redactor)

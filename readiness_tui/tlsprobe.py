@@ -1,7 +1,7 @@
 """TCP and TLS probes (asyncio + ssl; cryptography reads the details of untrusted certificates).
 
 `probe_tls` tries a verifying handshake (system CAs + `Settings.ca_bundle`); when verification
-fails it says why in words (OpenSSL verify codes, DOMAIN.md: 18 self-signed, 10 expired,
+fails it says why in words (OpenSSL verify codes: 18 self-signed, 10 expired,
 62 hostname mismatch, 64 IP address mismatch) and fetches the certificate again without verification to show its subject,
 issuer, names and expiry. A server that answers plain HTTP on the TLS port is recognised as such.
 """

@@ -1,6 +1,6 @@
 """What a configuration value is: a placeholder someone was meant to replace, or a JWT.
 
-One rule for every check and the secret scanner (DOMAIN.md: placeholders are not secrets).
+One rule for every check and the secret scanner (docs/secrets.md, "Placeholders are not secrets").
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-#: Values that stand for a secret without being one (DOMAIN.md "Placeholders are not secrets").
+#: Values that stand for a secret without being one (docs/secrets.md, "Placeholders are not secrets").
 _PLACEHOLDER = re.compile(
     r"^(?:your[-_ ].*|.*[-_]here|changeme|change[-_]?me|change[-_]?this.*|replace[-_]?me|todo|tbd|fixme|"
     r"placeholder.*|example.*|.*example(?:key)?|sample.*|dummy.*|fake.*|test|testing|secret|password|passwd|"

@@ -1,1 +1,1 @@
-"""Textual screens of the wizard (the only package besides readiness_tui/app.py that imports Textual)."""
+"""Textual screens of the wizard: the app (app.py), its screens and dialogs — the only package that imports Textual."""

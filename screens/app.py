@@ -71,10 +71,12 @@ ITEM_ACTIONS = {"rerun_item", "rerun_section", "confirm", "not_applicable", "wai
 
 @dataclass
 class RecordStamp:
-    """What identifies a version of the record file on disk (cheap to read every poll)."""
+    """What identifies a version of the record and decisions files on disk (cheap to read every poll)."""
 
     mtime_ns: int = 0
     size: int = 0
+    decisions_mtime_ns: int = 0
+    decisions_size: int = 0
 
 
 def _screen(module: str, name: str) -> Screen[None]:
@@ -298,11 +300,15 @@ class ReadinessApp(App[int]):
         self.refresh_bindings()
 
     def _read_stamp(self) -> RecordStamp:
-        try:
-            st = self.target.store.path.stat()
-        except OSError:
-            return RecordStamp()
-        return RecordStamp(st.st_mtime_ns, st.st_size)
+        """The record's stamp and the decisions file's (a `git pull` or a hand edit changes only that)."""
+        stamps = []
+        for path in (self.target.store.path, self.target.store.decisions_path):
+            try:
+                st = path.stat()
+                stamps += [st.st_mtime_ns, st.st_size]
+            except OSError:
+                stamps += [0, 0]
+        return RecordStamp(*stamps)
 
     def _update_title(self) -> None:
         score = self.score
@@ -324,7 +330,11 @@ class ReadinessApp(App[int]):
         """Re-read the run record from disk."""
         # The file's stamp is taken before reading: a write that lands meanwhile is seen next poll.
         self._stamp = self._read_stamp()
-        record = await asyncio.to_thread(self.target.store.load)
+        try:
+            record = await asyncio.to_thread(self.target.store.load)
+        except UsageError as exc:  # e.g. readiness.decisions.toml mid-edit: say where, keep showing the last one
+            self.post_message(ActionFailed(str(exc)))
+            return
         self.post_message(RunSaved(record, from_disk=True))
 
     @work(group="fixes", exclusive=True, exit_on_error=False)
@@ -785,7 +795,7 @@ class ReadinessApp(App[int]):
         calls: dict[str, Callable[[], RunRecord]] = {
             "confirm": lambda: decisions.confirm(self.target, item_id, answer["name"], answer.get("note", "")),
             "not_applicable": lambda: decisions.mark_not_applicable(
-                self.target, item_id, answer["name"], answer["reason"]),
+                self.target, item_id, answer["name"], answer["reason"], answer.get("approver", "")),
             "waive": lambda: decisions.waive(self.target, item_id, answer["name"], answer["reason"],
                                              answer["approver"], answer["expires"]),
             "clear": lambda: decisions.clear(self.target, item_id),

@@ -9,7 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-#: Keys of the wizard screens (start, sections, summary, sign-off); the README's key map is the same.
+#: Keys of the wizard screens (start, sections, summary, sign-off); docs/wizard.md, "Keys", is the same table.
 ANYWHERE: list[tuple[str, str]] = [
     ("← →", "previous / next section (start → 1 … 10 → summary → sign-off)"),
     ("1 … 9, 0", "section 1 … 9, 10"),

@@ -173,14 +173,25 @@ class ConfirmDialog(FormDialog):
 
 
 class NotApplicableDialog(FormDialog):
-    """Mark an item not applicable: a name and the reason. `warning` (markup) says what it hides."""
+    """Mark an item not applicable: a name, the reason, and on a critical item an approver other than
+    you. `warning` (markup) says what it hides."""
 
     TITLE_TEXT = "Not applicable"
     SUBMIT = "Mark N/A"
 
     def __init__(self, item: Item, name: str, warning: str = "") -> None:
-        super().__init__([Field("name", "Your name", name, True), Field("reason", "Why it does not apply", "", True)],
-                         item_intro(item, warning))
+        fields = [Field("name", "Your name", name, True), Field("reason", "Why it does not apply", "", True)]
+        if item.critical:
+            fields.append(Field("approver", "Approver (someone else: the item is critical)", "", True))
+        super().__init__(fields, item_intro(item, warning))
+
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
+        if problem:
+            return problem
+        if key == "approver" and answer["name"] and answer["approver"].casefold() == answer["name"].casefold():
+            return "the approver must be someone other than you"
+        return ""
 
 
 class WaiveDialog(FormDialog):

@@ -25,6 +25,8 @@ if [ "$want_test" = 1 ]; then
   command -v ab >/dev/null || need_pkgs+=(apache2-utils)
   command -v ssh-keygen >/dev/null || need_pkgs+=(openssh-client)
   command -v crontab >/dev/null || need_pkgs+=(cron)
+  command -v zsh >/dev/null || need_pkgs+=(zsh)    # the completion scripts are checked with each shell
+  command -v fish >/dev/null || need_pkgs+=(fish)
   command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need_pkgs+=(pgbouncer)
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_pkgs+=(postgresql)

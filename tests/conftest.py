@@ -22,6 +22,12 @@ NETGUARD = REPO / "tests" / "netguard"
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), os.environ.get("PYTHONPATH")) if p)
 sys.path.insert(0, str(NETGUARD))
 import sitecustomize as _netguard  # noqa: E402,F401 - installs the guard in this process too
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Property tests judge correctness, not speed: on a loaded two-core machine an example may take
+# longer than hypothesis' default 200 ms deadline, which would fail the test for nothing.
+settings.register_profile("readiness", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("readiness")
 
 pytest_plugins = sorted(
     f"fixtures.{p.stem}" for p in (REPO / "tests" / "fixtures").glob("*.py") if not p.stem.startswith("_")

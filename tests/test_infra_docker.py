@@ -155,7 +155,7 @@ def test_log_rotation_unknown_everything_is_an_error(project, tmp_path):
 
 def test_compose_v2_v1_and_missing(tmp_path, project):
     # The Compose plugin is not installed on this machine: small scripts print exactly what
-    # `docker compose version` (v2) and `docker-compose version` (v1) print (DOMAIN.md).
+    # `docker compose version` (v2) and `docker-compose version` (v1) print.
     def script(name: str, text: str, code: int = 0) -> str:
         path = tmp_path / name
         path.write_text(f"#!/bin/sh\necho '{text}'\nexit {code}\n")

@@ -1,4 +1,4 @@
-"""Score and band exactly as PRODUCT.md defines them, with people's decisions."""
+"""Score and band exactly as docs/reports.md defines them, with people's decisions."""
 
 from __future__ import annotations
 

@@ -6,44 +6,80 @@ import argparse
 import sys
 
 from readiness_tui.commands._util import add_dir
-from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "check"
 ORDER = 10
-HELP = "run the checks headless and print a report (exit 0 when the score ≥ --fail-under)"
+HELP = "run the checks headless and print a report (exit 0 when the score ≥ --fail-under and no gate trips)"
 DESCRIPTION = (
-    "Run every automated check of the checklist against a project, record the results in "
-    "<DIR>/.readiness/, and print a report. Exit status: 0 when the score is at least --fail-under, "
-    "1 below it, 2 for usage or configuration errors."
+    "Run every automated check of the checklist against a project, apply the people's decisions of "
+    "<DIR>/readiness.decisions.toml, record the results in <DIR>/.readiness/, and print a report. "
+    "Exit status: 0 when the score is at least --fail-under and no --fail-on gate trips, 1 otherwise, "
+    "2 for usage or configuration errors; with --pending-exit-code N, N instead of 1 when only items "
+    "waiting for a person keep the run from passing (docs/ci.md)."
 )
+FORMATS = ("text", "json", "markdown", "junit", "sarif")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from readiness_tui.errors import GATES
+
     add_dir(parser)
-    parser.add_argument("--format", choices=("text", "json", "markdown", "junit"), default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="report format (sarif: SARIF 2.1.0 for code scanning)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--fail-under", type=float, default=90.0, metavar="N",
                         help="exit 1 when the score is below N (default 90: the `ready` band)")
+    parser.add_argument("--fail-on", action="append", choices=GATES, default=[], metavar="GATE",
+                        help="also exit 1 when any item trips this gate: critical (a critical item not "
+                        "completed), fail, error; repeatable")
+    parser.add_argument("--pending-exit-code", type=int, metavar="CODE",
+                        help="exit with CODE instead of 1 when only items waiting for a person keep the run "
+                        "from passing (e.g. 101; 0 lets such a run pass)")
     parser.add_argument("--only", metavar="IDS", help="only these items or sections, e.g. 1.4,9")
     parser.add_argument("--skip", metavar="IDS", help="skip these items or sections")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per-check timeout (default 10)")
     parser.add_argument("--run-project-commands", action="store_true",
                         help="run the project's own test and validation commands (readiness.toml [commands])")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+
+def _summary(report: object, outcome: object, elapsed: float, checked: int) -> str:
+    """The last line of a run on stderr: score, what is open, and why the exit status is what it is."""
+    from readiness_tui.gates import Outcome
+    from readiness_tui.reports import Report
+
+    assert isinstance(report, Report) and isinstance(outcome, Outcome)
+    s = report.score
+    counts = s.by_status
+    open_ = [f"{counts[k]} {label}" for k, label in (("fail", "failing"), ("error", "not checked (error)"),
+                                                     ("waived_expired", "expired waiver"))
+             if counts.get(k)]
+    if outcome.waiting:
+        open_.append(f"{len(outcome.waiting)} waiting for a person")
+    line = (f"{checked} item(s) checked in {elapsed:.1f} s; score {s.percent:.1f}% ({s.band}), "
+            f"{s.completed}/{s.applicable} completed" + (f": {', '.join(open_)}" if open_ else ""))
+    if not outcome.reasons:
+        return f"{line}; passed (exit 0)"
+    why = "; ".join(outcome.reasons)
+    if outcome.pending_only:
+        why += ("; only items waiting for a person keep it down: confirm, mark n/a or waive them "
+                "(committed in readiness.decisions.toml)")
+    return f"{line}; exit {outcome.code}: {why}"
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from readiness_tui import gates
     from readiness_tui.checkapi import RunOptions
     from readiness_tui.checklist import select_items
+    from readiness_tui.commands._util import detail, notices, say, verbosity
     from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import one_line
     from readiness_tui.reports import build_report, check_output_path, render, write_output
     from readiness_tui.runner import ItemFinished, RunEvent
     from readiness_tui.target import open_target, run_items
 
-    if args.fail_under < 0 or args.fail_under > 100:
-        raise UsageError("--fail-under must be between 0 and 100")
+    gates.validate(args.fail_under, args.pending_exit_code)
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be positive")
     if args.output:
@@ -53,26 +89,32 @@ def run(args: argparse.Namespace) -> int:
     if not items:
         raise UsageError("--only/--skip selected no item")
     full = not args.only and not args.skip
-    for notice in target.store.notices:
-        print(f"readiness: {notice}", file=sys.stderr)
-    if target.settings.keyring_note and not args.quiet:
-        print(f"readiness: {target.settings.keyring_note}", file=sys.stderr)
+    target.store.load()  # reads the decisions file first: a malformed one stops here (exit 2), before the run
+    notices(target, secrets_used=True)
+    detail(f"project {target.project}; {len(items)} item(s); decisions from {target.store.decisions_path}")
 
-    show = not args.quiet and sys.stderr.isatty()
+    terminal = sys.stderr.isatty()
+    progress = verbosity() == 0 and terminal
+    lines = verbosity() > 0
     done = 0
 
     def on_event(event: RunEvent) -> None:
         nonlocal done
-        if show and isinstance(event, ItemFinished):
-            done += 1
+        if not isinstance(event, ItemFinished):
+            return
+        done += 1
+        if lines:
+            r = event.result
+            print(f"readiness: [{done}/{len(items)}] {event.item_id} {r.status.value}: {one_line(r.summary, 160)} "
+                  f"({r.duration_ms / 1000:.1f} s)", file=sys.stderr, flush=True)
+        elif progress:
             print(f"\r{done}/{len(items)} checked", end="", file=sys.stderr, flush=True)
 
     options = RunOptions(run_project_commands=args.run_project_commands, timeout=args.timeout)
-    _, _elapsed = asyncio.run(run_items(target, items, options, on_event, full=full))
-    if show:
+    _, elapsed = asyncio.run(run_items(target, items, options, on_event, full=full))
+    if progress:
         print("\r" + " " * 20 + "\r", end="", file=sys.stderr)
-    for notice in target.store.notices:
-        print(f"readiness: {notice}", file=sys.stderr)
+    notices(target)
     record = target.store.load()
     contacts = target.settings.config.get("contacts", [])
     report = build_report(target.checklist, record, target.project,
@@ -82,11 +124,11 @@ def run(args: argparse.Namespace) -> int:
     text = render(report, args.format, target.redactor, colour=colour)
     if args.output:
         write_output(args.output, text)
-        if not args.quiet:
-            s = report.score
-            print(f"readiness: wrote {args.format} report to {args.output}; score {s.percent:.1f}% ({s.band})",
-                  file=sys.stderr)
+        say(f"wrote {args.format} report to {args.output}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return EXIT_OK if report.score.percent >= args.fail_under else EXIT_FAILED
+    outcome = gates.decide(report.views, report.score.percent, report.score.applicable, args.fail_under,
+                           args.fail_on, args.pending_exit_code)
+    say(_summary(report, outcome, elapsed, len(items)))
+    return outcome.code

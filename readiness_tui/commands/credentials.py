@@ -14,7 +14,10 @@ HELP = "store, show (masked), delete or list the project's credentials in the OS
 DESCRIPTION = (
     "Credentials are looked up in this order: the process environment, the OS keyring (one service "
     "per project), readiness.toml, the project's .env. Values are never printed: `get` shows a masked "
-    "preview and `list` only where each name is found."
+    "preview and `list` only where each name is found. Without an OS keyring (the usual state of an SSH "
+    "session or a CI job) secrets come from the environment and .env only; to get one, run inside "
+    "`dbus-run-session` after `gnome-keyring-daemon --unlock`, or set PYTHON_KEYRING_BACKEND to a backend "
+    "you trust."
 )
 
 

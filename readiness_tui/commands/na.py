@@ -10,13 +10,15 @@ from readiness_tui.identity import login_name
 
 NAME = "na"
 ORDER = 31
-HELP = "mark an item not applicable to this deployment, with the reason"
+HELP = "mark an item not applicable to this deployment, with the reason (a critical item needs an approver)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("item", metavar="ITEM", help="item id, e.g. 1.5")
     add_dir(parser)
     parser.add_argument("--reason", required=True, help="why it does not apply")
+    parser.add_argument("--approver", default="", metavar="NAME",
+                        help="who approves (required on a critical item, and not the person deciding)")
     parser.add_argument("--by", default=login_name(), metavar="NAME", help="who decides (default: your login)")
 
 
@@ -25,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from readiness_tui.decisions import mark_not_applicable
 
     target = open_target_noted(args)
-    record = mark_not_applicable(target, args.item, args.by, args.reason)
-    print(f"marked {args.item} not applicable ({args.reason.strip()}) by {args.by}; {score_line(target, record)}")
+    record = mark_not_applicable(target, args.item, args.by, args.reason, args.approver)
+    approved = f", approved by {args.approver.strip()}" if args.approver.strip() else ""
+    print(f"marked {args.item} not applicable ({args.reason.strip()}) by {args.by}{approved}; "
+          f"{score_line(target, record)}")
     return EXIT_OK

@@ -9,12 +9,12 @@ from readiness_tui.errors import EXIT_OK
 
 NAME = "report"
 ORDER = 20
-HELP = "print the recorded run as text, json, markdown or junit (no checks are run)"
+HELP = "print the recorded run as text, json, markdown, junit or sarif (no checks are run)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dir(parser)
-    parser.add_argument("--format", choices=("text", "json", "markdown", "junit"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "markdown", "junit", "sarif"), default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
 
 

@@ -16,8 +16,9 @@ DESCRIPTION = (
     "Scan the files git tracks in the project's repository (or, outside git, every file not "
     "ignored by .gitignore) for secrets. Findings show file, line, rule, severity and a redacted "
     "preview, never the value. `baseline` records the current findings (as SHA-1 hashes) in "
-    "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. Exit status of "
-    "`scan`: 0 when nothing above low severity is found, 1 otherwise, 2 for usage errors."
+    "<DIR>/.readiness/secrets-baseline.json so later scans report only new ones. `scan --files` scans "
+    "only the named files (what the pre-commit hook passes). Exit status of `scan`: 0 when nothing "
+    "above low severity is found, 1 otherwise, 2 for usage errors."
 )
 
 
@@ -25,7 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="secrets_command", metavar="ACTION", parser_class=type(parser))
     scan = sub.add_parser("scan", help="scan and print the findings")
     scan.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
-    scan.add_argument("--format", choices=("text", "json"), default="text")
+    scan.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                      help="sarif: SARIF 2.1.0 for code scanning (file, line and kind; never the value)")
+    scan.add_argument("--output", "-o", metavar="FILE", help="write the findings to FILE instead of stdout")
+    scan.add_argument("--files", nargs="+", metavar="FILE",
+                      help="scan only these files (paths relative to the repository, as git and pre-commit give them)")
     scan.add_argument("--no-baseline", action="store_true", help="report findings the baseline lists too")
     base = sub.add_parser("baseline", help="write .readiness/secrets-baseline.json from the current findings")
     base.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
@@ -52,9 +57,32 @@ def _target_dirs(raw: str) -> tuple[Path, Path]:
     return project, gitutil.repo_root(project) or project
 
 
+def _files(root: Path, names: list[str]) -> list[str]:
+    """The given files as paths relative to the repository root (missing or outside ones are refused)."""
+    from readiness_tui.errors import UsageError
+
+    found = []
+    for name in names:
+        path = Path(name)
+        path = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            raise UsageError(f"--files {name}: not inside {root}") from None
+        if path.is_file():
+            found.append(rel.as_posix())
+        elif not path.exists():
+            continue  # deleted in the commit being made: nothing to scan
+        else:
+            raise UsageError(f"--files {name}: not a file")
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     from readiness_tui import scanner
+    from readiness_tui.commands._util import detail, say
     from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import visible
 
     action = getattr(args, "secrets_command", None)
     if action is None:
@@ -62,21 +90,41 @@ def run(args: argparse.Namespace) -> int:
     project, root = _target_dirs(args.dir)
     if action == "baseline":
         path, result = scanner.write_baseline(root, project_dir=project)
-        print(f"readiness: wrote {path} with {len(result.findings)} finding(s) "
-              f"(hashes only; commit it, or keep it with the project's run state)")
+        say(f"wrote {path} with {len(result.findings)} finding(s) "
+            f"(hashes only; commit it, or keep it with the project's run state)")
         return EXIT_OK
-    result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline)
+    if args.output:
+        from readiness_tui.reports import check_output_path
+
+        check_output_path(args.output)
+    files = _files(root, args.files) if args.files else None
+    if files == []:
+        detail("no file to scan")
+    result = scanner.scan(root, project_dir=project, use_baseline=not args.no_baseline, files=files)
     blocking = [f for f in result.findings if f.severity != "low"]
     if args.format == "json":
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-        return EXIT_FAILED if blocking else EXIT_OK
-    out = sys.stdout
-    out.write(f"secret scan of {result.root} ({result.source}: {result.files_scanned} files, "
-              f"{_human_bytes(result.bytes_scanned)}, {result.duration_s:.2f} s)\n")
-    for f in result.findings:
-        out.write(f"{f.severity.upper():8}  {f.file}:{f.line}  {f.rule}  {f.preview}\n")
-    counts = result.counts()
-    breakdown = ", ".join(f"{n} {s}" for s, n in counts.items())
-    out.write(f"{len(result.findings)} finding(s) ({breakdown}); {result.allowlisted} allowlisted inline, "
-              f"{result.baselined} in the baseline; skipped: {_skipped_text(result.skipped)}\n")
+        text = json.dumps(result.to_dict(), indent=2) + "\n"
+    elif args.format == "sarif":
+        from readiness_tui.sarif import render_secrets
+
+        text = render_secrets(result, root)
+    else:
+        lines = [f"secret scan of {visible(result.root)} ({result.source}: {result.files_scanned} files, "
+                 f"{_human_bytes(result.bytes_scanned)}, {result.duration_s:.2f} s)"]
+        for f in result.findings:
+            lines.append(f"{f.severity.upper():8}  {visible(f.file)}:{f.line}  {f.rule}  {visible(f.preview)}")
+        counts = result.counts()
+        breakdown = ", ".join(f"{n} {s}" for s, n in counts.items())
+        lines.append(f"{len(result.findings)} finding(s) ({breakdown}); {result.allowlisted} allowlisted inline, "
+                     f"{result.baselined} in the baseline; skipped: {_skipped_text(result.skipped)}")
+        text = "\n".join(lines) + "\n"
+    if args.output:
+        from readiness_tui.reports import write_output
+
+        write_output(args.output, text)
+        say(f"wrote the {args.format} findings to {args.output}: {len(result.findings)} finding(s), "
+            f"{len(blocking)} above low severity")
+    else:
+        sys.stdout.write(text)
+    detail(f"scanned {result.files_scanned} file(s) ({result.source}) in {result.duration_s:.2f} s")
     return EXIT_FAILED if blocking else EXIT_OK

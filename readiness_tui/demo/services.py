@@ -234,7 +234,7 @@ class FrontendHandler(_Handler):
         if path == "/_stcore/stream":
             self._stream()
             return
-        # Streamlit with enableCORS = false answers every origin (DOMAIN.md, Streamlit).
+        # Streamlit with enableCORS = false answers every origin (Access-Control-Allow-Origin: *).
         headers = {"Access-Control-Allow-Origin": "*"}
         if path == "/_stcore/health":
             self.reply(200, b"ok", "text/plain; charset=utf-8", headers)
