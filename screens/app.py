@@ -57,6 +57,8 @@ FAILING = ("fail", "error")
 KEY_HOLD_S = 0.5
 #: ... and a burst of typing that goes on keeps being held for this long after each key.
 KEY_BURST_S = 0.25
+#: Keys held after a dialog closes: what typing sends (ctrl, alt, F-keys and escape are deliberate).
+TYPING = ("enter", "backspace", "delete", "tab", "space")
 #: How long quitting waits for a decision still being written (seconds).
 QUIT_WAIT_S = 3.0
 #: Toasts are short: a line or two, a few seconds.
@@ -194,6 +196,7 @@ class ReadinessApp(App[int]):
         """Keys typed this soon after a dialog closes are held back (0: none, for scripted tests)."""
         self._hold_keys_until = 0.0
         self._held_keys = 0
+        self._typing = False
         self._own_writes: set[str] = set()
         self.sub_title = one_line(self.project_dir.name)
 
@@ -252,12 +255,13 @@ class ReadinessApp(App[int]):
             self.call_after_refresh(self.start_all_checks)
 
     def _describe_record(self, record: RunRecord, existed: bool) -> str:
-        """The start screen's one honest line about the run record as it was found."""
+        """The start screen's one honest line about the run record as it was found (fits 80 columns)."""
         if not existed:
             return "new run: nothing was recorded for this project before"
-        kept = [f"{len(record.decisions)} decision(s)", f"{len(record.signoffs)} sign-off(s)"]
-        when = record.updated_at or record.started_at or "an unknown time"
-        return f"continues the run last changed {when}: {', '.join(kept)} kept"
+        when = (record.updated_at or record.started_at or "")[:16].replace("T", " ") or "an unknown time"
+        decisions, signoffs = len(record.decisions), len(record.signoffs)
+        return (f"continued from {when} · {decisions} decision{'s' * (decisions != 1)} · "
+                f"{signoffs} sign-off{'s' * (signoffs != 1)}")
 
     def apply_record(self, record: RunRecord, force: bool = False) -> None:
         """Show this record if it is at least as new as the one shown (never step back)."""
@@ -545,12 +549,16 @@ class ReadinessApp(App[int]):
         self._held_keys = 0
 
     def pop_screen(self) -> AwaitComplete:
-        if isinstance(self.screen, ModalScreen):
+        # Only a dialog one types into, closed while typing (its enter): keys right after escape,
+        # or after closing help or a yes/no, are meant as keys.
+        if isinstance(self.screen, ModalScreen) and self.screen.query("Input") and self._typing:
             self.hold_keys()
         return super().pop_screen()
 
     async def on_event(self, event: events.Event) -> None:
-        if (isinstance(event, events.Key) and not event.is_forwarded and event.key not in ("ctrl+c", "ctrl+q")
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._typing = event.is_printable or event.key in TYPING
+        if (isinstance(event, events.Key) and not event.is_forwarded and (event.is_printable or event.key in TYPING)
                 and event.time <= self._hold_keys_until and self.has_screen()
                 and not isinstance(self.screen, ModalScreen)):
             # Typed as the dialog closed: meant for it, not a hotkey of the screen behind it. A burst

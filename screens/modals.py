@@ -53,6 +53,10 @@ class FormDialog(Dialog[Answer | None]):
 
     TITLE_TEXT = ""
     SUBMIT = "OK"
+    # Enter is the dialog's, not the field's: handled as the key is read, so the next field has the
+    # focus before the keys typed after it arrive ("\rnote" typed fast lands in the note); the field
+    # itself is checked once the keys typed before the enter are in it (see `action_enter`).
+    BINDINGS = [Binding("enter", "enter", "Next / submit", show=False, priority=True)]
 
     def __init__(self, fields: list[Field], intro: str = "") -> None:
         """`intro` is markup (callers make outside text in it `safe`)."""
@@ -131,21 +135,38 @@ class FormDialog(Dialog[Answer | None]):
         self.touched.update(f.key for f in self.fields)
         bad = self.check_fields()
         if bad:
-            self.query_one(f"#field-{bad[0]}", Input).focus()
+            self.set_focus(self.query_one(f"#field-{bad[0]}", Input))
             return
         self.dismiss(self.answer())
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_enter(self) -> None:
+        """Enter: on a field, the next field (from the last, submit); on a button, press it.
+
+        Keys reach a field through its own queue, so when enter is read the keys typed just before
+        it may not be in the field yet: the focus moves at once, and the field is checked (and the
+        form submitted from the last field) by a callback queued behind those keys.
+        """
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+            return
         inputs = self.inputs()
-        position = inputs.index(event.input)
-        key = self.fields[position].key
+        if not isinstance(focused, Input) or focused not in inputs:
+            self.submit()
+            return
+        position = inputs.index(focused)
+        if position + 1 < len(inputs):
+            self.set_focus(inputs[position + 1])
+        focused.call_later(self._entered, focused, position + 1 == len(inputs))
+
+    def _entered(self, field: Input, last: bool) -> None:
+        if not self.is_attached or self.app.screen is not self:
+            return  # closed meanwhile (escape typed right after the enter)
+        key = self.fields[self.inputs().index(field)].key
         self.touched.add(key)
         if self.check_fields([key]):
-            return  # Enter on a field with a problem stays there: the problem is shown under it
-        if position + 1 < len(inputs):
-            inputs[position + 1].focus()
-        else:
+            self.set_focus(field)  # Enter on a field with a problem stays there: the problem is under it
+        elif last:
             self.submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -537,7 +537,7 @@ async def test_reopening_resumes_the_record(good_project: Path) -> None:
         await settle(again, pilot)  # the project is read after the first paint
         await settle(again, pilot)
         assert again.views["3.6"].status == Status.NOT_APPLICABLE
-        assert "continues the run" in str(again.screen.query_one("#start-text", Static).render())
+        assert "continued from" in str(again.screen.query_one("#start-text", Static).render())
 
 
 # ---- command line and start-up ------------------------------------------------------------------
