@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from fixtures.demo import pid_alive
+from fixtures.demo import descendants, pid_alive
 from fixtures.tmux import Tmux
 from fixtures.ui import make_wizard_project
-from test_demo_tmux import descendants
 
 from readiness_tui.store import Store
 
