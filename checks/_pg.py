@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from readiness_tui.checkapi import CheckContext, Param
 from readiness_tui.redact import REDACTED, redact_url
+from readiness_tui.values import placeholder_host
 
 if TYPE_CHECKING:
     import psycopg
@@ -164,6 +165,9 @@ def _first(exc: BaseException) -> str:
 def ctx_session(ctx: CheckContext, url: str | None = None) -> Iterator[psycopg.Cursor[Any]]:
     """`session()` with the timeouts of a check's context (default URL: `settings.database_url`)."""
     target = url or ctx.settings.database_url or ""
+    host = placeholder_host(target) if target else None
+    if host is not None:
+        raise PgError(f"not probed: the database URL's host is a template placeholder ({host})")
     with session(target, connect_timeout=ctx.settings.connect_timeout,
                  statement_timeout=statement_timeout_s(ctx)) as cur:
         yield cur

@@ -8,13 +8,13 @@ timers under `<system_root>/etc/systemd/system` (a timer whose service's ExecSta
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 import stat
 import time
 from pathlib import Path
 from typing import Any
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, pending
 
@@ -44,9 +44,31 @@ def _cron_entries(text: str, where: str, pattern: re.Pattern[str]) -> list[dict[
     return found
 
 
-def find_schedules(ctx: CheckContext, pattern: re.Pattern[str],
-                   ignore: re.Pattern[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """(cron / systemd entries running the backup, places searched); lines matching `ignore` do not count."""
+def _listing(directory: Path, unreadable: list[str]) -> list[Path]:
+    """The regular files of a directory, sorted; [] (and the directory noted) when this user may not list it."""
+    try:
+        return sorted(p for p in directory.iterdir() if p.is_file())
+    except OSError:
+        unreadable.append(str(directory))
+        return []
+
+
+def _read(path: Path, unreadable: list[str]) -> str | None:
+    """A schedule file's text (bounded, never blocking); None (and the file noted) when it cannot be read."""
+    try:
+        return fileio.read_text(path, fileio.MAX_CONFIG, "a schedule file", cut=True)
+    except fileio.FileProblem:
+        unreadable.append(str(path))
+        return None
+
+
+def find_schedules(ctx: CheckContext, pattern: re.Pattern[str], ignore: re.Pattern[str] | None = None,
+                   unreadable: list[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """(cron / systemd entries running the backup, places searched); lines matching `ignore` do not count.
+
+    Places this user may not read (other users' crontabs for anyone but root) go to `unreadable`.
+    """
+    unreadable = [] if unreadable is None else unreadable
     if ignore is not None:
         pattern = _Unless(pattern, ignore)  # type: ignore[assignment]
     from readiness_tui.procs import ProcError, run_command
@@ -71,22 +93,20 @@ def find_schedules(ctx: CheckContext, pattern: re.Pattern[str],
         d = _sys(ctx, directory)
         searched.append(str(d))
         if d.is_dir():
-            files += sorted(p for p in d.iterdir() if p.is_file())
+            files += _listing(d, unreadable)
     for f in files:
-        try:
-            entries += _cron_entries(f.read_text(errors="replace"), str(f), pattern)
-        except OSError:
-            continue
+        text = _read(f, unreadable)
+        if text is not None:
+            entries += _cron_entries(text, str(f), pattern)
     # Scripts in cron.daily etc. run on their schedule: their name or content names the backup.
     for period in ("hourly", "daily", "weekly"):
         d = _sys(ctx, f"/etc/cron.{period}")
         searched.append(str(d))
         if not d.is_dir():
             continue
-        for script in sorted(p for p in d.iterdir() if p.is_file()):
-            try:
-                text = script.read_text(errors="replace")
-            except OSError:
+        for script in _listing(d, unreadable):
+            text = _read(script, unreadable)
+            if text is None:
                 continue
             if pattern.search(script.name) or any(pattern.search(x) for x in text.splitlines()
                                                   if not x.strip().startswith("#")):
@@ -138,14 +158,11 @@ class _Unless:
 
 def _timer_entry(timer: Path, pattern: re.Pattern[str]) -> list[dict[str, Any]]:
     try:
-        text = timer.read_text(errors="replace")
-    except OSError:
-        return []
-    unit = re.search(r"^\s*Unit\s*=\s*(\S+)", text, re.M)
-    service = timer.parent / (unit.group(1) if unit else timer.name.removesuffix(".timer") + ".service")
-    try:
-        service_text = service.read_text(errors="replace")
-    except OSError:
+        text = fileio.read_text(timer, fileio.MAX_CONFIG, "a systemd unit", cut=True)
+        unit = re.search(r"^\s*Unit\s*=\s*(\S+)", text, re.M)
+        service = timer.parent / (unit.group(1) if unit else timer.name.removesuffix(".timer") + ".service")
+        service_text = fileio.read_text(service, fileio.MAX_CONFIG, "a systemd unit", cut=True)
+    except fileio.FileProblem:
         return []
     for number, line in enumerate(service_text.splitlines(), 1):
         if line.strip().startswith("ExecStart") and pattern.search(line):
@@ -157,22 +174,15 @@ def _timer_entry(timer: Path, pattern: re.Pattern[str]) -> list[dict[str, Any]]:
 
 
 def newest_file(root: Path, limit: int) -> tuple[Path | None, int]:
-    """The most recently modified file under `root` (recursive, at most `limit` files looked at)."""
+    """The most recently modified regular file under `root` (recursive, at most `limit` files looked at;
+    pseudo filesystems such as /proc are not entered, so `backup_dir = "/"` never finds the kernel's files)."""
     newest: Path | None = None
     newest_mtime = -1.0
     seen = 0
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            seen += 1
-            if seen > limit:
-                return newest, seen - 1
-            p = Path(dirpath) / name
-            try:
-                mtime = p.stat().st_mtime
-            except OSError:
-                continue
-            if mtime > newest_mtime:
-                newest, newest_mtime = p, mtime
+    for path, st in fileio.walk_files(root, limit):
+        seen += 1
+        if st.st_mtime > newest_mtime:
+            newest, newest_mtime = path, st.st_mtime
     return newest, seen
 
 
@@ -206,12 +216,17 @@ def backup_database(ctx: CheckContext) -> CheckResult:
         return pending("backup_dir is not set: set it in readiness.toml [target], or confirm the hosted "
                        "backups (e.g. Supabase daily backups / PITR)")
     root = ctx.settings.path(ctx.settings.backup_dir)
-    schedules, searched = find_schedules(ctx, pattern, ignore)
+    unreadable: list[str] = []
+    schedules, searched = find_schedules(ctx, pattern, ignore, unreadable)
     evidence: dict[str, Any] = {"backup_dir": str(root), "backup_schedules": schedules,
                                 "backup_schedule_searched": searched, "backup_warn_hours": warn_hours,
                                 "backup_fail_days": fail_days}
+    if unreadable:
+        evidence["backup_schedule_unreadable"] = unreadable
     schedule_note = (f"scheduled by {schedules[0]['source']}" if schedules
                      else "no cron or systemd-timer entry runs a backup")
+    if unreadable and not schedules:
+        schedule_note += f" (not readable as this user: {', '.join(unreadable[:2])})"
     if not root.is_dir():
         return failed(f"backup directory {root} does not exist; {schedule_note}", **evidence)
     newest, count = newest_file(root, int(ctx.param("max_files")))
@@ -255,20 +270,14 @@ def backup_config(ctx: CheckContext) -> CheckResult:
     if not root.is_dir():
         return failed(f"configuration backup directory {root} does not exist", **evidence)
     found: list[Path] = []
-    seen = 0
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            seen += 1
-            if seen > limit:
-                break
-            if any(fnmatch.fnmatch(name, p) for p in patterns):
-                found.append(Path(dirpath) / name)
+    modes: dict[Path, int] = {}
+    for path, st in fileio.walk_files(root, limit):
+        if any(fnmatch.fnmatch(path.name, p) for p in patterns):
+            found.append(path)
+            modes[path] = st.st_mode
     exposed: list[dict[str, str]] = []
     for f in found:
-        try:
-            mode = f.stat().st_mode
-        except OSError:
-            continue
+        mode = modes[f]
         if mode & stat.S_IROTH:
             exposed.append({"file": str(f.relative_to(root)), "mode": oct(stat.S_IMODE(mode))})
     evidence["config_backups"] = [str(f.relative_to(root)) for f in found[:50]]

@@ -6,10 +6,12 @@ every error message goes through the target's redactor.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from readiness_tui.checks._common import unprobed
 
 from readiness_tui.checkapi import CheckContext, check
-from readiness_tui.model import CheckResult, Status, errored, not_applicable
+from readiness_tui.model import CheckResult, Status, errored
 from readiness_tui.redact import redact_url
 
 
@@ -36,11 +38,14 @@ def _has_password(url: str) -> bool:
         return False
 
 
-@check("redis.ping", "Redis answers PING; version, password required, maxmemory-policy")
+@check("redis.ping", "Redis answers PING; version, password required, maxmemory-policy", live=True)
 def redis_ping(ctx: CheckContext) -> CheckResult:
-    url = ctx.settings.redis_url
-    if not url:
-        return not_applicable("Redis not configured (REDIS_URL not set)")
+    """Item 2.5. The address comes from the run's target resolution (REDIS_URL, or the application's own
+    REDIS_HOST/REDIS_PORT); not applicable only when the project map shows Redis is not used."""
+    endpoint = ctx.endpoint("redis")
+    if not endpoint.ok:
+        return unprobed(ctx, endpoint, "redis", "Redis")
+    url = endpoint.url or ""
     import redis
 
     redactor = ctx.settings.redactor()
@@ -63,12 +68,12 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
         return errored(f"REDIS_URL is not a valid Redis URL: {redactor.text(str(exc))}", **evidence)
     try:
         client.ping()
-        info = client.info("server")
+        info = cast(dict[str, Any], client.info("server"))
         evidence["redis_version"] = info.get("redis_version")
         evidence["redis_mode"] = info.get("redis_mode")
         try:
-            policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
-            maxmemory = client.config_get("maxmemory").get("maxmemory")
+            policy = cast(dict[str, Any], client.config_get("maxmemory-policy")).get("maxmemory-policy")
+            maxmemory = cast(dict[str, Any], client.config_get("maxmemory")).get("maxmemory")
         except redis.exceptions.ResponseError:
             policy = maxmemory = None  # managed Redis often disables CONFIG
         evidence["redis_maxmemory_policy"] = policy or "unknown (CONFIG not allowed)"
@@ -82,9 +87,11 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
             return errored(f"Redis requires a password and REDIS_URL has none ({where})", **evidence)
         return errored(f"Redis refused the password in REDIS_URL ({where}: {reason})", **evidence)
     except redis.exceptions.TimeoutError:
-        return errored(f"Redis did not answer within {ctx.settings.read_timeout:g} s ({where})", **evidence)
+        return errored(f"Redis did not answer within {ctx.settings.read_timeout:g} s ({where})",
+                       **evidence).skipped("unreachable")
     except redis.exceptions.ConnectionError as exc:
-        return errored(f"cannot connect to Redis at {where}: {redactor.text(str(exc))[:200]}", **evidence)
+        return errored(f"cannot connect to Redis at {where}: {redactor.text(str(exc))[:200]}",
+                       **evidence).skipped("unreachable")
     except redis.exceptions.RedisError as exc:
         return errored(f"Redis error at {where}: {redactor.text(str(exc))[:200]}", **evidence)
     finally:
@@ -101,7 +108,8 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
     summary = f"Redis {version} answers PING at {where}, policy {evidence['redis_maxmemory_policy']}"
     if notes:
         summary += "; " + "; ".join(notes)
-    return CheckResult(status, summary, evidence)
+    return CheckResult(status, summary, evidence).with_facts(
+        redis=where, requires_password=evidence["redis_requires_password"], policy=policy)
 
 
 def _requires_password(redis: Any, url: str, ctx: CheckContext) -> bool | None:

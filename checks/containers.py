@@ -76,13 +76,13 @@ def _with_client(ctx: CheckContext, body: Any) -> CheckResult:
     try:
         client = docker_client(ctx.settings)
     except DockerUnavailable as exc:
-        return errored(str(exc), docker_host=ctx.settings.docker_host or "default")
+        return errored(str(exc), docker_host=ctx.settings.docker_host or "default").skipped("no Docker daemon")
     try:
         return body(client)
     except docker.errors.APIError as exc:
         return errored(f"Docker API error: {exc.explanation or exc}")
     except docker.errors.DockerException as exc:
-        return errored(_daemon_reason(str(exc), ctx.settings.docker_host))
+        return errored(_daemon_reason(str(exc), ctx.settings.docker_host)).skipped("no Docker daemon")
     finally:
         client.close()
 
@@ -91,7 +91,7 @@ def _with_client(ctx: CheckContext, body: Any) -> CheckResult:
 # 2.1 engine
 # ---------------------------------------------------------------------------------------------
 @check("docker.engine", "Docker Engine reachable through the SDK and at least version 20.10",
-       params={"min_version": Param(str, "the oldest acceptable Docker Engine version", "20.10")})
+       params={"min_version": Param(str, "the oldest acceptable Docker Engine version", "20.10")}, live=True)
 def docker_engine(ctx: CheckContext) -> CheckResult:
     minimum = str(ctx.param("min_version"))
 
@@ -135,7 +135,7 @@ def parse_compose_version(output: str) -> tuple[str, str] | None:
     "min_version": Param(str, "the oldest acceptable Compose version", "2.0"),
     "compose_commands": Param(list[list[str]], "the commands tried, in order, to read the Compose version",
                               [["docker", "compose", "version"], ["docker-compose", "version"]]),
-})
+}, live=True)
 def docker_compose(ctx: CheckContext) -> CheckResult:
     from readiness_tui.procs import ProcError, run_command
 
@@ -198,7 +198,7 @@ def _repository(image: str) -> str:
 
 
 @check("docker.image", "the frontend image (setting `image`) exists on the Docker host",
-       params={"image": Param(str, "the image (default: setting image)")})
+       params={"image": Param(str, "the image (default: setting image)")}, live=True)
 def docker_image(ctx: CheckContext) -> CheckResult:
     import docker
 
@@ -238,7 +238,7 @@ def judge_image_tags(image: str, tags: list[str], digests: list[str]) -> CheckRe
 
 
 @check("docker.image_tags", "the image is tagged beyond `latest` and pushed (RepoDigests)",
-       params={"image": Param(str, "the image (default: setting image)")})
+       params={"image": Param(str, "the image (default: setting image)")}, live=True)
 def docker_image_tags(ctx: CheckContext) -> CheckResult:
     import docker
 
@@ -291,7 +291,7 @@ def restart_policy(attrs: dict[str, Any]) -> tuple[str, Measurement]:
     "log_tail": Param(int, "log lines read from the end", 500),
     "error_pattern": Param(str, "regular expression of an error line", ERROR_PATTERN),
     "error_lines_shown": Param(int, "error lines quoted in the evidence", 5),
-})
+}, live=True)
 def docker_container(ctx: CheckContext) -> CheckResult:
     name = _container_name(ctx)
     tail = int(ctx.param("log_tail"))
@@ -348,7 +348,7 @@ def docker_container(ctx: CheckContext) -> CheckResult:
 
 
 @check("docker.health", "the frontend container's Docker health status is healthy",
-       params={"container": Param(str, "the container (default: setting container)")})
+       params={"container": Param(str, "the container (default: setting container)")}, live=True)
 def docker_health(ctx: CheckContext) -> CheckResult:
     name = _container_name(ctx)
     redactor = ctx.settings.redactor()

@@ -4,6 +4,12 @@ Every rule becomes one read-only query built with `psycopg.sql` (identifiers quo
 literals): the count of rows that break it among the rows its `where` keeps, and up to five ids
 of such rows (ids only, never names, emails or phones). The rules of a run are evaluated once and
 shared by the items. Item 7.5 finds its foreign keys in the catalog instead.
+
+A rule that sees zero rows proves nothing, so it never passes: the catalog says whether row-level
+security hides rows from the connected role (`pg_class.relrowsecurity`/`relforcerowsecurity`,
+`pg_roles.rolbypassrls`, ownership; docs/how-checks-work.md, "Zero rows is not a pass") — then the rule could
+not be checked, and the result says how to connect — or whether the table is simply empty (a
+warning). Rules that saw no row are left out of the Data Integrity percentages.
 """
 
 from __future__ import annotations
@@ -30,6 +36,85 @@ TABLE_MEASUREMENTS = {
 }
 
 
+_ACCESS_SQL = """
+SELECT c.relrowsecurity, c.relforcerowsecurity, pg_has_role(current_user, c.relowner, 'USAGE'),
+       r.rolsuper OR r.rolbypassrls, current_user::text, pg_get_userbyid(c.relowner)::text,
+       pg_stat_get_live_tuples(c.oid), c.reltuples
+FROM pg_class c, pg_roles r
+WHERE c.oid = %s AND r.rolname = current_user
+"""
+
+
+@dataclass
+class TableAccess:
+    """Whether the connected role sees every row of a table, from the catalog (readable by any role)."""
+
+    table: str
+    role: str
+    owner_role: str
+    rls: bool
+    """`relrowsecurity`: ALTER TABLE … ENABLE ROW LEVEL SECURITY."""
+    forced: bool
+    """`relforcerowsecurity`: the policies bind the table's owner too."""
+    owner: bool
+    """The role owns the table (or inherits from its owner)."""
+    bypass: bool
+    """The role is a superuser or has BYPASSRLS."""
+    estimate: int | None
+    """Rows by the table statistics (`reltuples`, else live tuples); None when never counted."""
+
+    @property
+    def hidden(self) -> bool:
+        """Row-level security filters what this role sees (no policy for it: zero rows, no error)."""
+        return self.rls and not self.bypass and not (self.owner and not self.forced)
+
+    def why(self) -> str:
+        """`RLS on leads; role frontend_ro does not bypass it (about 120 rows by the statistics)`."""
+        if self.estimate:
+            counted = f"about {self.estimate} rows by the table statistics"
+        elif self.estimate == 0:
+            counted = "the table statistics count no rows either: it may be empty"
+        else:
+            counted = "the table statistics have not counted its rows"
+        return f"row-level security is on for {self.table} and role {self.role} does not bypass it ({counted})"
+
+    def how_to_connect(self) -> str:
+        """What to connect as so that the rules see every row (the checks always run READ ONLY)."""
+        if self.forced:
+            return ("connect as a read-only role with BYPASSRLS (FORCE ROW LEVEL SECURITY binds the owner "
+                    f"{self.owner_role} too), e.g. CREATE ROLE readiness_audit LOGIN BYPASSRLS; "
+                    f"GRANT SELECT ON {self.table} TO readiness_audit")
+        return (f"connect as a read-only role with BYPASSRLS (CREATE ROLE readiness_audit LOGIN BYPASSRLS; "
+                f"GRANT SELECT ON {self.table} TO readiness_audit), or as the owner {self.owner_role}: "
+                "the checks run every query inside a READ ONLY transaction")
+
+    def to_evidence(self) -> dict[str, Any]:
+        return {"table": self.table, "role": self.role, "owner": self.owner_role, "row_level_security": self.rls,
+                "forced": self.forced, "role_owns_table": self.owner, "role_bypasses_rls": self.bypass,
+                "hides_rows": self.hidden, "estimated_rows": self.estimate}
+
+
+def table_access(cur: Any, table: str, oid: int) -> TableAccess:
+    """Row-level security facts of one table for the connected role."""
+    cur.execute(_ACCESS_SQL, (oid,))
+    rls, forced, owner, bypass, role, owner_role, live, reltuples = cur.fetchone()
+    # reltuples (set by ANALYZE and VACUUM) first: the live-tuple counter of the statistics system
+    # can count the same inserts twice when ANALYZE runs before they are flushed.
+    if reltuples is not None and reltuples > 0:
+        estimate: int | None = round(reltuples)
+    elif live:
+        estimate = int(live)
+    elif reltuples is not None and reltuples >= 0:
+        estimate = 0
+    else:
+        estimate = None
+    return TableAccess(table, role, owner_role, bool(rls), bool(forced), bool(owner), bool(bypass), estimate)
+
+
+#: What the rows a rule saw cover: every row in scope, only the visible ones, none.
+SCOPE_ALL, SCOPE_PARTIAL, SCOPE_HIDDEN, SCOPE_EMPTY, SCOPE_FILTERED = "all", "partial", "hidden", "empty", "filtered"
+
+
 @dataclass
 class RuleOutcome:
     """What one rule found."""
@@ -39,36 +124,80 @@ class RuleOutcome:
     offending: int = 0
     ids: list[str] = field(default_factory=list)
     error: str | None = None
+    access: TableAccess | None = None
+    table_has_rows: bool | None = None
+    """Whether the table holds any visible row at all (asked only when the rule's scope had none)."""
 
     @property
     def percent(self) -> float:
         return round(self.offending / self.rows * 100, 1) if self.rows else 0.0
 
     @property
+    def scope(self) -> str:
+        hidden = self.access is not None and self.access.hidden
+        if self.rows:
+            return SCOPE_PARTIAL if hidden else SCOPE_ALL
+        if hidden:
+            return SCOPE_HIDDEN
+        return SCOPE_FILTERED if self.table_has_rows else SCOPE_EMPTY
+
+    @property
+    def measured(self) -> bool:
+        """The rule ran and saw rows: it counts in the Data Integrity percentages."""
+        return self.error is None and self.rows > 0
+
+    @property
     def ok(self) -> bool:
-        return self.error is None and self.offending == 0
+        return self.measured and self.offending == 0
 
     @property
     def status(self) -> Status:
         if self.error is not None:
             return Status.ERROR
-        return Status.PASS if self.offending == 0 else Status.FAIL
+        if self.offending:
+            return Status.FAIL
+        scope = self.scope
+        if scope == SCOPE_HIDDEN:
+            return Status.ERROR  # nothing was checked: the role sees no row
+        return Status.PASS if scope == SCOPE_ALL else Status.WARN
 
     def problem(self) -> str:
-        """`column: 10 NULL (8.8 %)`, or the error."""
+        """`column: 10 NULL (8.8 %)`, `column: 0 visible rows (…)`, or the error."""
         if self.error is not None:
             return f"{self.rule.column}: error ({self.error})"
-        return f"{self.rule.column}: {self.rule.problem(self.offending)} ({self.percent:.1f} %)"
+        if self.offending:
+            return f"{self.rule.column}: {self.rule.problem(self.offending)} ({self.percent:.1f} %)"
+        scope = self.scope
+        if scope == SCOPE_HIDDEN:
+            assert self.access is not None
+            return f"{self.rule.column}: 0 visible rows ({self.access.why()})"
+        if scope == SCOPE_EMPTY:
+            return f"{self.rule.column}: table {self.rule.table} is empty (nothing to check)"
+        if scope == SCOPE_FILTERED:
+            return f"{self.rule.column}: no row of {self.rule.table} matches `{self.rule.where_text}`"
+        if scope == SCOPE_PARTIAL:
+            return f"{self.rule.column}: passes on the {self.rows} visible rows only"
+        return f"{self.rule.column}: passes"
 
     def to_evidence(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"rule": self.rule.id, "table": self.rule.table, "column": self.rule.column}
         if self.error is not None:
             entry["error"] = self.error
         else:
-            entry.update(rows=self.rows, offending=self.offending, percent=self.percent, ids=self.ids)
+            entry.update(rows=self.rows, offending=self.offending, percent=self.percent, ids=self.ids,
+                         scope=self.scope)
+            if self.access is not None and (self.access.rls or not self.rows):
+                entry["access"] = self.access.to_evidence()
         if self.rule.where_text:
             entry["where"] = self.rule.where_text
         return entry
+
+    def to_fact(self) -> dict[str, Any]:
+        """What decides the item: the rule's status and what its rows covered (not the counts)."""
+        fact: dict[str, Any] = {"rule": self.rule.id, "status": self.status.value}
+        if self.error is None:
+            fact["scope"] = self.scope
+        return fact
 
 
 def _where_sql(rule: DataRule) -> Any:
@@ -114,7 +243,8 @@ def _offending_sql(rule: DataRule) -> Any:
     return sql.SQL("{} IS NOT NULL AND ({})").format(col, likes)
 
 
-def _columns(cur: Any, table: str) -> set[str] | None:
+def _table_info(cur: Any, table: str) -> tuple[set[str], TableAccess] | None:
+    """The columns of a table and whether the role sees its rows; None when there is no such table."""
     from psycopg import sql
 
     quoted = sql.Identifier(*table.split(".")).as_string(cur)
@@ -124,17 +254,19 @@ def _columns(cur: Any, table: str) -> set[str] | None:
         return None
     cur.execute("SELECT attname::text FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
                 (row[0],))
-    return {r[0] for r in cur.fetchall()}
+    columns = {r[0] for r in cur.fetchall()}
+    return columns, table_access(cur, table, row[0])
 
 
-def _evaluate(cur: Any, rule: DataRule, columns: set[str] | None) -> RuleOutcome:
+def _evaluate(cur: Any, rule: DataRule, info: tuple[set[str], TableAccess] | None) -> RuleOutcome:
     import psycopg
     from psycopg import sql
 
     outcome = RuleOutcome(rule)
-    if columns is None:
+    if info is None:
         outcome.error = f"table {rule.table} not found"
         return outcome
+    columns, outcome.access = info
     missing = [c for c in [rule.column, *(w.column for w in rule.where)] if c not in columns]
     if missing:
         outcome.error = f"column {missing[0]} not found in {rule.table}"
@@ -146,6 +278,9 @@ def _evaluate(cur: Any, rule: DataRule, columns: set[str] | None) -> RuleOutcome
             cur.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE {bad}) FROM {table} WHERE {where}").format(
                 bad=bad, table=table, where=where))
             outcome.rows, outcome.offending = cur.fetchone()
+            if not outcome.rows and not outcome.access.hidden:
+                cur.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {table})").format(table=table))
+                outcome.table_has_rows = bool(cur.fetchone()[0])
             if outcome.offending and rule.id_column in columns:
                 ident = sql.Identifier(rule.id_column)
                 cur.execute(sql.SQL("SELECT {id} FROM {table} WHERE ({where}) AND ({bad}) ORDER BY {id} LIMIT {n}").format(
@@ -174,11 +309,11 @@ def evaluate_rules(ctx: CheckContext) -> list[RuleOutcome]:
         try:
             outcomes: list[RuleOutcome] = []
             with ctx_session(ctx) as cur:
-                tables: dict[str, set[str] | None] = {}
+                tables: dict[str, tuple[set[str], TableAccess] | None] = {}
                 rules = ctx.checklist.data_rules
                 for index, rule in enumerate(rules):
                     if rule.table not in tables:
-                        tables[rule.table] = _columns(cur, rule.table)
+                        tables[rule.table] = _table_info(cur, rule.table)
                     ctx.progress(index / len(rules), f"data rule {rule.id}")
                     outcomes.append(_evaluate(cur, rule, tables[rule.table]))
         except PgError as exc:
@@ -188,12 +323,20 @@ def evaluate_rules(ctx: CheckContext) -> list[RuleOutcome]:
         return outcomes
 
 
-def _pass_display(outcomes: list[RuleOutcome]) -> tuple[float, str]:
-    passed = sum(1 for o in outcomes if o.ok)
-    pct = round(passed / len(outcomes) * 100, 1)
-    text = f"{pct:.1f}% ({passed}/{len(outcomes)})"
-    problems = [o.problem() for o in outcomes if not o.ok]
-    return pct, text + (f" — {'; '.join(problems)}" if problems else "")
+def _measurement(outcomes: list[RuleOutcome]) -> Measurement:
+    """`87.5% (7/8) — problems`, over the rules that saw rows; not measured when none did."""
+    measured = [o for o in outcomes if o.measured or o.error is not None]
+    unseen = [o for o in outcomes if o.error is None and not o.rows]
+    if not measured:
+        why = unseen[0].problem().split(": ", 1)[1] if unseen else "no rules"
+        return Measurement(None, f"not measured: {why}", "%")
+    passed_ = sum(1 for o in measured if o.ok)
+    pct = round(passed_ / len(measured) * 100, 1)
+    text = f"{pct:.1f}% ({passed_}/{len(measured)})"
+    problems = [o.problem() for o in measured if not o.ok]
+    if unseen:
+        problems.append(f"{len(unseen)} rule(s) saw no rows")
+    return Measurement(pct, text + (f" — {'; '.join(problems)}" if problems else ""), "%")
 
 
 def _where(outcomes: list[RuleOutcome]) -> str:
@@ -206,39 +349,74 @@ def _where(outcomes: list[RuleOutcome]) -> str:
     return ", ".join(scopes) or "no rows"
 
 
+def _hidden_tables(outcomes: list[RuleOutcome]) -> list[TableAccess]:
+    seen: dict[str, TableAccess] = {}
+    for o in outcomes:
+        if o.access is not None and o.access.hidden and o.error is None:
+            seen.setdefault(o.access.table, o.access)
+    return list(seen.values())
+
+
 def category_check(ctx: CheckContext, categories: tuple[str, ...], what: str, evidence_key: str) -> CheckResult:
-    """Run the rules of some categories and report them; adds the Data Integrity measurements."""
+    """Run the rules of some categories and report them; adds the Data Integrity measurements.
+
+    Never a pass over zero rows: a rule whose rows row-level security hides is an error that says
+    how to connect; one over an empty table (or a filter no row matches) a warning.
+    """
     chosen = [r for r in ctx.checklist.data_rules if r.category in categories]
     if not chosen:
         return not_applicable(f"the checklist has no {what} rules ([[data_rules]] with category "
-                              f"{' or '.join(categories)})")
+                              f"{' or '.join(categories)})").with_facts(rules=[])
     if not ctx.settings.database_url:
-        return pending(f"{NO_DB}; {len(chosen)} {what} rules wait", data_rules=[r.id for r in chosen])
+        return pending(f"{NO_DB}; {len(chosen)} {what} rules wait", data_rules=[r.id for r in chosen]).with_facts(
+            database=False, rules=[r.id for r in chosen])
     try:
         outcomes = evaluate_rules(ctx)
     except PgError as exc:
-        return errored(f"cannot run the {what} rules: {exc}", database=label(ctx.settings.database_url))
+        return errored(f"cannot run the {what} rules: {exc}", database=label(ctx.settings.database_url)).with_facts(
+            database=True, reachable=False)
     mine = [o for o in outcomes if o.rule.category in categories]
-    bad = [o for o in mine if not o.ok]
-    failing = [o for o in bad if o.error is None]
+    failing = [o for o in mine if o.error is None and o.offending]
+    errors = [o for o in mine if o.error is not None]
+    hidden = [o for o in mine if o.status == Status.ERROR and o.error is None]
+    empty = [o for o in mine if o.scope in (SCOPE_EMPTY, SCOPE_FILTERED) and o.error is None and not o.offending]
+    partial = [o for o in mine if o.error is None and o.scope == SCOPE_PARTIAL]
     status = worst([o.status for o in mine])
-    if bad:
-        lead = (f"{len(failing)} of {len(mine)} {what} rules fail" if failing
-                else f"{len(bad)} of {len(mine)} {what} rules could not run")
-        summary = f"{lead}: " + "; ".join(o.problem() for o in (failing + [o for o in bad if o.error])[:4])
+    tables = _hidden_tables(mine)
+    connect = f"; {tables[0].how_to_connect()}" if tables else ""
+    if failing:
+        summary = f"{len(failing)} of {len(mine)} {what} rules fail: " + "; ".join(
+            o.problem() for o in (failing + errors + hidden)[:4])
+        if tables:
+            summary += f" (row-level security hides rows of {', '.join(t.table for t in tables)} from "\
+                       f"{tables[0].role}: more may fail)"
+    elif errors or hidden:
+        lead = (f"{len(hidden)} of {len(mine)} {what} rules saw 0 visible rows" if hidden and not errors
+                else f"{len(errors) + len(hidden)} of {len(mine)} {what} rules could not run")
+        summary = f"{lead}: " + "; ".join(o.problem() for o in (errors + hidden)[:3]) + connect
+    elif empty:
+        summary = (f"{len(empty)} of {len(mine)} {what} rules saw no rows, nothing to check: "
+                   + "; ".join(o.problem() for o in empty[:3]))
+    elif partial:
+        summary = (f"all {len(mine)} {what} rules pass on the rows role {tables[0].role} can see "
+                   f"({_where(mine)}), but row-level security hides the rest{connect}")
     else:
         summary = f"all {len(mine)} {what} rules pass on {_where(mine)}"
-    result = CheckResult(status, summary, {
-        evidence_key: [o.to_evidence() for o in mine], "database": label(ctx.settings.database_url)})
+    evidence: dict[str, Any] = {evidence_key: [o.to_evidence() for o in mine], "database": label(ctx.settings.database_url)}
+    if tables:
+        evidence["row_level_security"] = [t.to_evidence() for t in tables]
+        evidence["how_to_connect"] = tables[0].how_to_connect()
+    result = CheckResult(status, summary, evidence).with_facts(
+        rules=[o.to_fact() for o in mine], rls_hides_rows_of=[t.table for t in tables])
     for category in categories:
         name = TABLE_MEASUREMENTS.get(category)
         of_category = [o for o in mine if o.rule.category == category]
         if name and of_category:
-            result.measurements[name] = Measurement(*_pass_display(of_category), unit="%")
+            result.measurements[name] = _measurement(of_category)
     table_rules = [o for o in outcomes if o.rule.category in TABLE_MEASUREMENTS]
     if table_rules and any(c in TABLE_MEASUREMENTS for c in categories):
-        pct, text = _pass_display(table_rules)
-        result.measurements["data.overall_pass_pct"] = Measurement(pct, text.split(" — ")[0], "%")
+        overall = _measurement(table_rules)
+        result.measurements["data.overall_pass_pct"] = Measurement(overall.value, overall.display.split(" — ")[0], "%")
     return result
 
 
@@ -277,7 +455,8 @@ SELECT con.conname::text, con.convalidated, cn.nspname::text, cl.relname::text, 
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),
        (SELECT array_agg(a.attname::text) FROM pg_index i
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-         WHERE i.indrelid = con.conrelid AND i.indisprimary)
+         WHERE i.indrelid = con.conrelid AND i.indisprimary),
+       con.conrelid::oid, con.confrelid::oid
 FROM pg_constraint con
 JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cl.relnamespace
 JOIN pg_class fl ON fl.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = fl.relnamespace
@@ -294,16 +473,23 @@ def foreign_keys(ctx: CheckContext) -> CheckResult:
 
     schemas = ctx.param("schemas")
     if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
-        return errored("item param `schemas` must be a list of schema names")
+        return errored("item param `schemas` must be a list of schema names").with_facts(bad_param="schemas")
     if not ctx.settings.database_url:
-        return pending(f"{NO_DB}; foreign keys wait")
+        return pending(f"{NO_DB}; foreign keys wait").with_facts(database=False)
     where = label(ctx.settings.database_url)
     found: list[dict[str, Any]] = []
+    hidden: dict[str, TableAccess] = {}
     try:
         with ctx_session(ctx) as cur:
             cur.execute(_FOREIGN_KEYS, (schemas,))
             constraints = cur.fetchall()
-            for name, validated, cschema, ctable, pschema, ptable, ccols, pcols, pk in constraints:
+            access: dict[int, TableAccess] = {}
+            for name, validated, cschema, ctable, pschema, ptable, ccols, pcols, pk, coid, poid in constraints:
+                for oid, table in ((coid, f"{cschema}.{ctable}"), (poid, f"{pschema}.{ptable}")):
+                    if oid not in access:
+                        access[oid] = table_access(cur, table, oid)
+                        if access[oid].hidden:
+                            hidden[table] = access[oid]
                 child, parent = sql.Identifier(cschema, ctable), sql.Identifier(pschema, ptable)
                 not_null = sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in ccols)
                 join = sql.SQL(" AND ").join(
@@ -318,7 +504,9 @@ def foreign_keys(ctx: CheckContext) -> CheckResult:
                     with cur.connection.transaction():
                         cur.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE {o}) FROM {t} c").format(
                             o=orphan, t=child))
-                        rows, orphans = cur.fetchone()
+                        counted = cur.fetchone()
+                        assert counted is not None  # an aggregate always returns one row
+                        rows, orphans = counted
                         ids: list[str] = []
                         if orphans and pk and len(pk) == 1:
                             cur.execute(sql.SQL("SELECT c.{pk} FROM {t} c WHERE {o} ORDER BY 1 LIMIT {n}").format(
@@ -326,26 +514,50 @@ def foreign_keys(ctx: CheckContext) -> CheckResult:
                             ids = [str(r[0]) for r in cur.fetchall()]
                     entry.update(rows=rows, orphans=orphans, ids=ids,
                                  percent=round(orphans / rows * 100, 1) if rows else 0.0)
+                    child_access, parent_access = access[coid], access[poid]
+                    if parent_access.hidden and orphans:
+                        # A child whose parent row the policy hides looks orphaned: nothing is proved.
+                        entry["error"] = (f"{orphans} rows look orphaned, but {parent_access.why()}: "
+                                          "their parents may exist")
+                    elif child_access.hidden and not rows:
+                        entry["error"] = f"0 visible rows: {child_access.why()}"
+                    elif child_access.hidden:
+                        entry["partial"] = f"only the {rows} visible rows were checked: {child_access.why()}"
                 except psycopg.errors.QueryCanceled:
                     entry["error"] = "cancelled by statement_timeout"
                 except psycopg.Error as exc:
                     entry["error"] = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 found.append(entry)
     except PgError as exc:
-        return errored(f"cannot check foreign keys: {exc}", database=where)
-    evidence = {"database": where, "schemas": schemas, "foreign_keys": found}
+        return errored(f"cannot check foreign keys: {exc}", database=where).with_facts(reachable=False)
+    evidence: dict[str, Any] = {"database": where, "schemas": schemas, "foreign_keys": found}
+    connect = ""
+    if hidden:
+        first = next(iter(hidden.values()))
+        evidence["row_level_security"] = [a.to_evidence() for a in hidden.values()]
+        evidence["how_to_connect"] = first.how_to_connect()
+        connect = f"; {first.how_to_connect()}"
+    broken = [f for f in found if f.get("orphans") and "error" not in f]
+    errors = [f for f in found if "error" in f]
+    partial = [f for f in found if "partial" in f]
+    facts = {"foreign_keys": [{"constraint": f["constraint"], "orphans": bool(f.get("orphans")) and "error" not in f,
+                               "checked": "error" not in f, "partial": "partial" in f} for f in found],
+             "rls_hides_rows_of": sorted(hidden)}
     if not found:
         return CheckResult(Status.WARN, f"no foreign keys in schema {', '.join(schemas)}: nothing enforces the "
-                                        "relations between tables", evidence)
-    broken = [f for f in found if f.get("orphans")]
-    errors = [f for f in found if "error" in f]
+                                        "relations between tables", evidence).with_facts(**facts)
     if broken:
         total = sum(f["orphans"] for f in broken)
         parts = [f"{f['child']} → {f['parent']}: {f['orphans']} ({f['percent']:.1f} %)"
                  + ("" if f["validated"] else " [NOT VALID]") for f in broken[:4]]
         return CheckResult(Status.FAIL, f"{total} orphaned rows in {len(broken)} of {len(found)} foreign keys: "
-                                        + "; ".join(parts), evidence)
+                                        + "; ".join(parts), evidence).with_facts(**facts)
     if errors:
         return CheckResult(Status.ERROR, f"{len(errors)} of {len(found)} foreign keys could not be checked: "
-                                         f"{errors[0]['constraint']}: {errors[0]['error']}", evidence)
-    return CheckResult(Status.PASS, f"no orphaned rows in any of {len(found)} foreign keys", evidence)
+                                         f"{errors[0]['constraint']}: {errors[0]['error']}{connect}",
+                           evidence).with_facts(**facts)
+    if partial:
+        return CheckResult(Status.WARN, f"no orphaned rows among the visible rows of {len(found)} foreign keys, "
+                                        f"but {partial[0]['partial']}{connect}", evidence).with_facts(**facts)
+    return CheckResult(Status.PASS, f"no orphaned rows in any of {len(found)} foreign keys",
+                       evidence).with_facts(**facts)

@@ -14,21 +14,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from readiness_tui.checks._common import unprobed
+from readiness_tui.checks._corpus import (
+    APP,
+    CONFIG,
+    DEPLOY,
+    EXAMPLE,
+    STATIC_TIMEOUT,
+    evidence_docs,
+    exclude_param,
+    may_match,
+)
 from readiness_tui.checks._pg import PG_PARAMS, PgError, Timer, ctx_session, label, url_parts
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.datarules import IDENT
+from readiness_tui.endpoints import Endpoint
 from readiness_tui.model import (
     CheckResult,
     Measurement,
     errored,
     failed,
+    not_applicable,
     passed,
     pending,
     warned,
 )
-from readiness_tui.values import decode_jwt
+from readiness_tui.values import decode_jwt, is_placeholder, placeholder_host
 
+EXCLUDE = {"evidence_exclude": exclude_param()}
 NO_DB = "no DATABASE_URL (set it in .env, readiness.toml or the keyring; a read-only user is enough)"
 
 
@@ -129,7 +144,10 @@ def migration_objects(directory: Path) -> tuple[list[Path], list[SqlObject]]:
     files = sorted(p for p in directory.glob("*.sql") if p.is_file())
     found: dict[tuple[str, tuple[str, ...]], SqlObject] = {}
     for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = fileio.read_text(path, fileio.MAX_TEXT, "a migration", cut=True)
+        except fileio.FileProblem:
+            continue
         sql = strip_sql(text)
         for m in _DROP.finditer(sql):
             for raw in m["names"].split(","):
@@ -180,19 +198,22 @@ def supabase_probe(ctx: CheckContext, table: str) -> tuple[int | None, float]:
     """
     import httpx
     from postgrest.exceptions import APIError
+    from postgrest.types import CountMethod
     from supabase import SupabaseException, create_client
     from supabase.lib.client_options import SyncClientOptions
 
     s = ctx.settings
     url, key = s.supabase_url or "", s.supabase_key or ""
     host = url_parts(url)["host"] or url
+    if placeholder_host(url) or is_placeholder(key):
+        raise PgError(f"not probed: SUPABASE_URL or SUPABASE_KEY is a template placeholder ({host})")
     http = httpx.Client(timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout))
     options = SyncClientOptions(httpx_client=http, postgrest_client_retry=False, auto_refresh_token=False,
                                 persist_session=False)
     try:
         client = create_client(url, key, options=options)
         timer = Timer()
-        response = client.table(table).select("*", count="exact").limit(1).execute()
+        response = client.table(table).select("*", count=CountMethod.exact).limit(1).execute()
         ms = timer.ms
     except SupabaseException as exc:
         raise PgError(f"cannot create the Supabase client: {exc.message if hasattr(exc, 'message') else exc}"
@@ -240,11 +261,15 @@ def _table_param(ctx: CheckContext) -> str | None:
 
 
 @check("db.reachable", "PostgreSQL answers: DATABASE_URL via psycopg, or the Supabase API with a count query",
-       params={**PG_PARAMS, "table": Param(str, "table counted through the Supabase API (default: setting supabase_table)")})
+       params={**PG_PARAMS, "table": Param(str, "table counted through the Supabase API (default: setting supabase_table)")}, live=True)
 def reachable(ctx: CheckContext) -> CheckResult:
+    """Item 2.4; not applicable when the project map shows no SQL database and none is configured."""
     s = ctx.settings
-    if s.database_url:
-        where = label(s.database_url)
+    database, supabase = ctx.endpoint("database"), ctx.endpoint("supabase")
+    if not database.ok and not supabase.ok:
+        return _no_database(ctx, database, supabase)
+    if database.ok:
+        where = label(s.database_url or "")
         timer = Timer()
         try:
             with ctx_session(ctx) as cur:
@@ -258,7 +283,7 @@ def reachable(ctx: CheckContext) -> CheckResult:
                         connect_ms=connect_ms, latency_ms=timer.ms, via="DATABASE_URL")
         result.measurements["db.connect_ms"] = Measurement(connect_ms, f"{connect_ms:g} ms", "ms")
         return result
-    if _has_supabase(ctx):
+    if supabase.ok and _has_supabase(ctx):
         table = s.supabase_table
         if _table_param(ctx) is None:
             return errored(f"supabase_table {table!r} is not a plain table name")
@@ -270,7 +295,25 @@ def reachable(ctx: CheckContext) -> CheckResult:
         return passed(f"Supabase at {host} answered in {ms:g} ms: {table} has {count} rows (count=exact)",
                       via="Supabase API", supabase_host=host, supabase_table=table, row_count=count,
                       latency_ms=ms)
-    return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY")
+    return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY").skipped("no URL")
+
+
+def _no_database(ctx: CheckContext, database: Endpoint, supabase: Endpoint) -> CheckResult:
+    """Why there is no database to query: not used (N/A with the map's evidence), SQLite only, or not set."""
+    pm = ctx.project_map()
+    if database.refused == "not set" and supabase.refused == "not set":
+        endpoint = Endpoint("database", "DATABASE_URL", None, "unset", "not set",
+                            "DATABASE_URL (or SUPABASE_URL and SUPABASE_KEY) is not set")
+    else:
+        endpoint = database if database.refused != "not set" else supabase
+    if not pm.used("database") and endpoint.refused == "not set":
+        if pm.used("sqlite"):
+            where = pm.evidence_of("sqlite", limit=2)
+            return not_applicable(f"the application's only database is SQLite ({where}): no PostgreSQL server "
+                                  "to reach").with_facts(used=False, sqlite=True)
+        absence = pm.absence("database")
+        return not_applicable(absence, absent=absence).with_facts(used=False)
+    return unprobed(ctx, endpoint, "database", "a database")
 
 
 # ---------------------------------------------------------------- 3.6
@@ -287,7 +330,7 @@ ORDER BY 1, 2
 
 
 @check("db.frontend_readonly", "the frontend's database user has no INSERT/UPDATE/DELETE privileges",
-       params=PG_PARAMS)
+       params=PG_PARAMS, live=True)
 def frontend_readonly(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     if not s.frontend_database_url:
@@ -310,7 +353,7 @@ def frontend_readonly(ctx: CheckContext) -> CheckResult:
             rows = cur.fetchall()
     except PgError as exc:
         return errored(f"cannot check the frontend user: {exc}", frontend_database=where)
-    writable = []
+    writable: list[dict[str, Any]] = []
     for schema, table, ins, upd, dele in rows:
         privs = [p for p, ok in (("INSERT", ins), ("UPDATE", upd), ("DELETE", dele)) if ok]
         if privs:
@@ -331,14 +374,17 @@ def frontend_readonly(ctx: CheckContext) -> CheckResult:
 
 
 @check("db.indexes", "every index the performance migration creates exists in pg_indexes",
-       params={**PG_PARAMS, "file": Param(str, "the migration file whose indexes must exist", "backend/migrations/003_performance_indexes.sql")})
+       params={**PG_PARAMS, "file": Param(str, "the migration file whose indexes must exist", "backend/migrations/003_performance_indexes.sql")}, live=True)
 def indexes(ctx: CheckContext) -> CheckResult:
     rel = str(ctx.param("file"))
     path = ctx.settings.path(rel)
     if not path.is_file():
         return errored(f"index file {rel} not found (set the item param `file`)", index_file=rel)
-    objects = [o for o in parse_migration(path.read_text(encoding="utf-8", errors="replace"), path.name)
-               if o.kind == "index"]
+    try:
+        text = fileio.read_text(path, fileio.MAX_TEXT, "a migration", cut=True)
+    except fileio.FileProblem as exc:
+        return errored(str(exc), index_file=rel)
+    objects = [o for o in parse_migration(text, path.name) if o.kind == "index"]
     names = [o.display for o in objects]
     if not objects:
         return errored(f"{rel} has no CREATE INDEX statement", index_file=rel)
@@ -360,9 +406,43 @@ def indexes(ctx: CheckContext) -> CheckResult:
 # ---------------------------------------------------------------- 4.3
 
 _POOL_ENV = re.compile(r"(POOL|PGBOUNCER|MAX_OVERFLOW|MAX_CONNECTIONS|MAXCONN|MINCONN)", re.IGNORECASE)
-_POOL_CODE = re.compile(
-    r"\b(pool_size\s*=|max_overflow\s*=|psycopg_pool|ConnectionPool\s*\(|SimpleConnectionPool|"
-    r"ThreadedConnectionPool|QueuePool|asyncpg\.create_pool|create_pool\s*\(|pgbouncer)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _PoolRule:
+    """How one kind of database access pools connections."""
+
+    what: str
+    pattern: re.Pattern[str]
+    note: str
+    needs: str = ""
+    """A word the file must contain (the library's name), so a Redis ConnectionPool is not a database pool."""
+
+
+#: Connection pools the code sets up, including the ones a library keeps by default.
+_POOL_RULES = [
+    _PoolRule("SQLAlchemy engine", re.compile(r"\bcreate_(async_)?engine\s*\("),
+              "pools by default (QueuePool: 5 connections + 10 overflow)"),
+    _PoolRule("psycopg2 pool", re.compile(r"\b(Simple|Threaded|Persistent)ConnectionPool\s*\("), "an explicit pool"),
+    _PoolRule("psycopg pool", re.compile(r"\b(Async)?ConnectionPool\s*\(|\bpsycopg_pool\b"), "an explicit pool",
+              "psycopg"),
+    _PoolRule("asyncpg pool", re.compile(r"\basyncpg\.create_pool\s*\("), "an explicit pool"),
+    _PoolRule("Go database/sql", re.compile(r"\bsql\.Open\s*\(|\bsqlx\.(Open|Connect)\s*\("),
+              "database/sql keeps a connection pool by default"),
+    _PoolRule("pgx pool", re.compile(r"\bpgxpool\.(New|Connect|ParseConfig)"), "an explicit pool"),
+    _PoolRule("node-postgres Pool", re.compile(r"\bnew\s+(pg\.)?Pool\s*\("), "an explicit pool", "pg"),
+    _PoolRule("Supabase client", re.compile(r"\bcreate_client\s*\(|\bcreateClient\s*\("),
+              "talks HTTP to PostgREST, which pools database connections on the server", "supabase"),
+    _PoolRule("PostgREST", re.compile(r"postgrest/postgrest|PGRST_DB_POOL"), "pools database connections (db-pool)"),
+    _PoolRule("PgBouncer / Supavisor", re.compile(r"\bpgbouncer\b|edoburu/pgbouncer|bitnami/pgbouncer|:6543/|"
+                                                  r"\.pooler\.supabase\.com"), "a connection pooler"),
+]
+#: Connections opened one at a time: no pool (SQLite needs none).
+_DIRECT = re.compile(r"\b(psycopg2?\.connect|asyncpg\.connect|pg8000\.connect|sqlite3\.connect|"
+                     r"mysql\.connector\.connect|pymysql\.connect)\s*\(")
+_POOL_ARGS = re.compile(r"\b(pool_size|max_overflow|maxconn|minconn|max_size|min_size|SetMaxOpenConns|"
+                        r"SetMaxIdleConns|connection_limit)\s*[=(:]\s*(\d+)")
+_NULL_POOL = re.compile(r"\bpoolclass\s*=\s*NullPool\b")
 
 
 def _pooler_url(url: str) -> str | None:
@@ -376,11 +456,49 @@ def _pooler_url(url: str) -> str | None:
     return None
 
 
-@check("db.pooling", "connection pooling evidence: pooler URL (port 6543, pgbouncer) or pool settings",
-       params={
-    "backend_dir": Param(str, "the backend's folder, searched for pool settings", "backend"),
-    "max_files": Param(int, "files searched at most", 2000),
-})
+def _direct_connections(ctx: CheckContext) -> list[str]:
+    """`file:line driver.connect` for connections the code opens without a pool."""
+    found = []
+    for doc in evidence_docs(ctx, [APP]):
+        if not may_match(doc, _DIRECT):
+            continue
+        for n, line in doc.code_lines():
+            if m := _DIRECT.search(line):
+                found.append(f"{doc.rel}:{n} {m.group(1)}")
+    return found
+
+
+def _pool_evidence(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Pools in the application's code and deployment files, most relevant first."""
+    found: list[dict[str, Any]] = []
+    needles = ("engine", "Pool", "pool", "sql.Open", "sqlx", "pgx", "create_client", "createClient", "postgrest",
+               "PGRST", "pgbouncer", "6543", "pooler")
+    for doc in evidence_docs(ctx, [APP, DEPLOY, CONFIG, EXAMPLE]):
+        if not any(n in doc.text for n in needles):
+            continue
+        lines = doc.code_lines()
+        for i, (n, line) in enumerate(lines):
+            for rule in _POOL_RULES:
+                if not rule.pattern.search(line):
+                    continue
+                if rule.needs and rule.needs not in doc.lower:
+                    continue
+                if doc.rank == EXAMPLE and rule.what != "PgBouncer / Supavisor":
+                    continue
+                call = " ".join(text for _, text in lines[i:i + 6])
+                args = {k: int(v) for k, v in _POOL_ARGS.findall(call)} if rule.what not in (
+                    "Supabase client", "PostgREST", "PgBouncer / Supavisor") else {}
+                disabled = bool(_NULL_POOL.search(call))
+                found.append({"where": f"{doc.rel}:{n}", "what": rule.what,
+                              "note": "pooling disabled (poolclass=NullPool)" if disabled else rule.note,
+                              "settings": args, "disabled": disabled})
+                break
+    return found
+
+
+@check("db.pooling", "connection pooling: a pooler URL (port 6543, pgbouncer), pool settings, or the pool the "
+       "database library keeps by default (SQLAlchemy, Go database/sql, PostgREST)",
+       params={**EXCLUDE}, timeout=STATIC_TIMEOUT)
 def pooling(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     evidence: dict[str, Any] = {}
@@ -389,44 +507,43 @@ def pooling(ctx: CheckContext) -> CheckResult:
         evidence["database"] = label(s.database_url)
         if via_url:
             evidence["pooler"] = via_url
-            return passed(f"DATABASE_URL goes through a connection pooler: {via_url}", **evidence)
+            return passed(f"DATABASE_URL goes through a connection pooler: {via_url}", **evidence) \
+                .with_facts(pooler=via_url)
     env_hits = [f"{s.env_file.name}:{e.line} {e.key}" for e in s.env_entries if _POOL_ENV.search(e.key) and e.value]
-    code_hits: list[str] = []
-    base = s.path(str(ctx.param("backend_dir")))
-    if base.is_dir():
-        scanned = 0
-        for path in sorted(base.rglob("*")):
-            if scanned >= int(ctx.param("max_files")) or len(code_hits) >= 20:
-                break
-            if path.suffix not in (".py", ".toml", ".ini", ".cfg", ".yaml", ".yml", ".env") or not path.is_file():
-                continue
-            if any(part in ("node_modules", ".venv", "venv", "__pycache__", ".git") for part in path.parts):
-                continue
-            scanned += 1
-            try:
-                if path.stat().st_size > 1_000_000:
-                    continue
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                continue
-            for number, line in enumerate(lines, start=1):
-                if m := _POOL_CODE.search(line):
-                    code_hits.append(f"{path.relative_to(base.parent)}:{number} {m.group(1).strip(' =(')}")
-                    break
-        evidence["files_scanned"] = scanned
-    evidence.update(pool_env=env_hits, pool_code=code_hits)
-    if env_hits or code_hits:
-        shown = ", ".join((env_hits + code_hits)[:3])
-        return pending(f"pool settings found ({shown}): confirm the backend uses them", **evidence)
-    return pending("no pooling evidence (no pooler port 6543, no pool settings in .env or backend code): "
-                   "confirm how the backend pools connections", **evidence)
+    pools = _pool_evidence(ctx)
+    evidence.update(pool_env=env_hits, pools=[f"{p['where']} {p['what']}" for p in pools[:20]])
+    facts = {"pools": [{k: p[k] for k in ("where", "what", "settings")} for p in pools[:10]], "pool_env": env_hits[:10]}
+    if pools:
+        first = next((p for p in pools if p["settings"]), pools[0])
+        sizes = ", ".join(f"{k}={v}" for k, v in first["settings"].items())
+        shown = f"{first['what']} at {first['where']} {first['note']}" + (f" ({sizes})" if sizes else "")
+        more = f" (+{len(pools) - 1} more)" if len(pools) > 1 else ""
+        verb = "warn" if all(p["disabled"] for p in pools) else "pending"
+        message = f"{shown}{more}: confirm the pool size fits the database's connection limit"
+        return (warned if verb == "warn" else pending)(message, **evidence).with_facts(**facts)
+    if env_hits:
+        return pending(f"pool settings in .env ({', '.join(env_hits[:3])}): confirm the backend uses them",
+                       **evidence).with_facts(**facts)
+    direct = _direct_connections(ctx)
+    if direct:
+        evidence["direct_connections"] = direct[:20]
+        facts["direct_connections"] = direct[:10]
+        if all("sqlite3" in d for d in direct):
+            return pending(f"SQLite ({direct[0]}): a file database needs no connection pool; confirm the production "
+                           "database", **evidence).with_facts(**facts)
+        more = f" (+{len(direct) - 1} more)" if len(direct) > 1 else ""
+        return pending(f"the code opens database connections without a pool ({direct[0]}{more}): confirm the "
+                       "connection count stays within the database's limit, or add a pool", **evidence).with_facts(**facts)
+    return pending("no database client or pool found in the application code (no SQLAlchemy engine, driver pool, "
+                   "Supabase client or pooler URL): confirm how the backend reaches the database",
+                   **evidence).with_facts(**facts)
 
 
 # ---------------------------------------------------------------- 7.1
 
 
 @check("db.migrations", "the tables, enum types and indexes the migration files create exist",
-       params=PG_PARAMS)
+       params=PG_PARAMS, live=True)
 def migrations(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     directory = s.path(s.migrations_dir)
@@ -464,17 +581,20 @@ def migrations(ctx: CheckContext) -> CheckResult:
     **PG_PARAMS,
     "table": Param(str, "table queried (default: setting supabase_table)"),
     "warn_ms": Param(float, "warn when the query takes longer", 500.0),
-})
+}, live=True)
 def query(ctx: CheckContext) -> CheckResult:
     s = ctx.settings
     table = _table_param(ctx)
     if table is None:
         return errored(f"table {ctx.param('table', s.supabase_table)!r} is not a plain table name")
     warn_ms = float(ctx.param("warn_ms"))
-    if s.database_url:
+    database, supabase = ctx.endpoint("database"), ctx.endpoint("supabase")
+    if not database.ok and not supabase.ok:
+        return _no_database(ctx, database, supabase)
+    if database.ok:
         from psycopg import sql
 
-        where = label(s.database_url)
+        where = label(s.database_url or "")
         timer = Timer()
         try:
             with ctx_session(ctx) as cur:
@@ -494,7 +614,7 @@ def query(ctx: CheckContext) -> CheckResult:
             return errored(str(exc), via="Supabase API", query_table=table)
         evidence = {"via": "Supabase API", "query_table": table, "query_ms": ms, "row_count": count}
     else:
-        return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY")
+        return errored("no database configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_KEY").skipped("no URL")
     result = (warned if ms > warn_ms else passed)(
         f"SELECT from {table} answered in {ms:g} ms" + (f" (slower than {warn_ms:g} ms)" if ms > warn_ms else ""),
         **evidence)

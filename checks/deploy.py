@@ -23,7 +23,7 @@ def _uptime(url: str, timeout: float) -> tuple[float | None, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - configured URL
             data = json.loads(response.read(65536).decode("utf-8", "replace"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested deeper than the parser goes
         return None, f"uptime source unreadable: {exc.__class__.__name__}"
     value = data.get("uptime_pct", data.get("uptime")) if isinstance(data, dict) else data
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:

@@ -1,4 +1,4 @@
-"""Section 1 (environment configuration) and 4.1 (cache TTL): what the project's `.env` says.
+"""Section 1 (environment configuration): what the project's `.env` says (4.1 lives in `config`).
 
 Values are inspected in memory only; evidence names keys, never values (URLs are shown with any
 password removed, since a URL without its password is not a secret).
@@ -18,7 +18,7 @@ from readiness_tui.checks._common import dev_flag, is_local_host, split_url
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, failed, not_applicable, passed, warned
 from readiness_tui.redact import preview, redact_url
-from readiness_tui.values import decode_jwt, is_placeholder
+from readiness_tui.values import decode_jwt, is_placeholder, placeholder_host
 
 PUSHER_CLUSTERS = ("mt1", "us2", "us3", "eu", "ap1", "ap2", "ap3", "ap4", "sa1")
 SUPABASE_HOSTED = re.compile(r"^(?P<ref>[a-z0-9]{20})\.supabase\.(co|in)$")
@@ -82,34 +82,85 @@ def dotenv_file(ctx: CheckContext) -> CheckResult:
     return passed(f".env has all {len(template) or len(env)} expected keys, no placeholders or dev settings", **evidence)
 
 
+def _app_names_value(ctx: CheckContext, names: list[str]) -> tuple[str | None, str, str]:
+    """(value, source, name) of the first of the application's own variable names that is set."""
+    for name in names:
+        value, source = ctx.settings.app_setting(name)
+        if value:
+            return value, source, name
+    return None, "unset", ""
+
+
+def _unused(ctx: CheckContext, service: str, what: str) -> CheckResult:
+    """`not_applicable` with the map's evidence that the service is not used."""
+    absence = ctx.project_map().absence(service)
+    return not_applicable(f"{what}: {absence}", absent=absence).with_facts(used=False)
+
+
+def _where_used(ctx: CheckContext, service: str) -> str:
+    """`file:line what, …` of the first uses of a service, for a summary."""
+    return ctx.project_map().evidence_of(service, limit=2)
+
+
 @check("env.backend_url", "BACKEND_API_URL is an https URL of a real host (not localhost, not the template's)")
 def backend_url(ctx: CheckContext) -> CheckResult:
+    """Item 1.2. The frontend's own name for the variable counts too (`API_URL`, `API_BASE_URL` …); not
+    applicable when the project map shows no backend API (no framework app, no backend URL read)."""
+    pm = ctx.project_map()
+    reads = pm.env_names("backend_api")
     url, source = ctx.settings.app_setting("BACKEND_API_URL", "backend_url")
+    name = "BACKEND_API_URL"
     if not url:
-        return failed("BACKEND_API_URL is not set (.env, readiness.toml backend_url, or the environment)")
+        url, source, own = _app_names_value(ctx, [n for n in reads if n != name])
+        name = own or name
+    if not url:
+        if not pm.used("backend"):
+            return _unused(ctx, "backend", "no backend to configure")
+        also = f"; the frontend reads {', '.join(reads[:3])}" if reads and reads != ["BACKEND_API_URL"] else ""
+        return failed(f"BACKEND_API_URL is not set (.env, readiness.toml backend_url, or the environment){also}; "
+                      f"the backend is used: {_where_used(ctx, 'backend')}",
+                      reads=reads).with_facts(used=True, set=False, variables=reads or [name])
     shown = redact_url(url)
-    evidence = {"url": shown, "source": source, **_probe_note(ctx, "backend_url", url)}
-    if is_placeholder(url) or "yourdomain" in url.lower() or "example.com" in url.lower():
-        return failed(f"BACKEND_API_URL is the template placeholder ({shown})", **evidence)
+    evidence = {"url": shown, "source": source, "variable": name, **_probe_note(ctx, "backend_url", url)}
+    facts = {"variable": name, "set": True}
+    if is_placeholder(url) or placeholder_host(url):
+        return failed(f"{name} is the template placeholder ({shown})", **evidence).with_facts(**facts, placeholder=True)
     parts = split_url(url)
     if parts is None:
-        return failed(f"BACKEND_API_URL is not an http(s) URL: {shown}", **evidence)
+        return failed(f"{name} is not an http(s) URL: {shown}", **evidence).with_facts(**facts, url_ok=False)
     scheme, host, _port = parts
     if is_local_host(host):
-        return failed(f"BACKEND_API_URL points at {host}, not a production host", **evidence)
+        return failed(f"{name} points at {host}, not a production host", **evidence).with_facts(**facts, host=host)
     if scheme != "https":
-        return failed(f"BACKEND_API_URL uses http: traffic and tokens would travel unencrypted ({shown})", **evidence)
-    return passed(f"BACKEND_API_URL = {shown} (from {source})", **evidence)
+        return failed(f"{name} uses http: traffic and tokens would travel unencrypted ({shown})",
+                      **evidence).with_facts(**facts, scheme=scheme)
+    return passed(f"{name} = {shown} (from {source})", **evidence).with_facts(**facts, url=shown)
+
+
+def _supabase_unset(ctx: CheckContext, name: str) -> CheckResult:
+    if not ctx.project_map().used("supabase"):
+        return _unused(ctx, "supabase", "Supabase is not used")
+    return failed(f"{name} is not set; Supabase is used: {_where_used(ctx, 'supabase')}").with_facts(
+        used=True, set=False, variable=name)
 
 
 @check("env.supabase_url", "SUPABASE_URL is https://<project-ref>.supabase.co or an https custom domain")
 def supabase_url(ctx: CheckContext) -> CheckResult:
+    """Item 1.3; not applicable when the project map shows no Supabase client, REST call or variable."""
     url, source = ctx.settings.app_setting("SUPABASE_URL", "supabase_url")
     if not url:
-        return failed("SUPABASE_URL is not set")
+        names = [n for n in ctx.project_map().env_names("supabase") if n.endswith("URL") and n != "SUPABASE_URL"]
+        url, source, _ = _app_names_value(ctx, names)
+    if not url:
+        return _supabase_unset(ctx, "SUPABASE_URL")
     shown = redact_url(url)
-    evidence = {"url": shown, "source": source, **_probe_note(ctx, "supabase_url", url)}
-    if is_placeholder(url) or "your-project" in url:
+    evidence: dict[str, object] = {"url": shown, "source": source, **_probe_note(ctx, "supabase_url", url)}
+    result = _judge_supabase_url(url, shown, evidence)
+    return result.with_facts(variable="SUPABASE_URL", set=True, url=shown)
+
+
+def _judge_supabase_url(url: str, shown: str, evidence: dict[str, object]) -> CheckResult:
+    if is_placeholder(url) or "your-project" in url or placeholder_host(url):
         return failed(f"SUPABASE_URL is the template placeholder ({shown})", **evidence)
     parts = split_url(url)
     if parts is None:
@@ -186,51 +237,50 @@ def analyse_supabase_key(key: str, url: str | None, now: float | None = None) ->
 
 @check("env.supabase_key", "SUPABASE_KEY is the public key: anon JWT or sb_publishable_, not service_role, not a demo key")
 def supabase_key(ctx: CheckContext) -> CheckResult:
+    """Item 1.4; not applicable when the project map shows Supabase is not used."""
     key, source = ctx.settings.app_setting("SUPABASE_KEY", "supabase_key")
     if not key:
-        return failed("SUPABASE_KEY is not set")
+        names = [n for n in ctx.project_map().env_names("supabase")
+                 if n.endswith("KEY") and n != "SUPABASE_KEY" and not re.search(r"SERVICE|SECRET|ROLE", n)]
+        key, source, _ = _app_names_value(ctx, names)
+    if not key:
+        return _supabase_unset(ctx, "SUPABASE_KEY")
     url, _ = ctx.settings.app_setting("SUPABASE_URL", "supabase_url")
     result = analyse_supabase_key(key, url)
     result.evidence["source"] = source
-    return result
+    return result.with_facts(variable="SUPABASE_KEY", set=True, kind=result.evidence.get("kind"),
+                             role=result.evidence.get("role"))
 
 
-@check("env.pusher", "PUSHER_APP_KEY and PUSHER_CLUSTER both set (cluster a known one) or both absent")
+@check("env.pusher", "PUSHER_APP_KEY and PUSHER_CLUSTER both set (cluster a known one), or Pusher not used")
 def pusher_config(ctx: CheckContext) -> CheckResult:
+    """Item 1.5. The application's own names count (`PUSHER_KEY`, `PUSHER_APP_CLUSTER`); not applicable only
+    when neither is set and the project map shows no Pusher client, script or variable."""
+    pm = ctx.project_map()
+    reads = pm.env_names("pusher")
+    key_name = "PUSHER_APP_KEY"
     key, _ = ctx.settings.app_setting("PUSHER_APP_KEY", "pusher_app_key")
+    if not key:
+        key, _, own = _app_names_value(ctx, [n for n in reads if n.endswith("KEY") and "SECRET" not in n])
+        key_name = own or key_name
     cluster, _ = ctx.settings.app_setting("PUSHER_CLUSTER", "pusher_cluster")
     if not cluster:
         cluster, _ = ctx.settings.app_setting("PUSHER_APP_CLUSTER")
     if not key and not cluster:
-        return not_applicable("Pusher not configured (PUSHER_APP_KEY and PUSHER_CLUSTER absent): real-time is optional")
-    evidence = {"cluster": cluster, "key_set": bool(key)}
+        if not pm.used("pusher"):
+            return _unused(ctx, "pusher", "Pusher is not used (real-time is optional)")
+        return failed(f"Pusher is used ({_where_used(ctx, 'pusher')}) but neither its key nor its cluster is set "
+                      f"({' / '.join(n for n in reads if n.endswith(('KEY', 'CLUSTER')) and 'SECRET' not in n) or 'PUSHER_APP_KEY / PUSHER_CLUSTER'})",
+                      reads=reads).with_facts(used=True, key_set=False, cluster_set=False)
+    evidence = {"cluster": cluster, "key_set": bool(key), "key_variable": key_name}
+    facts = {"key_set": bool(key), "cluster": cluster}
     if not key:
-        return failed("PUSHER_CLUSTER is set but PUSHER_APP_KEY is missing", **evidence)
+        return failed(f"PUSHER_CLUSTER is set but {key_name} is missing", **evidence).with_facts(**facts)
     if not cluster:
-        return failed("PUSHER_APP_KEY is set but PUSHER_CLUSTER is missing", **evidence)
+        return failed(f"{key_name} is set but PUSHER_CLUSTER is missing", **evidence).with_facts(**facts)
     if is_placeholder(key):
-        return failed("PUSHER_APP_KEY is the template placeholder", **evidence)
+        return failed(f"{key_name} is the template placeholder", **evidence).with_facts(**facts, placeholder=True)
     if cluster not in PUSHER_CLUSTERS:
-        return failed(f"PUSHER_CLUSTER {cluster!r} is not a Pusher cluster ({' '.join(PUSHER_CLUSTERS)})", **evidence)
-    return passed(f"Pusher configured for cluster {cluster}", **evidence)
-
-
-@check("env.cache_ttl", "CACHE_TTL_SECONDS is an integer within a sane range",
-       params={"min": Param(int, "the shortest sane TTL in seconds", 30), "max": Param(int, "the longest sane TTL in seconds", 3600)})
-def cache_ttl(ctx: CheckContext) -> CheckResult:
-    raw = os.environ.get("CACHE_TTL_SECONDS") or ctx.settings.env.get("CACHE_TTL_SECONDS")
-    low, high = int(ctx.param("min")), int(ctx.param("max"))
-    if raw is None or not raw.strip():
-        return warned("CACHE_TTL_SECONDS is not set: the application's default applies, unpinned")
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        return failed(f"CACHE_TTL_SECONDS is not an integer ({raw.strip()[:20]!r})")
-    evidence = {"value": value, "min": low, "max": high}
-    if value <= 0:
-        return failed("CACHE_TTL_SECONDS disables caching (≤ 0)", **evidence)
-    if value < low:
-        return warned(f"CACHE_TTL_SECONDS={value} is below {low} s: the cache barely helps", **evidence)
-    if value > high:
-        return warned(f"CACHE_TTL_SECONDS={value} is above {high} s: data may look stale", **evidence)
-    return passed(f"CACHE_TTL_SECONDS={value}", **evidence)
+        return failed(f"PUSHER_CLUSTER {cluster!r} is not a Pusher cluster ({' '.join(PUSHER_CLUSTERS)})",
+                      **evidence).with_facts(**facts)
+    return passed(f"Pusher configured for cluster {cluster}", **evidence).with_facts(**facts)

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from readiness_tui.checks._common import split_url
+from readiness_tui.checks._common import split_url, unprobed
 
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.http import (
@@ -29,7 +29,16 @@ from readiness_tui.http import (
     quiet,
     ssl_context,
 )
-from readiness_tui.model import CheckResult, Measurement, Status, errored, failed, passed, warned
+from readiness_tui.model import (
+    CheckResult,
+    Measurement,
+    Status,
+    errored,
+    failed,
+    not_applicable,
+    passed,
+    warned,
+)
 
 HEALTHY = {"ok", "healthy", "pass", "up"}
 FINISHED_OK = "finished successfully"
@@ -40,21 +49,26 @@ STREAMLIT_HEALTH = "/_stcore/health"
 API_CALL = re.compile(r"^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\s+(/\S*)$", re.IGNORECASE)
 
 
-def _base(ctx: CheckContext, which: str) -> tuple[str | None, CheckResult | None]:
-    """The base URL of `backend` or `frontend`, or an `error` result saying why there is none."""
-    if which == "backend":
-        url, name = ctx.settings.backend_url, "BACKEND_API_URL"
-    else:
-        url, name = ctx.settings.frontend_url, "FRONTEND_URL"
-    if not url:
-        return None, errored(f"{name} is not set: cannot reach the {which}", setting=name)
-    if split_url(url) is None:
-        return None, errored(f"{name} is not an http(s) URL", setting=name)
-    return url, None
+def _base(ctx: CheckContext, which: str, heavy: bool = False) -> tuple[str | None, CheckResult | None]:
+    """The base URL of `backend` or `frontend` from the run's target resolution, or the result saying why
+    it is not probed: not applicable when the project map shows no backend, `error` (not probed) for an
+    unset or placeholder address. `heavy` (load, bursts, malformed requests) also refuses a default."""
+    endpoint = ctx.endpoint(which)
+    if not endpoint.ok:
+        service, what = ("backend", "a backend API") if which == "backend" else ("", "the frontend")
+        return None, unprobed(ctx, endpoint, service, what)
+    assert endpoint.url is not None
+    if split_url(endpoint.url) is None:
+        return None, errored(f"{endpoint.setting} is not an http(s) URL", setting=endpoint.setting).skipped("no URL")
+    if heavy and not endpoint.heavy:
+        return None, errored(f"{endpoint.setting} is not configured (only the default {endpoint.url}): load, bursts "
+                             "and malformed requests go only to an address you set", setting=endpoint.setting
+                             ).skipped("no URL")
+    return endpoint.url, None
 
 
 def _unreachable(what: str, ex: Exchange, http: Http) -> CheckResult:
-    return errored(f"{what} unreachable: {ex.error}", exchange=ex.evidence(http.redactor))
+    return errored(f"{what} unreachable: {ex.error}", exchange=ex.evidence(http.redactor)).skipped("unreachable")
 
 
 def _ms(value: float) -> str:
@@ -176,7 +190,7 @@ async def _health(ctx: CheckContext, http: Http, which: str) -> dict[str, Any]:
        params={
     "backend_health_path": Param(str, "the backend's health path", "/health"),
     "max_ms": Param(float, "warn when p95 latency is above this", 100.0),
-})
+}, live=True)
 async def backend_health(ctx: CheckContext) -> CheckResult:
     """Item 2.3."""
     async with Http(ctx.settings, shared=ctx.shared) as http:
@@ -189,13 +203,14 @@ async def backend_health(ctx: CheckContext) -> CheckResult:
     evidence = {"health": ex.evidence(http.redactor),
                 "latency": dict(_latency_evidence(outcome["latencies"]), first_ms=round(outcome["first_ms"], 1))}
     if not outcome["healthy"]:
-        return failed(f"backend /health {outcome['why']}", **evidence)
+        return failed(f"backend /health {outcome['why']}", **evidence).with_facts(healthy=False, status=ex.status)
     p95 = percentile(outcome["latencies"], 95)
     limit = float(ctx.param("max_ms"))
     if p95 >= limit:
-        return warned(f"backend healthy but slow: p95 {_ms(p95)} ≥ {limit:g} ms", **evidence)
+        return warned(f"backend healthy but slow: p95 {_ms(p95)} ≥ {limit:g} ms", **evidence).with_facts(
+            healthy=True, slow=True)
     return passed(f"backend healthy ({outcome['why']}), p95 {_ms(p95)} over {len(outcome['latencies'])} requests",
-                  **evidence)
+                  **evidence).with_facts(healthy=True)
 
 
 @check("http.health_both", "backend /health and frontend /_stcore/health both healthy; latency p50/p95",
@@ -203,7 +218,7 @@ async def backend_health(ctx: CheckContext) -> CheckResult:
     "backend_health_path": Param(str, "the backend's health path", "/health"),
     "frontend_health_path": Param(str, "the frontend's health path", STREAMLIT_HEALTH),
     "max_ms": Param(float, "warn when p95 latency is above this", 100.0),
-})
+}, live=True)
 async def health_both(ctx: CheckContext) -> CheckResult:
     """Items 5.1 and 10.3; reports `perf.health_ms` (the slower endpoint's p95)."""
     async with Http(ctx.settings, shared=ctx.shared) as http:
@@ -213,14 +228,21 @@ async def health_both(ctx: CheckContext) -> CheckResult:
     errors: list[str] = []
     good: list[str] = []
     p95s: list[float] = []
+    skipped = ""
     for name, outcome in (("backend", back), ("frontend", front)):
         if "problem" in outcome:
-            errors.append(outcome["problem"].summary)
+            problem = outcome["problem"]
+            if problem.status == Status.NOT_APPLICABLE:
+                evidence[f"{name}_health"] = problem.summary
+                continue
+            errors.append(problem.summary)
+            skipped = skipped or problem.not_probed
             continue
         ex = outcome["exchange"]
         evidence[f"{name}_health"] = ex.evidence(http.redactor)
         if not outcome["reached"]:
             errors.append(f"{name} unreachable: {ex.error}")
+            skipped = skipped or "unreachable"
             continue
         evidence[f"{name}_latency"] = dict(_latency_evidence(outcome["latencies"]),
                                            first_ms=round(outcome.get("first_ms", 0.0), 1))
@@ -237,7 +259,9 @@ async def health_both(ctx: CheckContext) -> CheckResult:
     if bad:
         result = failed("; ".join(bad + errors), **evidence)
     elif errors:
-        result = errored("; ".join(errors), **evidence)
+        result = errored("; ".join(errors), **evidence).skipped(skipped or "unreachable")
+    elif not good:
+        result = errored("no service to probe", **evidence).skipped("no URL")
     else:
         limit = float(ctx.param("max_ms"))
         slow = max(p95s) >= limit
@@ -270,7 +294,7 @@ def _judge_cors(ex: Exchange, origin: str) -> tuple[Status, str]:
     "origin": Param(str, "the foreign origin sent", PROBE_ORIGIN),
     "paths": Param(list[str], "paths probed (default: the API call's path and /health)"),
     "call": CALL_PARAM,
-})
+}, live=True)
 async def cors(ctx: CheckContext) -> CheckResult:
     """Item 3.1: preflight and GET with `Origin: https://malicious.com` on the API and /health."""
     base, problem = _base(ctx, "backend")
@@ -285,11 +309,16 @@ async def cors(ctx: CheckContext) -> CheckResult:
                                          "Access-Control-Request-Headers": "content-type"}))
         probes.append(("GET", path, {"Origin": origin}))
     async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
-        front_url = ctx.settings.frontend_url if split_url(ctx.settings.frontend_url or "") else None
+        front_endpoint = ctx.endpoint("frontend")
+        front_url = front_endpoint.url if front_endpoint.ok and split_url(front_endpoint.url or "") else None
         sent = [http.request(m, join(base, p), headers=h) for m, p, h in probes]
         if front_url:
             sent.append(http.get(join(front_url, STREAMLIT_HEALTH), headers={"Origin": origin}, max_body=1000))
-        *answers, front = await asyncio.gather(*sent) if front_url else [*await asyncio.gather(*sent), None]
+        exchanges: list[Exchange | None] = list(await asyncio.gather(*sent))
+        if not front_url:
+            exchanges.append(None)
+    *probed, front = exchanges
+    answers = [ex for ex in probed if ex is not None]
     reached = [ex for ex in answers if ex.ok]
     if not reached:
         return _unreachable("backend", answers[0], http)
@@ -310,16 +339,17 @@ async def cors(ctx: CheckContext) -> CheckResult:
         )
     failures = [why for status, why in verdicts if status == Status.FAIL]
     warnings = [why for status, why in verdicts if status == Status.WARN]
+    facts = {"origin": origin, "too_open": failures, "caveats": warnings}
     if failures:
         return failed(f"CORS too open: {failures[0]}" + (f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""),
-                      **evidence)
+                      **evidence).with_facts(**facts)
     if warnings:
-        return warned(warnings[0], **evidence)
+        return warned(warnings[0], **evidence).with_facts(**facts)
     return passed(f"no CORS grant to {origin} on {len(verdicts)} probes (preflight and GET of {', '.join(paths)})",
-                  **evidence)
+                  **evidence).with_facts(**facts)
 
 
-@check("http.xsrf_cookie", "the live Streamlit frontend sets its _streamlit_xsrf cookie")
+@check("http.xsrf_cookie", "the live Streamlit frontend sets its _streamlit_xsrf cookie", live=True)
 async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
     """Item 3.2 (live part): with XSRF protection on, Streamlit sets `_streamlit_xsrf` on its page."""
     base, problem = _base(ctx, "frontend")
@@ -335,7 +365,8 @@ async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
     evidence: dict[str, Any] = {"xsrf_probes": [ex.evidence(http.redactor, body_chars=0) for ex in answers]}
     xsrf = [c for ex in reached for c in ex.cookies() if c.strip().startswith("_streamlit_xsrf=")]
     if not any(ex.status == 200 for ex in reached):
-        return failed(f"frontend answered HTTP {reached[0].status}, cannot see the XSRF cookie", **evidence)
+        return failed(f"frontend answered HTTP {reached[0].status}, cannot see the XSRF cookie",
+                      **evidence).with_facts(status=reached[0].status)
     if not xsrf:
         return failed("no _streamlit_xsrf cookie from the frontend (/_stcore/health, /): XSRF protection looks "
                       "disabled (server.enableXsrfProtection = false?)", **evidence)
@@ -344,7 +375,7 @@ async def xsrf_cookie(ctx: CheckContext) -> CheckResult:
     secure = any(a.lower() == "secure" for a in attrs)
     evidence["xsrf_cookie"] = {"samesite": same_site, "secure": secure}
     return passed(f"Streamlit sets the _streamlit_xsrf cookie (SameSite={same_site}{', Secure' if secure else ''})",
-                  **evidence)
+                  **evidence).with_facts(xsrf_cookie=True, samesite=same_site, secure=secure)
 
 
 RATE_HEADERS = ("ratelimit", "ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "retry-after")
@@ -360,10 +391,11 @@ LOAD_WAIT = 95.0
     "burst": Param(int, "requests in the burst (default: setting rate_limit_burst)"),
     "path": Param(str, "path of the burst (default: the API call's path)"),
     "call": CALL_PARAM,
-})
+}, live=True)
 async def rate_limit(ctx: CheckContext) -> CheckResult:
-    """Item 3.7: up to `rate_limit_burst` GETs (10 at a time); stops at the first 429."""
-    base, problem = _base(ctx, "backend")
+    """Item 3.7: up to `rate_limit_burst` GETs (10 at a time); stops at the first 429. Only to a backend
+    address the user configured."""
+    base, problem = _base(ctx, "backend", heavy=True)
     if problem is not None:
         return problem
     assert base is not None
@@ -383,7 +415,8 @@ async def rate_limit(ctx: CheckContext) -> CheckResult:
     await quiet(ctx.shared, "load").wait_quiet(limit=LOAD_WAIT)
     dead = dead_hosts(ctx.shared).get(host_key(url))
     if dead:
-        return errored(f"backend did not answer the other checks of this run ({dead}): no burst sent", burst_url=url)
+        return errored(f"backend did not answer the other checks of this run ({dead}): no burst sent",
+                       burst_url=url).skipped("unreachable")
     started = time.perf_counter()
     async with Http(ctx.settings, shared=ctx.shared) as http:
         while sent < burst and limited is None:
@@ -410,12 +443,15 @@ async def rate_limit(ctx: CheckContext) -> CheckResult:
         evidence["no_answer"] = errors
     if limited is not None:
         evidence["limited_answer"] = limited.evidence(http.redactor, body_chars=120)
-        return passed(f"rate limited: HTTP 429 after {sent} requests in {elapsed:.1f} s", **evidence)
+        return passed(f"rate limited: HTTP 429 after {sent} requests in {elapsed:.1f} s",
+                      **evidence).with_facts(limited_by="HTTP 429")
     if headers_seen is not None:
         evidence["rate_limit_answer"] = headers_seen.evidence(http.redactor, body_chars=80)
         names = [h for h in RATE_HEADERS if headers_seen.header(h)]
-        return passed(f"rate limit advertised ({', '.join(names)}); no 429 within {sent} requests", **evidence)
-    return failed(f"no rate limit: {sent} requests in {elapsed:.1f} s, no 429 and no RateLimit headers", **evidence)
+        return passed(f"rate limit advertised ({', '.join(names)}); no 429 within {sent} requests",
+                      **evidence).with_facts(limited_by="headers", headers=names)
+    return failed(f"no rate limit: {sent} requests in {elapsed:.1f} s, no 429 and no RateLimit headers",
+                  **evidence).with_facts(limited_by=None)
 
 
 #: What an error page must not show (item 3.8): (kind, pattern).
@@ -460,20 +496,29 @@ def _leak_probes(ctx: CheckContext, which: str) -> list[tuple[str, str, str, dic
 
 
 @check("http.error_leaks", "error answers of both services show no traceback, path, debugger or SQL error",
-       params={"call": CALL_PARAM})
+       params={"call": CALL_PARAM}, live=True)
 async def error_leaks(ctx: CheckContext) -> CheckResult:
-    """Items 3.8 (live part) and 10.10: a missing path, bad JSON and a bad method on each service."""
+    """Items 3.8 (live part) and 10.10: a missing path, bad JSON and a bad method on each service.
+
+    The malformed requests go only to addresses the user configured; a default address gets the
+    missing-path GET alone. A service the project map shows unused is left out."""
     targets = []
-    problems = []
+    problems: list[CheckResult] = []
     for which in ("backend", "frontend"):
         base, problem = _base(ctx, which)
         if problem is not None:
-            problems.append(problem.summary)
-        else:
-            targets += [(which, label, method, join(base, path), headers, body)  # type: ignore[arg-type]
-                        for label, method, path, headers, body in _leak_probes(ctx, which)]
+            if problem.status != Status.NOT_APPLICABLE:
+                problems.append(problem)
+            continue
+        assert base is not None
+        gentle = not ctx.endpoint(which).heavy
+        targets += [(which, label, method, join(base, path), headers, body)
+                    for label, method, path, headers, body in _leak_probes(ctx, which)
+                    if not gentle or method == "GET"]
     if not targets:
-        return errored("; ".join(problems))
+        if not problems:
+            return not_applicable("neither a backend nor a frontend to probe")
+        return errored("; ".join(p.summary for p in problems)).skipped(problems[0].not_probed or "no URL")
     async with quiet(ctx.shared).measuring(), Http(ctx.settings, shared=ctx.shared) as http:
         answers = await asyncio.gather(*(
             http.request(method, url, headers=headers, content=body, max_body=300_000)
@@ -500,15 +545,18 @@ async def error_leaks(ctx: CheckContext) -> CheckResult:
         first = next(p for p in probes if "leak" in p)
         evidence["first_leak"] = first["offending_line"]
         more = f" (+{len(leaks) - 1} more)" if len(leaks) > 1 else ""
-        return failed(f"{leaks[0]}: {first['offending_line'][:80]}{more}", **evidence)
+        return failed(f"{leaks[0]}: {first['offending_line'][:80]}{more}", **evidence).with_facts(
+            leaks=sorted({p["probe"] + ": " + p["leak"] for p in probes if "leak" in p}))
     if unreachable or problems:
-        reasons = [f"{w} unreachable: {e}" for w, e in unreachable.items()] + problems
-        if len(unreachable) + len(problems) >= 2:
-            return errored("; ".join(reasons), **evidence)
-        checked = "frontend" if "backend" in unreachable or any("BACKEND" in p for p in problems) else "backend"
-        return errored(f"{'; '.join(reasons)} (the {checked}'s error pages leak nothing)", **evidence)
+        reasons = [f"{w} unreachable: {e}" for w, e in unreachable.items()] + [p.summary for p in problems]
+        why = "unreachable" if unreachable else (problems[0].not_probed or "no URL")
+        if len(unreachable) + len(problems) >= 2 or len(unreachable) == len({t[0] for t in targets}):
+            return errored("; ".join(reasons), **evidence).skipped(why)
+        checked = "frontend" if "backend" in unreachable or any("BACKEND" in p.summary for p in problems) \
+            else "backend"
+        return errored(f"{'; '.join(reasons)} (the {checked}'s error pages leak nothing)", **evidence).skipped(why)
     return passed(f"{len(probes)} error probes on backend and frontend: no traceback, path, debugger or SQL error",
-                  **evidence)
+                  **evidence).with_facts(leaks=[])
 
 
 # ---------------------------------------------------------------- frontend page, assets, docs, API
@@ -535,7 +583,7 @@ def page_assets(html: str, page_url: str) -> list[str]:
     return seen
 
 
-@check("http.compression", "the frontend page and a static asset are served with gzip or br when asked")
+@check("http.compression", "the frontend page and a static asset are served with gzip or br when asked", live=True)
 async def compression(ctx: CheckContext) -> CheckResult:
     """Item 4.4."""
     base, problem = _base(ctx, "frontend")
@@ -586,7 +634,7 @@ async def compression(ctx: CheckContext) -> CheckResult:
     "refreshes": Param(int, "script reruns timed", 3),
     "max_ms": Param(float, "warn when the page takes longer to load", 2000.0),
     "max_render_ms": Param(float, "warn when a script run takes longer", 1000.0),
-})
+}, live=True)
 async def dashboard_html(ctx: CheckContext) -> CheckResult:
     """Item 10.4. Measures, on quiet hosts after the run's other probes:
 
@@ -689,7 +737,7 @@ def _is_docs(ex: Exchange) -> str | None:
 
 
 @check("http.api_docs", "the backend serves API docs (configured path, /docs, /openapi.json, /apidocs)",
-       params={"path": Param(str, "the API docs path (default: setting api_docs_path, then /docs, /openapi.json, /apidocs)")})
+       params={"path": Param(str, "the API docs path (default: setting api_docs_path, then /docs, /openapi.json, /apidocs)")}, live=True)
 async def api_docs(ctx: CheckContext) -> CheckResult:
     """Item 9.4 (live part)."""
     base, problem = _base(ctx, "backend")
@@ -706,13 +754,15 @@ async def api_docs(ctx: CheckContext) -> CheckResult:
     for path, ex in zip(paths, answers, strict=True):
         kind = _is_docs(ex)
         if kind:
-            return passed(f"API docs at {path}: {kind}", api_docs=ex.evidence(http.redactor, body_chars=80), tried=tried)
+            return passed(f"API docs at {path}: {kind}", api_docs=ex.evidence(http.redactor, body_chars=80),
+                          tried=tried).with_facts(docs_path=path)
     where = f"the configured {configured} or " if configured else ""
-    return failed(f"no API docs served at {where}{', '.join(p for p in DOC_PATHS if p != configured)}", tried=tried)
+    return failed(f"no API docs served at {where}{', '.join(p for p in DOC_PATHS if p != configured)}",
+                  tried=tried).with_facts(docs_path=None)
 
 
 @check("http.api_call", "a configured backend API call (default GET /api/leads?limit=1) answers 2xx",
-       params={"call": CALL_PARAM})
+       params={"call": CALL_PARAM}, live=True)
 async def api_call(ctx: CheckContext) -> CheckResult:
     """Item 10.7."""
     base, problem = _base(ctx, "backend")
@@ -729,7 +779,8 @@ async def api_call(ctx: CheckContext) -> CheckResult:
         return _unreachable("backend", ex, http)
     evidence = {"api_call": ex.evidence(http.redactor)}
     if not 200 <= (ex.status or 0) < 300:
-        return failed(f"{method} {path} answered HTTP {ex.status}", **evidence)
+        return failed(f"{method} {path} answered HTTP {ex.status}", **evidence).with_facts(call=f"{method} {path}",
+                                                                                           status=ex.status)
     data = ex.json()
     shape = ""
     if isinstance(data, list):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from readiness_tui.checks._common import split_url
+from readiness_tui.checks._common import split_url, unprobed
 
 from readiness_tui.checkapi import CheckContext, Param, check
 from readiness_tui.model import CheckResult, errored, failed, not_applicable, passed, warned
@@ -24,20 +24,22 @@ def host_port(url: str) -> tuple[str, str, int] | None:
     return scheme, host, port or DEFAULT_PORTS[scheme]
 
 
-@check("net.ports", "the frontend and backend ports accept TCP connections")
+@check("net.ports", "the frontend and backend ports accept TCP connections", live=True)
 async def ports(ctx: CheckContext) -> CheckResult:
     """Item 2.7: a TCP connect to each service's host:port (from FRONTEND_URL and BACKEND_API_URL)."""
     targets: list[tuple[str, str, int]] = []
     skipped: list[str] = []
-    for name, setting, url in (("frontend", "FRONTEND_URL", ctx.settings.frontend_url),
-                               ("backend", "BACKEND_API_URL", ctx.settings.backend_url)):
-        hp = host_port(url) if url else None
+    for name in ("frontend", "backend"):
+        endpoint = ctx.endpoint(name)
+        hp = host_port(endpoint.url) if endpoint.ok and endpoint.url else None
         if hp is None:
-            skipped.append(f"{setting} {'not set' if not url else 'not an http(s) URL'}")
+            if name == "backend" and endpoint.refused == "not set" and not ctx.project_map().used("backend"):
+                continue
+            skipped.append(endpoint.detail or f"{endpoint.setting} is not an http(s) URL")
         else:
             targets.append((name, hp[1], hp[2]))
     if not targets:
-        return errored("; ".join(skipped))
+        return errored("; ".join(skipped)).skipped("no URL")
     timeout = ctx.settings.connect_timeout
     results = await asyncio.gather(*(tcp_connect(host, port, timeout) for _, host, port in targets))
     evidence: dict[str, Any] = {f"{name}_port": r.evidence() for (name, _, _), r in zip(targets, results, strict=True)}
@@ -49,7 +51,7 @@ async def ports(ctx: CheckContext) -> CheckResult:
     if closed:
         return failed("; ".join(closed), **evidence)
     if dns or skipped:
-        return errored("; ".join(dns + skipped), **evidence)
+        return errored("; ".join(dns + skipped), **evidence).skipped("unreachable" if dns else "no URL")
     opened = ", ".join(f"{name} {r.host}:{r.port}" for (name, _, _), r in zip(targets, results, strict=True))
     return passed(f"ports open: {opened}", **evidence)
 
@@ -84,34 +86,60 @@ async def _reach(ctx: CheckContext, name: str, scheme: str, host: str, port: int
     return "fail", f"{name} {host}:{port}: {report.reason}", report.evidence()
 
 
-@check("net.external_reach", "TCP + TLS handshake to the Supabase host and the Pusher WebSocket host")
+@check("net.external_reach", "TCP + TLS handshake to the Supabase host and the Pusher WebSocket host", live=True)
 async def external_reach(ctx: CheckContext) -> CheckResult:
-    """Item 2.6. Pusher is `not applicable` when neither a cluster nor a host is configured."""
+    """Item 2.6. Each host is judged when the project uses the service or it is configured; not applicable
+    only when the project map shows neither Supabase nor Pusher is used."""
+    pm = ctx.project_map()
     jobs = []
     notes: dict[str, str] = {}
-    if ctx.settings.supabase_url and (hp := host_port(ctx.settings.supabase_url)):
-        jobs.append(_reach(ctx, "Supabase", *hp))
-    else:
-        notes["supabase"] = "SUPABASE_URL not set" if not ctx.settings.supabase_url else "SUPABASE_URL is not a URL"
-    pusher = _pusher_target(ctx)
-    if pusher:
-        jobs.append(_reach(ctx, "Pusher", "https", *pusher))
-    else:
-        notes["pusher"] = "not applicable: Pusher not configured (no PUSHER_CLUSTER)"
+    unset: list[str] = []
+    for service, name in (("supabase", "Supabase"), ("pusher", "Pusher")):
+        endpoint = ctx.endpoint(service)
+        if service == "pusher" and ctx.settings.pusher_host and endpoint.refused != "placeholder":
+            target = _pusher_target(ctx)
+            if target:
+                jobs.append(_reach(ctx, name, "https", *target))
+                continue
+        if endpoint.ok and endpoint.url:
+            if service == "pusher":
+                target = _pusher_target(ctx)
+                if target:
+                    jobs.append(_reach(ctx, name, "https", *target))
+                    continue
+            elif (hp := host_port(endpoint.url)) is not None:
+                jobs.append(_reach(ctx, name, *hp))
+                continue
+        if pm.used(service) or endpoint.refused == "placeholder":
+            unset.append(f"{endpoint.detail} ({name} is used: {pm.evidence_of(service, limit=1)})"
+                         if pm.used(service) else endpoint.detail)
+        else:
+            notes[service] = f"not used: {pm.absence(service)}"
     if not jobs:
-        return not_applicable("neither Supabase nor Pusher is configured", **notes)
+        if not unset:
+            return not_applicable("neither Supabase nor Pusher is used: " + pm.absence("supabase") + "; " +
+                                  pm.absence("pusher"), **notes).with_facts(used=False)
+        if ctx.settings.env_file.is_file() and not any("placeholder" in u for u in unset):
+            return failed("not configured in .env: " + "; ".join(unset), **notes).with_facts(configured=False)
+        return errored("not probed: " + "; ".join(unset), **notes).skipped(
+            "placeholder" if any("placeholder" in u for u in unset) else "no URL")
     outcomes = await asyncio.gather(*jobs)
     evidence: dict[str, Any] = dict(notes)
     for _status, line, ev in outcomes:
         evidence[line.split(" ", 1)[0].lower() + "_reach"] = ev
     lines = [line for _, line, _ in outcomes]
     statuses = [s for s, _, _ in outcomes]
+    facts = {line.split(" ", 1)[0].lower(): status for status, line, _ in outcomes}
+    tail = "".join(f"; not probed: {u}" for u in unset)
     if "fail" in statuses:
-        return failed("; ".join(line for s, line, _ in outcomes if s != "pass"), **evidence)
+        return failed("; ".join(line for s, line, _ in outcomes if s != "pass") + tail, **evidence).with_facts(**facts)
     if "error" in statuses:
-        return errored("; ".join(line for s, line, _ in outcomes if s != "pass"), **evidence)
-    tail = "; Pusher not configured" if "pusher" in notes else ""
-    return passed("reached " + ", ".join(lines) + tail, **evidence)
+        return errored("; ".join(line for s, line, _ in outcomes if s != "pass") + tail,
+                       **evidence).with_facts(**facts).skipped("unreachable")
+    if unset:
+        return errored("reached " + ", ".join(lines) + tail, **evidence).with_facts(**facts).skipped("no URL")
+    tail = "; Pusher not used" if "pusher" in notes else ""
+    return passed("reached " + ", ".join(lines) + tail, **evidence).with_facts(**facts)
 
 
 #: Parameters of the certificate checks (2.8, 3.3).
@@ -129,25 +157,38 @@ def judge_tls(setting: str, url: str | None, report: TlsReport | None, ctx: Chec
     evidence["tls"] = report.evidence()
     where = f"{report.host}:{report.port}"
     if report.kind in ("refused", "timeout", "dns", "other"):
-        return errored(f"{where}: {report.reason}", **evidence)
+        return errored(f"{where}: {report.reason}", **evidence).skipped("unreachable")
     if not report.verified:
         return failed(f"{where}: {report.reason}", **evidence)
     days = report.days_left if report.days_left is not None else 0.0
     fail_days = float(ctx.param("fail_days"))
     warn_days = float(ctx.param("warn_days"))
     facts = f"{report.protocol}, issued by {report.issuer or 'unknown'}, expires {report.not_after[:10]}"
+    # What a sign-off binds: whose certificate, from whom, which protocol; not the days left (a count).
+    decisive = {"host": report.host, "issuer": report.issuer, "protocol": report.protocol}
     if report.reason:  # outdated protocol
-        return failed(f"{where}: {report.reason} ({facts})", **evidence)
+        return failed(f"{where}: {report.reason} ({facts})", **evidence).with_facts(**decisive)
     if days < fail_days:
-        return failed(f"{where}: certificate expires in {days:.0f} days (< {fail_days:g}): renew now", **evidence)
+        return failed(f"{where}: certificate expires in {days:.0f} days (< {fail_days:g}): renew now",
+                      **evidence).with_facts(**decisive)
     if days < warn_days:
-        return warned(f"{where}: certificate valid but expires in {days:.0f} days (< {warn_days:g})", **evidence)
-    return passed(f"{where}: certificate valid for {report.host}, {days:.0f} days left ({facts})", **evidence)
+        return warned(f"{where}: certificate valid but expires in {days:.0f} days (< {warn_days:g})",
+                      **evidence).with_facts(**decisive)
+    return passed(f"{where}: certificate valid for {report.host}, {days:.0f} days left ({facts})",
+                  **evidence).with_facts(**decisive)
 
 
 async def _tls_item(ctx: CheckContext, setting: str, url: str | None) -> CheckResult:
-    if not url:
-        return errored(f"{setting} is not set: no service to check", url_setting=setting)
+    which = "backend" if setting == "BACKEND_API_URL" else "frontend"
+    endpoint = ctx.endpoint(which)
+    if not endpoint.ok:
+        return unprobed(ctx, endpoint, "backend" if which == "backend" else "", f"the {which}")
+    if which == "frontend" and endpoint.source in ("default", "unset"):
+        return errored(f"FRONTEND_URL is not set (the public address of the frontend): only its default "
+                       f"{endpoint.url} is known, which has no certificate to check", url_setting=setting
+                       ).skipped("no URL")
+    url = endpoint.url
+    assert url is not None
     hp = host_port(url)
     if hp is None:
         return errored(f"{setting} is not an http(s) URL", url_setting=setting)
@@ -160,14 +201,14 @@ async def _tls_item(ctx: CheckContext, setting: str, url: str | None) -> CheckRe
 
 
 @check("tls.backend", "backend TLS certificate: chain trusted, host name, days to expiry, protocol",
-       params=TLS_PARAMS)
+       params=TLS_PARAMS, live=True)
 async def tls_backend(ctx: CheckContext) -> CheckResult:
     """Item 2.8."""
     return await _tls_item(ctx, "BACKEND_API_URL", ctx.settings.backend_url)
 
 
 @check("tls.frontend", "frontend TLS certificate: chain trusted, host name, days to expiry, protocol",
-       params=TLS_PARAMS)
+       params=TLS_PARAMS, live=True)
 async def tls_frontend(ctx: CheckContext) -> CheckResult:
     """Item 3.3."""
     return await _tls_item(ctx, "FRONTEND_URL", ctx.settings.frontend_url)

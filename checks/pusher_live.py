@@ -17,8 +17,10 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from readiness_tui.checks._common import unprobed
+
 from readiness_tui.checkapi import CheckContext, check
-from readiness_tui.model import CheckResult, Status, failed, not_applicable, passed, warned
+from readiness_tui.model import CheckResult, Status, not_applicable, passed, warned
 from readiness_tui.redact import preview
 
 #: Pusher's error codes (pusher.com/docs/channels/library_auth_reference/pusher-websockets-protocol):
@@ -95,7 +97,7 @@ async def handshake(ws_base: str, key: str, connect_timeout: float, read_timeout
         event = message.get("event")
         data = message.get("data")
         data = json.loads(data) if isinstance(data, str) else (data or {})
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
         return Status.ERROR, "Pusher's first message is not a Pusher event", evidence
     evidence["pusher_event"] = event
     if event == "pusher:connection_established":
@@ -106,7 +108,8 @@ async def handshake(ws_base: str, key: str, connect_timeout: float, read_timeout
         code = data.get("code")
         evidence["pusher_error_code"] = code
         evidence["pusher_error_message"] = str(data.get("message", ""))[:200].replace(key, preview(key))
-        reason = PUSHER_ERRORS.get(code, str(data.get("message", "error")))
+        reason = PUSHER_ERRORS.get(code, "") if isinstance(code, int) else ""
+        reason = reason or str(data.get("message", "error"))
         status = Status.ERROR if isinstance(code, int) and code >= 4100 else Status.FAIL
         return status, f"Pusher answered error {code}: {reason}", evidence
     return Status.ERROR, f"unexpected first event {event!r}", evidence
@@ -142,18 +145,23 @@ async def channels_call(rest_base: str, app_id: str, key: str, secret: str, time
         reasons.get(response.status_code, "unexpected answer"), evidence
 
 
-@check("pusher.handshake", "Pusher key + cluster accepted by a WebSocket handshake; secret by a signed call")
+@check("pusher.handshake", "Pusher key + cluster accepted by a WebSocket handshake; secret by a signed call", live=True)
 async def pusher_handshake(ctx: CheckContext) -> CheckResult:
+    """Items 1.5 (with `env.pusher`) and 10.6. Never with a placeholder key; not applicable only when Pusher
+    is neither configured nor used (the project map)."""
     s = ctx.settings
-    key, cluster = (s.pusher_app_key or "").strip(), (s.pusher_cluster or "").strip()
-    if not key and not cluster:
-        return not_applicable("Pusher not configured (PUSHER_APP_KEY and PUSHER_CLUSTER unset)")
-    if not key or not cluster:
-        missing = "PUSHER_CLUSTER" if key else "PUSHER_APP_KEY"
-        if "env.pusher" in ctx.item.checks:
-            # env.pusher on the same item already reports the half-configuration: do not repeat it.
-            return not_applicable(f"handshake not attempted: {missing} is not set (see env.pusher)")
-        return failed(f"handshake not attempted: {missing} is not set")
+    endpoint = ctx.endpoint("pusher")
+    key = (s.pusher_app_key or "").strip()
+    cluster = (s.pusher_cluster or "").strip()
+    if endpoint.ok and endpoint.url:
+        key = endpoint.url.rsplit("/app/", 1)[1]
+    if not endpoint.ok:
+        if endpoint.refused == "not set" and not key and not cluster and not ctx.project_map().used("pusher"):
+            absence = ctx.project_map().absence("pusher")
+            return not_applicable(f"Pusher is not used: {absence}", absent=absence).with_facts(used=False)
+        # Shared by 1.5 and 10.6 (one run of the check): on 1.5, env.pusher judges the configuration and this
+        # part only says it was not probed.
+        return unprobed(ctx, endpoint, "pusher", "Pusher")
     ssl_context = None
     if s.ca_bundle:
         import ssl
@@ -164,7 +172,8 @@ async def pusher_handshake(ctx: CheckContext) -> CheckResult:
     evidence["pusher_cluster"] = cluster
     evidence["pusher_app_key"] = preview(key)
     if status is not Status.PASS:
-        return CheckResult(status, summary, evidence)
+        result = CheckResult(status, summary, evidence).with_facts(cluster=cluster, handshake=status.value)
+        return result.skipped("unreachable") if status is Status.ERROR else result
     if s.pusher_app_secret and s.pusher_app_id:
         rest_status, rest_summary, rest_evidence = await channels_call(
             rest_base, s.pusher_app_id, key, s.pusher_app_secret, s.connect_timeout + s.read_timeout,

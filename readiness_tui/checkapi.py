@@ -30,6 +30,8 @@ from readiness_tui.model import CheckResult
 
 if TYPE_CHECKING:
     from readiness_tui.checklist import Checklist, Item
+    from readiness_tui.endpoints import Endpoint
+    from readiness_tui.projectmap import ProjectMap
     from readiness_tui.settings import Settings
 
 #: The entry-point group checks are registered under.
@@ -66,7 +68,11 @@ class RunOptions:
     run_project_commands: bool = False
     """The project's own commands (tests, validation script) run only when this is true."""
     timeout: float | None = None
-    """Per-check timeout override (seconds); default: `Settings.check_timeout`."""
+    """The whole run ends within this many seconds (`--timeout`): every check, its own longer timeout
+    (the load test, a test suite) included, is cut at it. None: each check gets `Settings.check_timeout`."""
+    started: float | None = None
+    """`time.monotonic()` when the command began, so that a slow start (imports on a loaded machine) counts
+    against `timeout` beyond a short grace (`runner.STARTUP_GRACE`); None: the run's own start."""
 
 
 @dataclass
@@ -86,6 +92,20 @@ class CheckContext:
     """The check being run (its declared parameters); None only in hand-built contexts."""
     deploy_steps: Sequence[Mapping[str, Any]] = ()
     """The deployment steps recorded in the run record when the run began, oldest first."""
+    deadline: float | None = None
+    """`time.monotonic()` by which the whole run must end (`--timeout`), or None."""
+
+    def seconds_left(self, wanted: float) -> float:
+        """`wanted` seconds, or fewer when the run's deadline is nearer (never below 0).
+
+        A check that waits or loops on its own (the load test) bounds itself with this, so it ends with
+        what it measured instead of being cut off by the runner.
+        """
+        if self.deadline is None:
+            return wanted
+        import time
+
+        return max(0.0, min(wanted, self.deadline - time.monotonic()))
 
     def param(self, name: str, fallback: Any = None) -> Any:
         """The item's value of a declared parameter, else its declared default, else `fallback`.
@@ -101,6 +121,25 @@ class CheckContext:
         if declared is not None and declared.default is not None:
             return declared.default
         return fallback
+
+    def project_map(self) -> ProjectMap:
+        """The repository's project map (components, deployment files, services used, Streamlit options),
+        built once per run and shared by every check (docs/project-map.md)."""
+        from readiness_tui.projectmap import shared_map
+
+        return shared_map(self.settings, self.shared)
+
+    def endpoint(self, name: str) -> Endpoint:
+        """Where a live probe of `backend`, `frontend`, `supabase`, `database`, `redis` or `pusher` may go, or
+        why it may not (not set, a template placeholder): the run's one target-resolution step
+        (docs/project-map.md). `Endpoint.heavy` says whether load, bursts and malformed requests may go there."""
+        from readiness_tui.endpoints import shared_endpoints
+
+        try:
+            pm = self.project_map()
+        except Exception:  # noqa: BLE001 - without a map, the seed's names still resolve
+            pm = None
+        return shared_endpoints(self.settings, self.shared, pm)[name]
 
     def last_deploy_step(self, step: str, status: str | None = None) -> Mapping[str, Any] | None:
         """The most recent recorded run of a deployment step (optionally with a given status)."""
@@ -125,6 +164,10 @@ class CheckSpec:
     """Own timeout (seconds) for checks that legitimately take longer (a load test, a test suite)."""
     params: Mapping[str, Param] = field(default_factory=dict)
     module: str = ""
+    live: bool = False
+    """True for a check that talks to a running service (network, Docker, a database): the run's
+    `--timeout` is its budget. A check that only reads the repository gets `Settings.repo_timeout`
+    instead, so a slow disk or a large repository never races the network budget."""
 
 
 class Registry:
@@ -167,8 +210,12 @@ _loaded = False
 
 
 def check(name: str, description: str, *, timeout: float | None = None,
-          params: Mapping[str, Param] | None = None) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under `name`; `description` says what it checks, in one line."""
+          params: Mapping[str, Param] | None = None, live: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under `name`; `description` says what it checks, in one line.
+
+    `live=True` marks a check that probes a running service (its timeout is the run's network budget);
+    other checks read the repository and are bounded by `Settings.repo_timeout`.
+    """
     declared = dict(params or {})
     for key, param in declared.items():
         _describe_type(param.type)  # an unsupported type fails at import, not at load time
@@ -177,7 +224,7 @@ def check(name: str, description: str, *, timeout: float | None = None,
 
     def register(func: CheckFn) -> CheckFn:
         spec = CheckSpec(name, description, func, inspect.iscoroutinefunction(func), timeout, declared,
-                         getattr(func, "__module__", ""))
+                         getattr(func, "__module__", ""), live)
         _current.add(spec)
         return func
 

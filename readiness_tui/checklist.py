@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from readiness_tui import fileio
 from readiness_tui.checkapi import item_problem
 from readiness_tui.datarules import DataRule, parse_rules
 from readiness_tui.errors import UsageError
 
 KINDS = ("auto", "assisted", "manual")
 OPS = ("<", "<=", ">", ">=", "==")
+#: Types of the sign-off block's deployment fields (validated by `readiness_tui.signoff.field_value_for`).
+FIELD_TYPES = ("date", "time", "yes/no", "person", "text")
 EMBEDDED_NAME = "embedded default"
 
 
@@ -31,6 +34,13 @@ class Item:
     checks: tuple[str, ...]
     hint: str
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    applies_to: tuple[str, ...] = ()
+    """What the item is about (`SUBJECTS`): when the project map shows none of them used and none is
+    configured, a machine marks the item not applicable, with that evidence (docs/project-map.md)."""
+
+
+#: What an item may be about (`applies_to`), as the project map and the target resolution know them.
+SUBJECTS = ("backend", "database", "redis", "supabase", "pusher", "streamlit")
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,12 @@ class Checklist:
     raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     data_rules: tuple[DataRule, ...] = ()
     """Data-integrity rules (`[[data_rules]]`, items 7.2–7.6)."""
+    deployment_types: tuple[tuple[str, str], ...] = ()
+    """(name, type) of every deployment field; the type is one of FIELD_TYPES."""
+
+    def field_type(self, name: str) -> str:
+        """The type of a deployment field (`text` when the checklist gives none)."""
+        return dict(self.deployment_types).get(name, "text")
 
     @property
     def items(self) -> list[Item]:
@@ -109,10 +125,15 @@ class Checklist:
 
     def band_for(self, percent: float) -> Band:
         """The band a score falls in."""
-        for band in self.bands:
-            if percent >= band.min:
-                return band
-        return self.bands[-1]
+        return band_for(self.bands, percent)
+
+
+def band_for(bands: tuple[Band, ...] | list[Band], percent: float) -> Band:
+    """The band a score falls in, of bands ordered highest first (`readiness verify` reads them from a report)."""
+    for band in bands:
+        if percent >= band.min:
+            return band
+    return bands[-1]
 
 
 class _Locator:
@@ -154,30 +175,22 @@ def load_checklist(path: str | Path | None = None) -> Checklist:
     else:
         p = Path(path)
         try:
-            data = p.read_bytes()
-        except FileNotFoundError:
+            data = fileio.read_bytes(p, fileio.MAX_CHECKLIST, "a checklist")
+        except fileio.FileMissing:
             raise UsageError(f"{p}: checklist file not found") from None
-        except OSError as exc:
-            raise UsageError(f"{p}: cannot read checklist ({exc.strerror})") from None
         source = str(p)
     return parse_checklist(data, source)
 
 
 def parse_checklist(data: bytes, source: str) -> Checklist:
     """Parse and validate checklist bytes; `source` names the file in messages."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{source}:{line}: not valid UTF-8") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = match.group(1) if match else "1"
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
-        raise UsageError(f"{source}:{line}: invalid TOML: {reason}") from None
-    return _validate(raw, text, source, hashlib.sha256(data).hexdigest())
+    raw = fileio.parse_toml(data, source)
+    return _validate(raw, data.decode("utf-8"), source, hashlib.sha256(data).hexdigest())
+
+
+def validate_checklist(raw: dict[str, Any], text: str, source: str) -> Checklist:
+    """Validate a parsed checklist (`text` is its TOML, for line numbers in messages)."""
+    return _validate(raw, text, source, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Checklist:
@@ -203,6 +216,8 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
     line = 1
     for s_index, sec in enumerate(sections_raw, start=1):
         line = loc.find(r"^\s*\[\[sections\]\]", line + 1 if s_index > 1 else 1)
+        if not isinstance(sec, dict):
+            raise fail(line, f"section {s_index} must be a table ([[sections]]), not {_shape(sec)}")
         if sec.get("id") != s_index:
             raise fail(line, f"section {s_index}: `id` must be {s_index} (sections are numbered in order)")
         title = sec.get("title")
@@ -214,6 +229,9 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
         items = []
         for i_index, it in enumerate(items_raw, start=1):
             expected = f"{s_index}.{i_index}"
+            if not isinstance(it, dict):
+                raise fail(line, f"section {s_index}: item {i_index} must be a table ([[sections.items]]), "
+                                 f"not {_shape(it)}")
             item_id = it.get("id")
             iline = loc.item_line(str(item_id)) if isinstance(item_id, str) else line
             if item_id is not None and not isinstance(item_id, str):
@@ -237,7 +255,8 @@ def _validate(raw: dict[str, Any], text: str, source: str, digest: str) -> Check
         sections=tuple(sections),
         bands=bands,
         roles=roles,
-        deployment_fields=fields_,
+        deployment_fields=tuple(name for name, _ in fields_),
+        deployment_types=tuple(fields_),
         criteria=criteria,
         source=source,
         digest=digest,
@@ -266,7 +285,11 @@ def _item(it: dict[str, Any], section_id: int, line: int, loc: _Locator, fail: A
     params = it.get("params", {})
     if not isinstance(params, dict):
         raise fail(loc.key_after("params", line), f"item {item_id}: `params` must be a table")
-    unknown = set(it) - {"id", "text", "kind", "critical", "checks", "hint", "params"}
+    applies_to = it.get("applies_to", [])
+    if not isinstance(applies_to, list) or not all(isinstance(a, str) and a in SUBJECTS for a in applies_to):
+        raise fail(loc.key_after("applies_to", line),
+                   f"item {item_id}: `applies_to` must be a list of {', '.join(SUBJECTS)}")
+    unknown = set(it) - {"id", "text", "kind", "critical", "checks", "hint", "params", "applies_to"}
     if unknown:
         key = sorted(unknown)[0]
         raise fail(loc.key_after(key, line), f"item {item_id}: unknown key `{key}`")
@@ -274,7 +297,8 @@ def _item(it: dict[str, Any], section_id: int, line: int, loc: _Locator, fail: A
     if problem is not None:
         key, message = problem
         raise fail(loc.key_after(key, line), message)
-    return Item(item_id, section_id, text.strip(), kind, critical, tuple(checks), hint.strip(), params)
+    return Item(item_id, section_id, text.strip(), kind, critical, tuple(checks), hint.strip(), params,
+                tuple(applies_to))
 
 
 def _bands(raw: Any, loc: _Locator, fail: Any) -> tuple[Band, ...]:
@@ -283,8 +307,11 @@ def _bands(raw: Any, loc: _Locator, fail: Any) -> tuple[Band, ...]:
         raise fail(1, "no [[bands]]: a checklist needs score bands")
     bands = []
     for band in raw:
-        if not isinstance(band.get("id"), str) or not isinstance(band.get("min"), int | float):
+        if not isinstance(band, dict) or not isinstance(band.get("id"), str) \
+                or not isinstance(band.get("min"), int | float):
             raise fail(line, "each [[bands]] needs a string `id` and a number `min`")
+        if isinstance(band["min"], bool) or not math.isfinite(band["min"]):
+            raise fail(line, f"[[bands]] {band['id']}: `min` must be a finite number")
         bands.append(Band(band["id"], float(band["min"]), str(band.get("label", band["id"]))))
     mins = [b.min for b in bands]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
@@ -294,16 +321,26 @@ def _bands(raw: Any, loc: _Locator, fail: Any) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def _signoff(raw: Any, loc: _Locator, fail: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _signoff(raw: Any, loc: _Locator, fail: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     line = loc.find(r"^\s*\[signoff\]")
     if not isinstance(raw, dict):
         raise fail(1, "no [signoff] table with `roles`")
     roles = raw.get("roles")
     if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r for r in roles):
         raise fail(line, "[signoff] `roles` must be a non-empty list of names")
-    fields_ = raw.get("deployment_fields", [])
-    if not isinstance(fields_, list) or not all(isinstance(f, str) for f in fields_):
-        raise fail(line, "[signoff] `deployment_fields` must be a list of names")
+    raw_fields = raw.get("deployment_fields", [])
+    if not isinstance(raw_fields, list):
+        raise fail(line, "[signoff] `deployment_fields` must be a list of names or {name, type} tables")
+    fields_: list[tuple[str, str]] = []
+    for entry in raw_fields:
+        name, kind = (entry, "text") if isinstance(entry, str) else (
+            (entry.get("name"), entry.get("type", "text")) if isinstance(entry, dict) else (None, None))
+        if not isinstance(name, str) or not name.strip():
+            raise fail(line, "[signoff] `deployment_fields`: each is a name or a {name, type} table with a name")
+        if kind not in FIELD_TYPES:
+            raise fail(line, f"[signoff] deployment field {name!r}: type must be one of {', '.join(FIELD_TYPES)}, "
+                             f"not {kind!r}")
+        fields_.append((name.strip(), str(kind)))
     return tuple(roles), tuple(fields_)
 
 
@@ -314,10 +351,13 @@ def _criteria(raw: Any, loc: _Locator, fail: Any) -> tuple[CriteriaTable, ...]:
     line = 1
     for table in raw:
         line = loc.find(r"^\s*\[\[criteria\]\]", line + 1)
-        if not isinstance(table.get("id"), str) or not isinstance(table.get("title"), str):
+        if not isinstance(table, dict) or not isinstance(table.get("id"), str) or not isinstance(table.get("title"), str):
             raise fail(line, "each [[criteria]] needs a string `id` and `title`")
         rows = []
-        for row in table.get("rows", []):
+        rows_raw = table.get("rows", [])
+        if not isinstance(rows_raw, list) or not all(isinstance(r, dict) for r in rows_raw):
+            raise fail(line, f"criteria {table['id']}: `rows` must be an array of tables ([[criteria.rows]])")
+        for row in rows_raw:
             for key in ("metric", "target", "measurement"):
                 if not isinstance(row.get(key), str):
                     raise fail(line, f"criteria {table['id']}: each row needs a string `{key}`")
@@ -325,7 +365,8 @@ def _criteria(raw: Any, loc: _Locator, fail: Any) -> tuple[CriteriaTable, ...]:
             if op is not None and op not in OPS:
                 raise fail(loc.key_after("op", line), f"criteria {table['id']}: `op` must be one of {' '.join(OPS)}")
             threshold = row.get("threshold")
-            if threshold is not None and not isinstance(threshold, int | float):
+            if threshold is not None and (not isinstance(threshold, int | float) or isinstance(threshold, bool)
+                                          or not math.isfinite(threshold)):
                 raise fail(loc.key_after("threshold", line), f"criteria {table['id']}: `threshold` must be a number")
             rows.append(
                 CriteriaRow(row["metric"], row["target"], row["measurement"], op,
@@ -333,6 +374,13 @@ def _criteria(raw: Any, loc: _Locator, fail: Any) -> tuple[CriteriaTable, ...]:
             )
         tables.append(CriteriaTable(table["id"], table["title"], tuple(rows)))
     return tuple(tables)
+
+
+def _shape(value: Any) -> str:
+    """A value's TOML kind for a message (`a string`, `an array`, …)."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+             dict: "a table"}
+    return names.get(type(value), type(value).__name__)
 
 
 def select_items(checklist: Checklist, only: str | None, skip: str | None) -> list[Item]:

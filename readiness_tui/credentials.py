@@ -159,8 +159,7 @@ def service_for(project_dir: str | Path, environ: Mapping[str, str] | None = Non
     `readiness-tui:<absolute project path>`. Read before the settings because the keyring is
     consulted while they load; a malformed `readiness.toml` is reported by `load_settings`.
     """
-    import tomllib
-
+    from readiness_tui import fileio
     from readiness_tui.settings import default_keyring_service
 
     environ = os.environ if environ is None else environ
@@ -170,11 +169,11 @@ def service_for(project_dir: str | Path, environ: Mapping[str, str] | None = Non
     config = root / CONFIG_FILE
     if config.is_file():
         try:
-            target = tomllib.loads(config.read_text("utf-8")).get("target", {})
+            target = fileio.read_toml(config, fileio.MAX_CONFIG, CONFIG_FILE).get("target", {})
             value = target.get("keyring_service") if isinstance(target, dict) else None
             if isinstance(value, str) and value:
                 return value
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except fileio.FileProblem:
             pass
     return default_keyring_service(root)
 

@@ -21,13 +21,14 @@ strict: a mistake is `FILE:LINE: what` (exit 2) and the file is never replaced o
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from readiness_tui import fileio
 from readiness_tui.errors import UsageError
+from readiness_tui.neutral import one_line
 
 FILE = "readiness.decisions.toml"
 SCHEMA = 1
@@ -157,12 +158,7 @@ def _text(value: Any) -> str | None:
 
 def parse(text: str, source: str) -> dict[str, Decision]:
     """The decisions of a decisions file's text (UsageError `SOURCE:LINE: what` on any mistake)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
-        raise UsageError(f"{source}:{match.group(1) if match else 1}: invalid TOML: {reason}") from None
+    data = fileio.parse_toml(text, source)  # FILE:LINE on a mistake; nesting bounded
     lines = text.split("\n")
     headers, _ = _scan(lines)
     for h in headers:
@@ -178,7 +174,7 @@ def parse(text: str, source: str) -> dict[str, Decision]:
         elif key is not None:
             rx = re.compile(rf"^\s*{re.escape(key)}\s*=")
             line = next((i + 1 for i, x in enumerate(lines) if rx.match(x)), 1)
-        return UsageError(f"{source}:{line}: {message}")
+        return UsageError(f"{source}:{line}: {one_line(message)}")  # a key may hold a line break
 
     schema = data.pop("schema", SCHEMA)
     if not isinstance(schema, int) or isinstance(schema, bool):
@@ -224,14 +220,12 @@ def parse(text: str, source: str) -> dict[str, Decision]:
 
 def read(path: Path) -> dict[str, Decision]:
     """The decisions in `path` ({} when there is no file)."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory, not the decisions file")
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+        raw = fileio.read_bytes(path, fileio.MAX_CONFIG, "the decisions file")  # bounded, never blocking
+    except fileio.FileMissing:
         return {}
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not the decisions file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -364,17 +358,14 @@ def write(path: Path, lock_path: Path, changes: dict[str, Decision | None], lock
     made meanwhile to another item is kept). A malformed file is refused, never replaced."""
     from filelock import FileLock
 
-    from readiness_tui.store import atomic_write
+    from readiness_tui.store import PRIVATE_FILE, atomic_write, private_dirs
 
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(lock_path), timeout=lock_timeout):
+    private_dirs(lock_path.parent)
+    with FileLock(str(lock_path), timeout=lock_timeout, mode=PRIVATE_FILE):
         try:
-            text: str | None = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            text: str | None = fileio.read_text(path, fileio.MAX_CONFIG, "the decisions file", strict=True)
+        except fileio.FileMissing:
             text = None
-        except (OSError, UnicodeDecodeError):
-            read(path)  # raises the precise one-line error
-            raise
         if text is not None:
             parse(text, str(path))
         new = render(text, changes)

@@ -12,6 +12,7 @@ Callers (the CLI, the wizard screen) ask for confirmation before calling `run_st
 from __future__ import annotations
 
 import contextlib
+import math
 import queue
 import re
 import threading
@@ -114,7 +115,7 @@ class DeployConfig:
 
 def _number(table: dict[str, Any], key: str, default: float, where: str, integer: bool = False) -> Any:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
         raise UsageError(f"{where}: [deploy] {key} must be a positive number, not {value!r}")
     return int(value) if integer else float(value)
 
@@ -282,7 +283,7 @@ def _deployment_fields(run: StepRun) -> dict[str, str]:
         return {"Deployment Date": run.finished_at[:10], "Deployment Time": run.finished_at[11:19] + " UTC",
                 "Deployed By": run.by or run.user_host}
     if run.step == "verify" and run.ok:
-        return {"Verification Complete": run.finished_at, "All Systems Operational": "yes"}
+        return {"Verification Complete": "yes", "All Systems Operational": "yes"}
     return {}
 
 
@@ -450,7 +451,7 @@ def sample_health(target: Target, samples: int, interval: float,
                         body.strip().lower() == "ok" if kind == "frontend"
                         else str(json.loads(body).get("status", "")).lower() in ("ok", "healthy")
                     )
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
                 good = False
             if good:
                 ok += 1

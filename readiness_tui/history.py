@@ -7,7 +7,6 @@ current one last.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from readiness_tui.errors import UsageError
 from readiness_tui.model import Status
 from readiness_tui.scoring import ItemView, Score, build_views, compute_score
-from readiness_tui.store import RunRecord
+from readiness_tui.store import RunRecord, read_record_file
 from readiness_tui.target import Target
 
 FAILING = {Status.FAIL, Status.ERROR}
@@ -39,19 +38,12 @@ class Run:
         return f"#{self.number} {'current ' if self.current else ''}{self.record.run_id}"
 
 
-def _read(path: Path) -> RunRecord:
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        return RunRecord.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path}: not a readable run record ({str(exc).splitlines()[0] if str(exc) else exc})") from None
-
-
 def runs(target: Target) -> list[Run]:
-    """Archived runs oldest first, then the current run (when there is one)."""
-    found = [Run(n, _read(p), p, False) for n, p in enumerate(target.store.history(), start=1)]
+    """Archived runs oldest first, then the current run (when there is one).
+
+    An archived file that cannot be read is skipped with a notice (one damaged file never hides the others).
+    """
+    found = [Run(n, record, p, False) for n, (p, record) in enumerate(target.store.archived(), start=1)]
     if target.store.exists():
         found.append(Run(len(found) + 1, target.store.load(), target.store.path, True))
     return found
@@ -68,7 +60,7 @@ def resolve(target: Target, ref: str, all_runs: list[Run] | None = None) -> Run:
     elif ref.isdigit() and (len(ref) < 4 or any(r.number == int(ref) for r in all_runs)):
         match = [r for r in all_runs if r.number == int(ref)]
     elif Path(ref).is_file():
-        return Run(0, _read(Path(ref)), Path(ref), False)
+        return Run(0, read_record_file(Path(ref)), Path(ref), False)
     else:  # a run id prefix (hex ids can be all digits: "881116" is an id when there is no run 881116)
         match = [r for r in all_runs if r.record.run_id.startswith(ref)]
         if len(match) > 1:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from readiness_tui.redact import REDACTED, Redactor, is_secret_name, redact_url
+from readiness_tui.values import placeholder_host
 
 if TYPE_CHECKING:
     from readiness_tui.settings import Settings
@@ -137,7 +138,7 @@ class Exchange:
         """The body parsed as JSON, or None when it is not JSON."""
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return None
 
     def header(self, name: str) -> str | None:
@@ -297,6 +298,12 @@ class Http:
         `keep=False` reads up to `max_body` bytes and counts them without keeping them (page load).
         """
         exchange = Exchange(method=method, url=url, request_headers=dict(headers or {}))
+        placeholder = placeholder_host(url)
+        if placeholder is not None:
+            # The last guard of the target resolution: nothing is ever sent to a template host.
+            exchange.error_kind = "placeholder"
+            exchange.error = f"not sent: {placeholder} is a template placeholder"
+            return exchange
         started = time.perf_counter()
         try:
             await asyncio.wait_for(

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from readiness_tui import fileio
 from readiness_tui.model import now_iso
 from readiness_tui.redact import redact_url
 from readiness_tui.values import is_placeholder
@@ -107,8 +108,8 @@ def _compose(root: Path, d: Discovery) -> None:
         name = names[wanted]
         path = root / name
         try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[:5000]
-        except OSError:
+            lines = fileio.read_text(path, fileio.MAX_TEXT, "a compose file", cut=True).splitlines()[:5000]
+        except fileio.FileProblem:
             continue
         services = _services(lines)
         # The frontend: the service that mentions streamlit or port 8501, else the first with a container name.
@@ -129,6 +130,14 @@ def _compose(root: Path, d: Discovery) -> None:
             if "container" not in d.target and is_frontend(body):
                 d.target["container"] = Found(service, f"{name}:{number} (service name; no container_name)", active=False)
         return
+
+
+def _head(path: Path) -> str:
+    """The first MAX_TEXT bytes of a file as text ("" for a FIFO, a device or an unreadable file: never waited on)."""
+    try:
+        return fileio.read_text(path, fileio.MAX_TEXT, "a project file", cut=True)
+    except fileio.FileProblem:
+        return ""
 
 
 def _env(root: Path, d: Discovery) -> None:
@@ -168,8 +177,7 @@ def _directories(root: Path, d: Discovery) -> None:
         if not tests.is_dir():
             continue
         configured = any((base / f).is_file() for f in ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg")) or (
-            (base / "pyproject.toml").is_file()
-            and "[tool.pytest" in (base / "pyproject.toml").read_text(encoding="utf-8", errors="replace"))
+            (base / "pyproject.toml").is_file() and "[tool.pytest" in _head(base / "pyproject.toml"))
         if configured or any(tests.glob("test_*.py")):
             rel = base.relative_to(root).as_posix()
             entry: dict[str, object] = {"argv": ["python", "-m", "pytest", "-q", "tests"]}

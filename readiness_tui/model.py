@@ -91,14 +91,23 @@ class CheckResult:
     duration_ms: int = 0
     check: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
+    not_probed: str = ""
+    """Set when a live check could not run here, to why, in a few words (`no URL`, `placeholder`,
+    `unreachable`, `no Docker daemon`, `no database`, …): the item then keeps what its other checks
+    decided from the repository (`combine`), and the report counts it under "could not be checked here"."""
 
     def with_facts(self, **facts: Any) -> CheckResult:
         """Record the facts that decide this verdict (JSON-serialisable, no secret); returns self."""
         self.facts.update(facts)
         return self
 
+    def skipped(self, why: str) -> CheckResult:
+        """Mark this (error) result as a live probe that could not run here, and why; returns self."""
+        self.not_probed = why
+        return self
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "check": self.check,
             "status": self.status.value,
             "summary": self.summary,
@@ -107,6 +116,9 @@ class CheckResult:
             "measurements": {k: m.to_dict() for k, m in self.measurements.items()},
             "duration_ms": self.duration_ms,
         }
+        if self.not_probed:
+            data["not_probed"] = self.not_probed
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
@@ -118,6 +130,7 @@ class CheckResult:
             duration_ms=int(data.get("duration_ms") or 0),
             check=str(data.get("check", "")),
             facts=dict(data.get("facts") or {}),
+            not_probed=str(data.get("not_probed") or ""),
         )
 
 
@@ -164,9 +177,11 @@ class ItemResult:
     finished_at: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
     """The decisive facts of the item's checks, merged (see `CheckResult.facts`)."""
+    not_probed: str = ""
+    """Why a live part of this item could not run here (see `CheckResult.not_probed`); "" when it ran."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "status": self.status.value,
             "summary": self.summary,
             "evidence": self.evidence,
@@ -176,6 +191,9 @@ class ItemResult:
             "checks": [c.to_dict() for c in self.checks],
             "finished_at": self.finished_at,
         }
+        if self.not_probed:
+            data["not_probed"] = self.not_probed
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ItemResult:
@@ -188,21 +206,34 @@ class ItemResult:
             checks=[CheckResult.from_dict(c) for c in data.get("checks") or []],
             finished_at=str(data.get("finished_at", "")),
             facts=dict(data.get("facts") or {}),
+            not_probed=str(data.get("not_probed") or ""),
         )
 
 
 def combine(results: list[CheckResult]) -> ItemResult:
     """Combine the results of an item's checks: worst status, its summary first, evidence merged.
 
-    Evidence of several checks is merged key by key (checks of one item use distinct keys); the
-    per-check statuses and summaries stay available under `checks`.
+    Static first, live second: a live check that could not run here (`not_probed`) does not override
+    what the item's other checks decided from the repository; the summary then says what was not
+    probed. Only when nothing decided the item is it `error`. Evidence of several checks is merged key
+    by key (checks of one item use distinct keys); the per-check statuses and summaries stay
+    available under `checks`.
     """
     if not results:
         return ItemResult(Status.PENDING, "no automated check yet")
-    status = worst([r.status for r in results])
-    lead = next(r for r in results if r.status == status)
-    others = [r.summary for r in results if r is not lead and r.status not in (Status.PASS, Status.NOT_APPLICABLE)]
+    skipped = [r for r in results if r.not_probed and r.status == Status.ERROR]
+    decided = [r for r in results if r not in skipped]
+    judged = decided or results
+    status = worst([r.status for r in judged])
+    lead = next(r for r in judged if r.status == status)
+    others = [r.summary for r in judged if r is not lead and r.status not in (Status.PASS, Status.NOT_APPLICABLE)]
     summary = lead.summary if not others else f"{lead.summary}; {'; '.join(others)}"
+    not_probed = ""
+    if skipped and decided:
+        summary += "; not probed: " + "; ".join(r.summary for r in skipped)
+        not_probed = skipped[0].not_probed
+    elif skipped:
+        not_probed = skipped[0].not_probed
     evidence: dict[str, Any] = {}
     facts: dict[str, Any] = {}
     measurements: dict[str, Measurement] = {}
@@ -218,4 +249,5 @@ def combine(results: list[CheckResult]) -> ItemResult:
         duration_ms=max(r.duration_ms for r in results),
         checks=list(results),
         facts=facts,
+        not_probed=not_probed,
     )

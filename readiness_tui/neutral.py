@@ -56,14 +56,17 @@ def one_line(text: object, limit: int | None = None) -> str:
     return s
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*{}\[\]#|~]|<(?=[A-Za-z/!?])|(?<!\w)_|_(?!\w))")
 
 
 def markdown_inline(text: object) -> str:
     """Text for one line of Markdown (a table cell, a list item, a sentence): one line, no markup.
 
     Markdown and HTML characters are backslash-escaped, so a value can neither open a heading, a
-    link, an HTML tag nor a new table cell, and no line break can start a new line of structure.
+    link, an image, an HTML tag, emphasis, code nor a new table cell, and no line break can start
+    a new line of structure. What cannot open anything stays as it is, so the Markdown stays
+    readable: an underscore inside a word (`BACKEND_API_URL`), `<` before a digit or a space
+    (`<500ms`), `>` mid-line, and parentheses and `!` without the `[` that is escaped.
     """
     return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
@@ -73,3 +76,24 @@ def xml_text(text: object) -> str:
     s = visible(text, keep_newlines=True)
     # `visible` already escaped every C0 control but the newline; XML also forbids U+FFFE/U+FFFF.
     return s.replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_text(document: str) -> str:
+    """A JSON document with every control or invisible character inside its strings as a `\\uXXXX` escape.
+
+    `json.dumps(..., ensure_ascii=False)` escapes only C0 controls; C1 controls (`\\x9b` starts a
+    terminal sequence too), bidi overrides and line separators would stay raw. Outside strings a
+    JSON document holds only ASCII punctuation and whitespace, so escaping them is lossless: the
+    data read back is the same.
+    """
+    if document.isprintable():
+        return document
+    return "".join(_json_escape(ch) if _unsafe(ch, True) else ch for ch in document)

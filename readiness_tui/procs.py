@@ -143,8 +143,9 @@ def run_command(
     tail: deque[str] = deque(maxlen=max(1, tail_lines))
 
     def read() -> None:
-        assert proc.stdout is not None
-        for raw in iter(lambda: proc.stdout.readline(MAX_LINE), b""):
+        stdout = proc.stdout
+        assert stdout is not None
+        for raw in iter(lambda: stdout.readline(MAX_LINE), b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             tail.append(line)
             if on_line is not None:

@@ -19,7 +19,19 @@ SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/?#@\s]*):(?P<pw>[^@/?#\s]+)@")
+#: A credential in a URL's query or fragment: `?token=…`, `&api_key=…`, `#access_token=…`, `&sig=…`,
+#: `&X-Amz-Signature=…` — any parameter whose name holds one of these words.
+QUERY_SECRET = re.compile(
+    r"(?P<name>(?<=[?&;#])[A-Za-z0-9_.\-\[\]]*?"
+    r"(?:token|key|secret|passw(?:or)?d|pwd|sig|signature|auth|credential|session|jwt|code|otp)"
+    r"[A-Za-z0-9_.\-\[\]]*=)(?P<value>[^&#\s\"'<>]+)",
+    re.IGNORECASE,
+)
 _MIN_SECRET_LEN = 6
+#: A long user part without a password in a secret URL is a key (a Sentry DSN: https://<key>@host/1).
+_URL_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://(?P<key>[^:/?#@\s]{16,})@")
+#: Below this length a secret gets no preview at all, only its length.
+PREVIEW_MIN_LEN = 20
 
 
 def is_secret_name(name: str) -> bool:
@@ -28,14 +40,35 @@ def is_secret_name(name: str) -> bool:
 
 
 def preview(value: str) -> str:
-    """A safe preview of a secret: at most the first 4 characters and the length."""
-    head = value[:4] if len(value) >= 12 else ""
+    """A safe preview of a secret: the first 4 characters of one of 20 or more, and the length.
+
+    Four characters of a 20-character random value leave 16 unknown; of a 12-character password
+    they give away a third of it, so shorter values show only their length.
+    """
+    head = value[:4] if len(value) >= PREVIEW_MIN_LEN else ""
     return f"{head}…({len(value)} chars)" if head else f"({len(value)} chars)"
 
 
 def redact_url(url: str) -> str:
-    """The URL with any embedded password replaced."""
-    return URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", url)
+    """The text with any URL password and any credential in a query string (`?token=…`) replaced."""
+    url = URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", url)
+    if "=" not in url:
+        return url
+    return QUERY_SECRET.sub(lambda m: m["name"] + REDACTED if m["value"] != REDACTED else m[0], url)
+
+
+def looks_like_credential(value: str) -> bool:
+    """True for a `.env` value that looks like a key or token whatever its variable is called.
+
+    At least 16 characters without spaces, letters and digits mixed, and not a URL, a path or an
+    e-mail address (those are redacted by their own rules, or are not secret).
+    """
+    v = value.strip()
+    if len(v) < 16 or any(ch.isspace() for ch in v) or "://" in v or v.startswith(("/", "./", "~")):
+        return False
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", v):
+        return False
+    return any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v)
 
 
 class Redactor:
@@ -54,6 +87,12 @@ class Redactor:
                 pw = URL_PASSWORD.search(s)
                 if pw and len(pw["pw"]) >= 4:
                     self._secrets.add(pw["pw"])
+                for query in QUERY_SECRET.finditer(s):
+                    if len(query["value"]) >= 4:
+                        self._secrets.add(query["value"])
+                key = _URL_KEY.search(s)
+                if key:
+                    self._secrets.add(key["key"])
         if self._secrets:
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))

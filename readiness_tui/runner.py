@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,10 @@ from readiness_tui.checkapi import CheckContext, CheckSpec, RunOptions, get_chec
 from readiness_tui.checklist import Checklist, Item
 from readiness_tui.model import MANUAL, CheckResult, ItemResult, Status, combine, now_iso, one_line
 from readiness_tui.settings import Settings
+
+#: Seconds of a command's start-up that do not shorten `--timeout T` for the checks. A command that took longer
+#: to start gives its checks less, so it still ends by about T + 2 s (the rest writes the record and the report).
+STARTUP_GRACE = 1.0
 
 
 @dataclass
@@ -97,36 +102,98 @@ class Runner:
         self.deploy_steps = tuple(deploy_steps)
         self.shared: dict[str, Any] = {}
         self._memo: dict[str, asyncio.Task[CheckResult]] = {}
+        self.deadline: float | None = None
+        """`time.monotonic()` by which the run ends (set by `run` from `RunOptions.timeout`)."""
         load_checks()
 
     def timeout_for(self, spec: CheckSpec, item: Item) -> float:
-        """The timeout of one check of one item."""
+        """The timeout of one check of one item, never past the run's deadline (`--timeout` bounds the run).
+
+        Without `--timeout`, a live check gets `check_timeout` and a check that only reads the repository gets
+        `repo_timeout` (a 1,300-file repository must not time out at a 5 s network budget).
+        """
         if "timeout" in item.params:
-            return float(item.params["timeout"])
-        if spec.timeout is not None:
-            return max(spec.timeout, self.options.timeout or self.settings.check_timeout)
-        return float(self.options.timeout or self.settings.check_timeout)
+            own = float(item.params["timeout"])
+        else:
+            network = float(self.options.timeout or self.settings.check_timeout)
+            own = network if spec.live else max(network, float(self.settings.repo_timeout))
+            if spec.timeout is not None:
+                own = max(spec.timeout, own)
+        if self.deadline is not None:
+            own = min(own, max(0.0, self.deadline - time.monotonic()))
+        return own
+
+    async def prepare(self, items: Iterable[Item] = ()) -> None:
+        """Before any check starts: build the run's project map (files only, bounded), so the checks that
+        read it never race the live probes or each other; and, when live checks will run, import the HTTP
+        client in a worker thread, so its first use cannot stall the event loop (and every live check's
+        clock) for the seconds an import takes on a busy machine."""
+        from readiness_tui.projectmap import shared_map
+
+        jobs: list[Awaitable[object]] = [asyncio.to_thread(shared_map, self.settings, self.shared)]
+        specs = [get_check(name) for item in items for name in item.checks]
+        if any(spec is not None and spec.live for spec in specs):
+            jobs.append(asyncio.to_thread(importlib.import_module, "httpx"))
+        try:
+            bound = float(self.settings.repo_timeout)
+            if self.deadline is not None:
+                bound = min(bound, max(0.0, self.deadline - time.monotonic()))
+            await asyncio.wait_for(asyncio.gather(*jobs), bound)
+        except Exception:  # noqa: BLE001 - the checks that need the map build (or report) it themselves
+            pass
 
     async def run(self, items: Iterable[Item]) -> dict[str, ItemResult]:
-        """Run the items concurrently; results by item id, in the order given."""
+        """Run the items concurrently; results by item id, in the order given.
+
+        With `RunOptions.timeout` the whole run ends within it: every check is cut at the deadline.
+        """
         items = list(items)
+        if self.options.timeout is not None:
+            self.deadline = time.monotonic() + self.options.timeout
+            if self.options.started is not None:  # `--timeout T` promises the command's end by T + 2 s
+                self.deadline = min(self.deadline, self.options.started + self.options.timeout + STARTUP_GRACE)
+        await self.prepare(items)
         tasks = [asyncio.ensure_future(self.run_item(item)) for item in items]
         try:
             results = await asyncio.gather(*tasks)
         except asyncio.CancelledError:
             for task in tasks:
                 task.cancel()
-            for task in self._memo.values():
-                task.cancel()
+            for memo in self._memo.values():
+                memo.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         return {item.id: result for item, result in zip(items, results, strict=True)}
 
+    def applicability(self, item: Item) -> ItemResult | None:
+        """`not_applicable` with the project map's evidence when none of what the item is about
+        (`Item.applies_to`) is used by the repository or configured for the target; else None."""
+        from readiness_tui.endpoints import configured, shared_endpoints
+        from readiness_tui.projectmap import ProjectMap
+
+        pm = self.shared.get("project_map")
+        if not item.applies_to or not isinstance(pm, ProjectMap):
+            return None
+        endpoints = shared_endpoints(self.settings, self.shared, pm)
+        for subject in item.applies_to:
+            used = pm.streamlit_used() if subject == "streamlit" else pm.used(subject)
+            if used or configured(self.settings, subject, endpoints):
+                return None
+        absent = [pm.absence(subject) if subject != "streamlit" else
+                  "no Streamlit app, .streamlit/ folder or `streamlit run` command in the repository"
+                  for subject in item.applies_to]
+        summary = "not used by this project: " + "; ".join(absent)
+        return ItemResult(Status.NOT_APPLICABLE, summary, {"absent": absent},
+                          facts={"used": False, "applies_to": list(item.applies_to)})
+
     async def run_item(self, item: Item) -> ItemResult:
-        """Run all checks of one item and combine their results."""
+        """Run all checks of one item and combine their results (not applicable first, from the map)."""
         started = time.monotonic()
         self.on_event(ItemStarted(item.id, started))
-        if not item.checks:
+        unused = self.applicability(item)
+        if unused is not None:
+            result = unused
+        elif not item.checks:
             result = ItemResult(Status.PENDING, MANUAL)
         else:
             specs = [(name, get_check(name)) for name in item.checks]
@@ -173,6 +240,7 @@ class Runner:
             progress=progress,
             spec=spec,
             deploy_steps=self.deploy_steps,
+            deadline=self.deadline,
         )
         timeout = self.timeout_for(spec, item)
         started = time.monotonic()
@@ -185,7 +253,11 @@ class Runner:
             if not isinstance(result, CheckResult):
                 raise TypeError(f"check {spec.name} returned {type(result).__name__}, not CheckResult")
         except TimeoutError:
-            result = CheckResult(Status.ERROR, f"{spec.name}: timed out after {timeout:g} s", {"timeout_s": timeout})
+            cut = self.deadline is not None and time.monotonic() >= self.deadline - 0.05
+            why = f"the run's --timeout {self.options.timeout:g} s ran out" if cut else f"timed out after {timeout:g} s"
+            result = CheckResult(Status.ERROR, f"{spec.name}: {why}", {"timeout_s": round(timeout, 3)})
+            if spec.live:
+                result.skipped("timed out")  # a probe that got no answer decided nothing
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a check's failure is its result, never a crash

@@ -158,7 +158,7 @@ def render_check(report: Any, base: Path | None = None) -> str:
 
 # ---- secrets scan ----------------------------------------------------------------------------
 
-_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 
 
 def render_secrets(result: Any, root: Path) -> str:

@@ -9,6 +9,7 @@ do-not-deploy).
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -48,6 +49,69 @@ class ItemView:
         return self.result.duration_ms if self.result else 0
 
 
+#: Why an item could not be checked here, by the `not_probed` class of its result (docs/reports.md).
+WHY_LABELS = {
+    "no URL": "no address configured",
+    "placeholder": "template placeholder address",
+    "unreachable": "service unreachable",
+    "timed out": "no answer in time",
+    "no Docker daemon": "no Docker daemon",
+    "no database": "no database configured",
+    "no code": "code not in this repository",
+    "settings": "decided by deployment settings",
+}
+
+
+def why_not_checked(result: ItemResult | None) -> str:
+    """The reason class of an item that ended in `error`: why it could not be checked here."""
+    if result is None:
+        return "not run"
+    checks = [c.check for c in result.checks]
+    why = result.not_probed
+    if not why:
+        text = result.summary.lower()
+        if "docker" in text and ("daemon" in text or "socket" in text or "unreachable" in text):
+            why = "no Docker daemon"
+        elif "timed out" in text:
+            why = "timed out"
+        elif any(w in text for w in ("unreachable", "connection refused", "cannot connect", "resolve")):
+            why = "unreachable"
+        elif "not set" in text or "not configured" in text or "no database" in text:
+            why = "no URL"
+        else:
+            return "the check could not run"
+    if why == "no URL" and checks and all(c.split(".")[0] in ("db", "data") for c in checks):
+        why = "no database"
+    return WHY_LABELS.get(why, why)
+
+
+@dataclass
+class Headline:
+    """What a reader needs first: done, to fix, not checkable here (and why), waiting for a person."""
+
+    completed: int
+    failing: int
+    cannot_check: int
+    waiting: int
+    not_applicable: int
+    why: dict[str, int] = field(default_factory=dict)
+    """Items that could not be checked here, by reason (`why_not_checked`), most frequent first."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"completed": self.completed, "failing": self.failing, "cannot_check": self.cannot_check,
+                "cannot_check_why": self.why, "waiting": self.waiting, "not_applicable": self.not_applicable}
+
+    def line(self) -> str:
+        """One line: `14 completed · 9 failing (fix the project) · 21 not checked here (…) · 12 waiting …`."""
+        why = ", ".join(f"{reason} {n}" for reason, n in self.why.items())
+        parts = [f"{self.completed} completed", f"{self.failing} failing (fix the project)",
+                 f"{self.cannot_check} could not be checked here" + (f" ({why})" if why else ""),
+                 f"{self.waiting} waiting for a person"]
+        if self.not_applicable:
+            parts.append(f"{self.not_applicable} not applicable")
+        return " · ".join(parts)
+
+
 @dataclass
 class Score:
     """The readiness score."""
@@ -59,9 +123,10 @@ class Score:
     band: str
     band_label: str
     by_status: dict[str, int] = field(default_factory=dict)
+    headline: Headline | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "percent": self.percent,
             "completed": self.completed,
             "applicable": self.applicable,
@@ -70,6 +135,9 @@ class Score:
             "band_label": self.band_label,
             "by_status": self.by_status,
         }
+        if self.headline is not None:
+            data["headline"] = self.headline.to_dict()
+        return data
 
 
 def waiver_expired(decision: Decision, today: date | None = None) -> bool:
@@ -136,19 +204,48 @@ def build_views(checklist: Checklist, record: RunRecord, items: list[Item] | Non
     return [view_item(i, record.results.get(i.id), record.decisions.get(i.id), today) for i in chosen]
 
 
+def tally(statuses: Iterable[tuple[Status, bool]]) -> tuple[int, int, int, float]:
+    """(completed, applicable, total, percent) of (status, waiver expired) pairs: the one rule of the score.
+
+    `readiness verify` recomputes a report's score with it from the report's items alone.
+    """
+    completed = applicable = total = 0
+    for status, expired in statuses:
+        total += 1
+        if status != Status.NOT_APPLICABLE:
+            applicable += 1
+        if status in COMPLETED and not expired:
+            completed += 1
+    return completed, applicable, total, round(completed / applicable * 100, 1) if applicable else 0.0
+
+
 def compute_score(checklist: Checklist, views: list[ItemView]) -> Score:
     """The score over these views."""
-    total = len(views)
-    na = sum(1 for v in views if v.status == Status.NOT_APPLICABLE)
-    completed = sum(1 for v in views if v.completed)
-    applicable = total - na
-    percent = round(completed / applicable * 100, 1) if applicable else 0.0
+    completed, applicable, total, percent = tally((v.status, v.waiver_expired) for v in views)
     band = checklist.band_for(percent)
     counts: dict[str, int] = {}
     for v in views:
         key = "waived_expired" if v.waiver_expired else v.status.value
         counts[key] = counts.get(key, 0) + 1
-    return Score(percent, completed, applicable, total, band.id, band.label, counts)
+    return Score(percent, completed, applicable, total, band.id, band.label, counts, headline(views))
+
+
+def headline(views: list[ItemView]) -> Headline:
+    """The headline split of these views (an expired waiver counts as failing again)."""
+    why: dict[str, int] = {}
+    errors = [v for v in views if v.status == Status.ERROR]
+    for v in errors:
+        reason = why_not_checked(v.result)
+        why[reason] = why.get(reason, 0) + 1
+    ordered = dict(sorted(why.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Headline(
+        completed=sum(1 for v in views if v.completed),
+        failing=sum(1 for v in views if v.status == Status.FAIL or v.waiver_expired),
+        cannot_check=len(errors),
+        waiting=sum(1 for v in views if v.status == Status.PENDING),
+        not_applicable=sum(1 for v in views if v.status == Status.NOT_APPLICABLE),
+        why=ordered,
+    )
 
 
 def critical_not_applicable(views: list[ItemView]) -> list[ItemView]:
@@ -207,6 +304,7 @@ def criteria_tables(checklist: Checklist, views: list[ItemView]) -> list[tuple[s
 
 
 __all__ = [
-    "COMPLETED", "ItemView", "Score", "approver_problem", "build_views", "compute_score", "blockers",
-    "critical_not_applicable", "criteria_tables", "view_item", "waiver_expired",
+    "COMPLETED", "Headline", "ItemView", "Score", "approver_problem", "build_views", "compute_score", "blockers",
+    "critical_not_applicable", "criteria_tables", "headline", "tally", "view_item", "waiver_expired",
+    "why_not_checked",
 ]

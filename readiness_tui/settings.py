@@ -8,17 +8,19 @@ read with python-dotenv's parser and never exported into `os.environ`.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
-import tomllib
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from readiness_tui import gitutil
+from readiness_tui import fileio, gitutil
 from readiness_tui.errors import UsageError
-from readiness_tui.redact import Redactor, is_secret_name
+from readiness_tui.neutral import one_line
+from readiness_tui.redact import Redactor, is_secret_name, looks_like_credential
 
 CONFIG_FILE = "readiness.toml"
 
@@ -63,8 +65,12 @@ class Settings:
     """Where each value came from: environment, keyring, readiness.toml, .env or default."""
     keyring_note: str = ""
     """Why the keyring was not consulted, when it was not (shown once, plainly)."""
+    repo_note: str = ""
+    """Why git was not read although the project is in a repository (git refused it), or empty."""
     app_environ: dict[str, str] = field(default_factory=dict)
     """The process environment's values of the application's own variables (BACKEND_API_URL, …)."""
+    keyring_values: list[str] = field(default_factory=list, repr=False)
+    """Every value read from the keyring (the redactor learns them all, used or not)."""
 
     backend_url: str | None = None
     """The backend API's base URL (`BACKEND_API_URL`)."""
@@ -111,7 +117,9 @@ class Settings:
     ca_bundle: str | None = None
     """A CA bundle to trust besides the system CAs (private PKI, tests)."""
     check_timeout: float = 10.0
-    """Seconds each check may take before it is reported as `error` (timed out)."""
+    """Seconds each live check may take before it is reported as `error` (timed out): the network budget."""
+    repo_timeout: float = 60.0
+    """Seconds a check that only reads the repository may take (its own bound, apart from the network's)."""
     connect_timeout: float = 3.0
     """Seconds to wait for a TCP/TLS connection."""
     read_timeout: float = 5.0
@@ -183,8 +191,14 @@ class Settings:
         return value if isinstance(value, dict) else {}
 
     def secret_values(self) -> list[str]:
-        """Every secret value known to this run, for the redactor."""
-        values = [e.value for e in self.env_entries if is_secret_name(e.key)]
+        """Every secret value known to this run, for the redactor.
+
+        The values of secret-named variables in `.env`, the settings and the environment, every
+        `.env` value that looks like a credential whatever its name, and every value read from the
+        keyring.
+        """
+        values = [e.value for e in self.env_entries if is_secret_name(e.key) or looks_like_credential(e.value)]
+        values += self.keyring_values
         values += [
             v for f in fields(self)
             if isinstance(v := getattr(self, f.name), str) and is_secret_name(f.name) and f.name != "keyring_service"
@@ -218,7 +232,7 @@ _SOURCES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 _SKIP = {"project_dir", "repo_root", "env_file", "env_entries", "config_file", "config", "sources", "keyring_note",
-         "app_environ"}
+         "app_environ", "keyring_values", "repo_note"}
 
 KeyringLookup = Callable[[str], str | None]
 
@@ -227,19 +241,11 @@ def parse_env_file(path: Path) -> list[EnvEntry]:
     """Parse a `.env` file; UsageError("FILE:LINE: ...") on a line python-dotenv cannot parse."""
     from dotenv.parser import parse_stream
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
+    text = fileio.read_text(path, fileio.MAX_ENV, "a .env file", strict=True)
     entries: list[EnvEntry] = []
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
-            snippet = binding.original.string.strip().split("=", 1)[0][:40]
+            snippet = one_line(binding.original.string.strip().split("=", 1)[0][:40])
             raise UsageError(
                 f"{path}:{binding.original.line}: cannot parse {snippet!r} (expected NAME=value)"
             )
@@ -248,56 +254,138 @@ def parse_env_file(path: Path) -> list[EnvEntry]:
     return entries
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not valid UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise UsageError(f"{path}:{match.group(1) if match else 1}: invalid TOML: {reason}") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-
-
 #: Keys of one `[[contacts]]` entry (all strings; the report lists them under Support & Escalation).
 CONTACT_KEYS = ("name", "role", "email", "phone")
+#: Keys of `[deploy]` (readiness_tui.deploy reads them; named here so a typo is caught by every command).
+DEPLOY_COMMAND_KEYS = ("backup", "final_tests", "deploy", "rollback")
+DEPLOY_KEYS = (*DEPLOY_COMMAND_KEYS, "timeout", "verify_timeout", "verify_interval", "verify_items", "health_samples",
+               "sample_interval", "health_target_pct", "watch_seconds", "tail_lines", "uptime_url")
+#: The tables of `readiness.toml` (`[commands]` keys are open: a checklist item may name its own).
+CONFIG_TABLES = ("target", "commands", "deploy", "contacts")
 
 
-def _regular_or_absent(path: Path) -> None:
-    """UsageError when `path` exists but is not a readable regular file (a directory, a dangling or looping
-    link): silently skipping it would report "no .env" while one is plainly there."""
-    if os.path.lexists(path) and not path.is_file():
-        what = "a directory" if path.is_dir() else "not a regular file (a broken or looping link?)"
-        raise UsageError(f"{path}: is {what}; it must be a file")
+class ConfigText:
+    """Finds the line of a table or key in `readiness.toml`, so a mistake is reported as FILE:LINE."""
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+    _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    @staticmethod
+    def _parts(dotted: str) -> list[str]:
+        return [p.strip().strip("\"'") for p in re.findall(r"""(?:"[^"]*"|'[^']*'|[^.]+)""", dotted)]
+
+    def line(self, table: str | None, key: str | None = None, index: int = 1) -> int:
+        """The line of `[table]` (its `index`-th occurrence for `[[table]]`), or of `key` inside it; 0 if unknown."""
+        current: list[str] = []
+        seen = 0
+        for number, text in enumerate(self.lines, 1):
+            header = self._HEADER.match(text)
+            if header and not self._KEY.match(text):
+                current = self._parts(header.group(1))
+                if table is not None and current[:1] == [table]:
+                    seen += current == [table]
+                    if key is None and seen == index:
+                        return number
+                continue
+            match = self._KEY.match(text)
+            if not match or key is None:
+                continue
+            path = current + self._parts(match.group(1))
+            if table is None and path[:1] == [key]:
+                return number
+            in_header = current[:1] == [table]
+            if table is not None and path[:2] == [table, key] and (seen == index if in_header else index == 1):
+                return number
+        return 0
+
+    def where(self, table: str | None, key: str | None = None, index: int = 1) -> str:
+        """`FILE:LINE` (or `FILE` when the line is unknown)."""
+        number = self.line(table, key, index)
+        return f"{self.path}:{number}" if number else str(self.path)
 
 
-def _check_tables(path: Path, config: dict[str, Any]) -> None:
-    """The shape of the tables other modules read lazily, checked up front so a mistake is one line (exit 2)
-    instead of a silently ignored table or a traceback in a report."""
+def _q(name: str) -> str:
+    """A name from the file, for a one-line message (line breaks and control characters made visible)."""
+    return one_line(name, 60)
+
+
+def _shown(value: Any) -> str:
+    """A value from the file, for a one-line message: its repr, shortened."""
+    return one_line(repr(value), 60)
+
+
+def _suggest(name: str, known: tuple[str, ...] | list[str] | set[str], brackets: bool = False) -> str:
+    """` (did you mean `x`?)` for a close match among `known`, else the list of known names."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean [{close[0]}]?)" if brackets else f" (did you mean `{close[0]}`?)"
+    return f" (known: {', '.join(sorted(known))})"
+
+
+def _regular_or_absent(path: Path) -> bool:
+    """True for a regular file (links followed), False when absent; FileProblem when it is anything else
+    (a directory, a FIFO, a device, a broken or looping link): silently skipping it would report "no .env"
+    while one is plainly there, and reading it could block."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise fileio.FileProblem(path, "is a broken link; it must be a file") from None
+        return False
+    except OSError as exc:
+        raise fileio.FileUnreadable(path, f"cannot read ({exc.strerror}); it must be a file") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise fileio.FileProblem(path, f"not a regular file ({fileio.kind_of(st.st_mode)}); it must be a file")
+    return True
+
+
+def _check_tables(config: dict[str, Any], loc: ConfigText) -> None:
+    """The shape of every table, checked up front so a mistake is one line (exit 2) instead of a silently
+    ignored table or a traceback in a report."""
+    for name in config:
+        if name not in CONFIG_TABLES:
+            where = loc.where(name) if loc.line(name) else loc.where(None, name)
+            what = f"table [{_q(name)}]" if isinstance(config[name], dict) else f"key `{_q(name)}`"
+            raise UsageError(f"{where}: unknown {what}{_suggest(name, CONFIG_TABLES, brackets=True)}")
+    if "target" in config and not isinstance(config["target"], dict):
+        raise UsageError(f"{loc.where(None, 'target')}: `target` must be a table ([target])")
     for name in ("commands", "deploy"):
         if name in config and not isinstance(config[name], dict):
-            raise UsageError(f"{path}: `{name}` must be a table ([{name}]), not {type(config[name]).__name__}")
-    uptime = config.get("deploy", {}).get("uptime_url")
+            raise UsageError(f"{loc.where(None, name)}: `{name}` must be a table ([{name}]), "
+                             f"not {type(config[name]).__name__}")
+    deploy = config.get("deploy", {})
+    for key in deploy:
+        if key not in DEPLOY_KEYS and key.replace("-", "_") not in DEPLOY_COMMAND_KEYS:
+            raise UsageError(f"{loc.where('deploy', key)}: unknown key `{_q(key)}` in [deploy]{_suggest(key, DEPLOY_KEYS)}")
+    uptime = deploy.get("uptime_url")
     if uptime is not None and not isinstance(uptime, str):
-        raise UsageError(f"{path}: [deploy] uptime_url must be a URL string, not {uptime!r}")
+        raise UsageError(f"{loc.where('deploy', 'uptime_url')}: [deploy] uptime_url must be a URL string, "
+                         f"not {_shown(uptime)}")
     contacts = config.get("contacts")
     if contacts is None:
         return
     if not isinstance(contacts, list):
-        raise UsageError(f"{path}: `contacts` must be an array of tables ([[contacts]] with name, role, email, phone)")
+        raise UsageError(f"{loc.where(None, 'contacts')}: `contacts` must be an array of tables "
+                         "([[contacts]] with name, role, email, phone)")
     for number, contact in enumerate(contacts, 1):
         if not isinstance(contact, dict):
-            raise UsageError(f"{path}: contact {number} must be a table ([[contacts]] with name, role, email, phone), "
-                             f"not {contact!r}")
+            raise UsageError(f"{loc.where(None, 'contacts')}: contact {number} must be a table ([[contacts]] with "
+                             f"name, role, email, phone), not {_shown(contact)}")
         for key, value in contact.items():
             if key not in CONTACT_KEYS:
-                raise UsageError(f"{path}: contact {number}: unknown key `{key}` (known: {', '.join(CONTACT_KEYS)})")
+                raise UsageError(f"{loc.where('contacts', key, number)}: contact {number}: unknown key `{_q(key)}`"
+                                 f"{_suggest(key, CONTACT_KEYS)}")
             if not isinstance(value, str):
-                raise UsageError(f"{path}: contact {number}: `{key}` must be a string, not {value!r}")
+                raise UsageError(f"{loc.where('contacts', key, number)}: contact {number}: `{key}` must be a string, "
+                                 f"not {_shown(value)}")
         if not any(contact.get(k) for k in ("name", "email", "phone")):
-            raise UsageError(f"{path}: contact {number} needs a name, email or phone")
+            raise UsageError(f"{loc.where('contacts', None, number)}: contact {number} needs a name, email or phone")
 
 
 def _coerce(name: str, value: Any, default: Any, where: str) -> Any:
@@ -306,24 +394,32 @@ def _coerce(name: str, value: Any, default: Any, where: str) -> Any:
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
             return value.lower() in ("1", "true", "yes")
-    elif isinstance(default, int) and not isinstance(default, bool):
-        try:
+        raise UsageError(f"{where}: `{name}` must be true or false, not {_shown(value)}")
+    if isinstance(default, int):
+        number: Any = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
             number = int(value)
-        except (TypeError, ValueError):
-            raise UsageError(f"{where}: `{name}` must be an integer, not {value!r}") from None
+        elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            number = int(value)
+        if number is None:
+            raise UsageError(f"{where}: `{name}` must be an integer, not {_shown(value)}")
         if number <= 0:
             raise UsageError(f"{where}: `{name}` must be positive")
         return number
-    elif isinstance(default, float):
+    if isinstance(default, float):
         try:
-            number = float(value)
+            number = float(value) if not isinstance(value, bool) else None
         except (TypeError, ValueError):
-            raise UsageError(f"{where}: `{name}` must be a number, not {value!r}") from None
-        if number <= 0:
-            raise UsageError(f"{where}: `{name}` must be positive")
+            number = None
+        if number is None:
+            raise UsageError(f"{where}: `{name}` must be a number, not {_shown(value)}")
+        if not math.isfinite(number) or number <= 0:
+            raise UsageError(f"{where}: `{name}` must be a positive number, not {_shown(value)}")
         return number
     if not isinstance(value, str):
-        raise UsageError(f"{where}: `{name}` must be a string, not {value!r}")
+        raise UsageError(f"{where}: `{name}` must be a string, not {_shown(value)}")
     return value
 
 
@@ -339,31 +435,37 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     root = Path(project_dir).expanduser()
+    if not str(project_dir).strip():
+        raise UsageError("the project directory is an empty string; give a path (or . for this one)")
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     root = root.resolve()
+    try:
+        with os.scandir(root):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{root}: cannot read the project directory ({exc.strerror})") from None
     settings = Settings(project_dir=root, repo_root=gitutil.repo_root(root))
+    settings.repo_note = gitutil.refusal(root) if settings.repo_root is None else ""
     settings.env_file = root / ".env"
-    _regular_or_absent(settings.env_file)
-    _regular_or_absent(root / CONFIG_FILE)
-    if settings.env_file.is_file():
+    if _regular_or_absent(settings.env_file):
         settings.env_entries = parse_env_file(settings.env_file)
     config_path = root / CONFIG_FILE
     target: dict[str, Any] = {}
-    if config_path.is_file():
+    loc = ConfigText(config_path, "")
+    if _regular_or_absent(config_path):
         settings.config_file = config_path
-        settings.config = _read_config(config_path)
+        raw = fileio.read_bytes(config_path, fileio.MAX_CONFIG, CONFIG_FILE)
+        settings.config = fileio.parse_toml(raw, config_path)
+        loc = ConfigText(config_path, raw.decode("utf-8"))
+        _check_tables(settings.config, loc)
         target = settings.config.get("target", {})
-        if not isinstance(target, dict):
-            raise UsageError(f"{config_path}: `target` must be a table ([target])")
-        _check_tables(config_path, settings.config)
     known = {f.name for f in fields(Settings)} - _SKIP
     for key in target:
         if key not in known:
-            raise UsageError(
-                f"{config_path}: unknown key `{key}` in [target] (known: {', '.join(sorted(known))})"
-            )
+            raise UsageError(f"{loc.where('target', key)}: unknown key `{_q(key)}` in [target]{_suggest(key, known)}")
     dotenv = settings.env
+    env_lines = {e.key: e.line for e in settings.env_entries}
     defaults = {f.name: getattr(settings, f.name) for f in fields(Settings) if f.name in known}
     port = dotenv.get("STREAMLIT_SERVER_PORT") or environ.get("STREAMLIT_SERVER_PORT") or "8501"
     defaults["frontend_url"] = f"http://localhost:{port}"
@@ -371,29 +473,44 @@ def load_settings(
         env_names, toml_key = _SOURCES.get(name, ((f"READINESS_{name.upper()}",), name))
         value: Any = None
         source = "default"
+        where = ""
         for env_name in env_names:
             if environ.get(env_name):
-                value, source = environ[env_name], "environment"
+                value, source, where = environ[env_name], "environment", f"environment variable {env_name}"
                 break
         if value is None and keyring_lookup is not None and env_names[0] in SECRET_NAMES:
             found = keyring_lookup(env_names[0])
             if found:
-                value, source = found, "keyring"
+                value, source, where = found, "keyring", f"keyring entry {env_names[0]}"
+                settings.keyring_values.append(found)
         if value is None and toml_key in target:
-            value, source = target[toml_key], CONFIG_FILE
+            value, source, where = target[toml_key], CONFIG_FILE, loc.where("target", toml_key)
         if value is None:
             for env_name in env_names:
                 if dotenv.get(env_name):
                     value, source = dotenv[env_name], ".env"
+                    where = f"{settings.env_file}:{env_lines.get(env_name, 1)}"
                     break
         if value is None:
             value = defaults[name]
         elif defaults[name] is not None and not isinstance(defaults[name], str):
-            value = _coerce(name, value, defaults[name], f"{config_path if source == CONFIG_FILE else source}")
+            value = _coerce(name, value, defaults[name], where)
         elif not isinstance(value, str):
-            raise UsageError(f"{config_path}: `{name}` must be a string, not {value!r}")
+            raise UsageError(f"{where}: `{name}` must be a string, not {_shown(value)}")
         setattr(settings, name, value)
         settings.sources[name] = source
+    if keyring_lookup is not None:
+        # Secrets no setting reads (SENTRY_DSN) may be in the keyring too: the redactor learns them.
+        looked_up = {names[0] for names, _ in _SOURCES.values()}
+        settings.keyring_values += [v for n in SECRET_NAMES if n not in looked_up and (v := keyring_lookup(n))]
+    if settings.ca_bundle:
+        bundle = settings.path(settings.ca_bundle)
+        try:
+            if not _regular_or_absent(bundle):
+                raise fileio.FileMissing(bundle, "no such file")
+        except fileio.FileProblem as exc:
+            where = loc.where("target", "ca_bundle") if settings.sources["ca_bundle"] == CONFIG_FILE else "ca_bundle"
+            raise UsageError(f"{exc} (ca_bundle, {where})") from None
     settings.app_environ = {
         name: environ[name] for names, _ in _SOURCES.values() for name in names if environ.get(name)
     }

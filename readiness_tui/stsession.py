@@ -46,6 +46,7 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
 def fields(buf: bytes) -> Iterator[tuple[int, Any]]:
     """Top-level (field number, value) pairs of a protobuf message."""
     i = 0
+    value: int | bytes
     while i < len(buf):
         key, i = _varint(buf, i)
         number, wire = key >> 3, key & 7

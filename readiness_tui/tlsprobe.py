@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from readiness_tui.http import ssl_context
+from readiness_tui.values import placeholder_host
 
 if TYPE_CHECKING:
     from readiness_tui.settings import Settings
@@ -64,7 +65,9 @@ def _os_error(exc: BaseException) -> tuple[str, str]:
 
 
 async def tcp_connect(host: str, port: int, timeout: float) -> Connect:
-    """Open and close a TCP connection, within `timeout` seconds."""
+    """Open and close a TCP connection, within `timeout` seconds (never to a template placeholder host)."""
+    if placeholder_host(host) is not None:
+        return Connect(host, port, False, 0.0, "placeholder", f"not probed: {host} is a template placeholder")
     started = time.perf_counter()
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
@@ -214,6 +217,9 @@ async def probe_tls(host: str, port: int, settings: Settings | None, timeout: fl
     """Handshake with host:port, verifying the chain and host name; explain any failure."""
     timeout = timeout or ((settings.connect_timeout + settings.read_timeout) if settings else 8.0)
     report = TlsReport(host, port)
+    if placeholder_host(host) is not None:
+        report.kind, report.reason = "dns", f"not probed: {host} is a template placeholder"
+        return report
     started = time.perf_counter()
     try:
         der, report.protocol, report.cipher = await _handshake(host, port, ssl_context(settings), timeout)

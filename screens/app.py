@@ -44,6 +44,7 @@ from readiness_tui.neutral import one_line
 if TYPE_CHECKING:
     from readiness_tui.screens.terminal import TerminalGuard
     from textual.await_complete import AwaitComplete
+    from textual.notifications import SeverityLevel
 
     from readiness_tui.model import ItemResult
     from readiness_tui.scoring import ItemView, Score
@@ -66,7 +67,7 @@ TOAST_S = 3.0
 
 #: The wizard's own actions: they act on the wizard screens only (a dialog's fields own the keyboard).
 NAVIGATION = {"next_section", "previous_section", "next_failing", "show_start", "show_summary", "show_signoff",
-              "export", "deploy", "credentials", "reload", "filter", "goto_section"}
+              "export", "deploy", "credentials", "reload", "filter", "goto_section", "rerun_all"}
 #: Actions on the selected item: only where an item is shown selected (a section screen).
 ITEM_ACTIONS = {"rerun_item", "rerun_section", "confirm", "not_applicable", "waive", "fix", "undo"}
 
@@ -188,6 +189,11 @@ class ReadinessApp(App[int]):
         self.user_name = login_name()
         self.filter_query = ""
         """The last query of `/` (it opens with it again)."""
+        self.typed_name = ""
+        """The name a person typed in a dialog this session (never the login): what the recorder fields offer."""
+        self.ssh_key = ""
+        """The SSH key a sign-off was last signed with this session (offered again), else `[signoff] ssh_key`."""
+        self._valid_cache: tuple[RunRecord | None, list[str]] = (None, [])
         self.last_run_seconds: float | None = None
         self.terminal_guard: TerminalGuard | None = None
         self._stamp = RecordStamp()
@@ -199,6 +205,19 @@ class ReadinessApp(App[int]):
         self._typing = False
         self._own_writes: set[str] = set()
         self.sub_title = one_line(self.project_dir.name)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification; its text is plain (no markup) and its control characters are made visible.
+
+        Notifications carry outside text (names, reasons, paths, error messages quoting input): as
+        markup, a name like `see [/` would raise MarkupError, and an escape sequence would reach the
+        terminal.
+        """
+        from readiness_tui.neutral import visible
+
+        super().notify(visible(message, keep_newlines=True), title=visible(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     @property
     def target(self) -> Target:
@@ -230,6 +249,9 @@ class ReadinessApp(App[int]):
             self._stamp = self._read_stamp()
             existed = await asyncio.to_thread(target.store.exists)
             record = await asyncio.to_thread(target.store.load)
+            from readiness_tui.target import resume_plan
+
+            plan = resume_plan(target, record)
         except UsageError as exc:
             # A malformed .env, readiness.toml or checklist: leave, and the CLI prints FILE:LINE.
             from rich.text import Text
@@ -248,11 +270,24 @@ class ReadinessApp(App[int]):
         self.redraw_now()
         self.refresh_bindings()
         for notice in target.store.notices:
-            self.notify(safe(notice), severity="warning", timeout=8)
+            self.toast(notice, severity="warning", timeout=8)
+        target.store.on_notice = self._record_notice  # a record damaged later (another process) is said too
         self.set_interval(POLL_SECONDS, self.poll_record, name="poll-record")
         if self.run_checks:
             # After the target is painted: importing the check modules competes for the interpreter.
-            self.call_after_refresh(self.start_all_checks)
+            # A recent run is resumed rather than replaced (readiness.toml [wizard] resume_minutes): a
+            # reviewer who opens the wizard to sign changes no result, so no sign-off goes stale.
+            if plan.note:
+                self.toast(plan.note, timeout=8)
+            if plan.item_ids:
+                self.call_after_refresh(self.run_items, plan.item_ids, plan.full)
+
+    def _record_notice(self, message: str) -> None:
+        """Show a notice of the run record (a damaged record kept aside), from any thread."""
+        try:
+            self.call_from_thread(self.toast, message, severity="warning", timeout=8)
+        except RuntimeError:  # already on the app's thread
+            self.toast(message, severity="warning", timeout=8)
 
     def _describe_record(self, record: RunRecord, existed: bool) -> str:
         """The start screen's one honest line about the run record as it was found (fits 80 columns)."""
@@ -384,8 +419,8 @@ class ReadinessApp(App[int]):
         return [self.views[i.id] for i in section.items]
 
     def toast(self, text: str, severity: str = "information", timeout: float = TOAST_S) -> None:
-        """A short notice from outside text (made safe here)."""
-        self.notify(safe(text, limit=160), severity=severity, timeout=timeout)  # type: ignore[arg-type]
+        """A short notice from outside text: one line, shortened (`notify` shows it as plain text)."""
+        self.notify(one_line(text, 160), severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
     # ---- messages ----------------------------------------------------------------------------
 
@@ -424,6 +459,21 @@ class ReadinessApp(App[int]):
 
     # ---- checks ------------------------------------------------------------------------------
 
+    def valid_signoffs(self) -> list[str]:
+        """`Role (name)` of every sign-off valid now (cached per record shown): what a change would stale."""
+        from readiness_tui.signoff import would_stale
+
+        record = self.record
+        if record is None or not record.signoffs:
+            return []
+        if self._valid_cache[0] is not record:  # each reload (run.json or the decisions file) is a new record
+            self._valid_cache = (record, would_stale(self.target, record))
+        return self._valid_cache[1]
+
+    def stale_note(self) -> str:
+        """`Technical Lead (ada), …`: the valid sign-offs a changed decision would make stale ('' if none)."""
+        return ", ".join(self.valid_signoffs())
+
     def start_all_checks(self) -> None:
         """Run every item that has an automated check (a full run)."""
         items = [i for i in self.target.checklist.items if i.checks]
@@ -441,6 +491,7 @@ class ReadinessApp(App[int]):
         ids = [i for i in item_ids if i not in self.running]
         if not ids:
             return
+        valid_before = self.valid_signoffs()
         items = [checklist.item(i) for i in ids]
         loop_started = time.monotonic()
         for item_id in ids:
@@ -483,6 +534,9 @@ class ReadinessApp(App[int]):
                     self.post_message(CheckCompleted(item_id, result, record))
 
         runner = Runner(checklist, self.target.settings, on_event=on_event, deploy_steps=begun.deploy_steps)
+        await runner.prepare(items)
+        # The start screen shows the map from its next refresh on (the first result triggers one).
+        self.target.project_map = runner.shared.get("project_map")
         saving = asyncio.create_task(saver())
         try:
             await runner.run(items)
@@ -493,6 +547,19 @@ class ReadinessApp(App[int]):
             record = await asyncio.to_thread(save_results, self.target, {}, True)
             self.post_message(RunSaved(record))
         self.post_message(RunFinished(len(items), time.monotonic() - loop_started))
+        if valid_before:
+            await self._say_newly_stale(valid_before)
+
+    async def _say_newly_stale(self, valid_before: list[str]) -> None:
+        """After a run: name the sign-offs it made stale (a verdict changed), if any."""
+        from readiness_tui.signoff import signoff_states
+
+        record = await asyncio.to_thread(self.target.store.load)
+        states = await asyncio.to_thread(signoff_states, self.target, record)
+        gone = [f"{s['role']} ({s['name']})" for s in states
+                if f"{s['role']} ({s['name']})" in valid_before and s["state"] != "valid"]
+        if gone:
+            self.post_message(ActionFailed(f"a verdict changed: the sign-off(s) of {', '.join(gone)} are now stale"))
 
     # ---- keys --------------------------------------------------------------------------------
 
@@ -718,6 +785,19 @@ class ReadinessApp(App[int]):
             return
         self.run_items([item.id])
 
+    def action_rerun_all(self) -> None:
+        """Run every automated check again: a new run (asks first when sign-offs are valid)."""
+        stale = self.stale_note()
+        if not stale:
+            self.start_all_checks()
+            return
+        from readiness_tui.screens.modals import AskDialog
+
+        self.push_screen(AskDialog(
+            "Re-run every check?", f"A new run. If any verdict changes, the sign-offs of [b]{safe(stale)}[/b] "
+            "will be stale; unchanged verdicts keep them valid.", yes="Re-run"),
+            lambda yes: self.start_all_checks() if yes else None)
+
     def action_rerun_section(self) -> None:
         """Run every automated item of the current section again."""
         ids = [i.id for i in self.target.checklist.section(self.section_id).items if i.checks]
@@ -747,7 +827,7 @@ class ReadinessApp(App[int]):
                        severity="warning", timeout=5)
             return
         item_id = view.item.id
-        self.push_screen(ConfirmDialog(view.item, self.user_name),
+        self.push_screen(ConfirmDialog(view.item, self.user_name, stale=self.stale_note()),
                          lambda answer: answer and self._decide("confirm", item_id, answer))
 
     def action_not_applicable(self) -> None:
@@ -756,7 +836,7 @@ class ReadinessApp(App[int]):
 
         view = self.view()
         item_id = view.item.id
-        self.push_screen(NotApplicableDialog(view.item, self.user_name, self._hides(view)),
+        self.push_screen(NotApplicableDialog(view.item, self.user_name, self._hides(view), stale=self.stale_note()),
                          lambda answer: answer and self._decide("not_applicable", item_id, answer))
 
     def action_waive(self) -> None:
@@ -767,7 +847,7 @@ class ReadinessApp(App[int]):
         item_id = view.item.id
         replaces = f"it replaces the {view.decision.type.replace('_', ' ')} by {view.decision.by}" \
             if view.decision is not None else ""
-        self.push_screen(WaiveDialog(view.item, self.user_name, warning=safe(replaces)),
+        self.push_screen(WaiveDialog(view.item, self.user_name, warning=safe(replaces), stale=self.stale_note()),
                          lambda answer: answer and self._decide("waive", item_id, answer))
 
     def action_undo(self) -> None:
@@ -781,18 +861,21 @@ class ReadinessApp(App[int]):
             return
         item_id = view.item.id
         mine = decision.by.strip().casefold() == self.user_name.strip().casefold()
-        if mine and decision.type != "waived":
+        stale = self.stale_note()
+        if mine and decision.type != "waived" and not stale:
             self._decide("clear", item_id, {})
             return
         approved = f", approved by {safe(decision.approver)}" if decision.approver else ""
         details = (f"{safe(decision.type.replace('_', ' '))} by {safe(decision.by)} at {safe(decision.at)}"
                    f"{approved}. The item goes back to what its check says.")
+        if stale:
+            details += f"\n[$warning]The sign-offs of {safe(stale)} will be stale.[/]"
         self.push_screen(AskDialog(f"Remove the decision on {safe(item_id)}?", details, yes="Remove"),
                          lambda yes: yes and self._decide("clear", item_id, {}))
 
     def _decide(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
         if answer.get("name"):
-            self.user_name = answer["name"]
+            self.user_name = self.typed_name = answer["name"]
         self.write_decision(kind, item_id, answer)
 
     @work(group="write", exit_on_error=False)
@@ -857,7 +940,12 @@ class ReadinessApp(App[int]):
             return
         from readiness_tui.screens.modals import FixDialog
 
-        if not await self.push_screen_wait(FixDialog(item_id, fix.name, fix.description, diff)):
+        description = fix.description
+        stale = self.stale_note()
+        if stale:
+            description += (f" Applying it checks {item_id} again: if its verdict changes, the sign-offs of "
+                            f"{stale} will be stale.")
+        if not await self.push_screen_wait(FixDialog(item_id, fix.name, description, diff)):
             return
         try:
             backups = await asyncio.to_thread(fixes.apply, self.target, changes)
@@ -915,31 +1003,52 @@ class ReadinessApp(App[int]):
 
     # ---- sign-off ------------------------------------------------------------------------------
 
+    def default_ssh_key(self) -> str:
+        """The key offered in the sign dialog: this session's last, else readiness.toml `[signoff] ssh_key`."""
+        configured = self.target.settings.table("signoff").get("ssh_key", "")
+        return self.ssh_key or (configured if isinstance(configured, str) else "")
+
     @work(group="write", exit_on_error=False)
-    async def write_signoff(self, role: str, name: str, override: str = "") -> None:
-        """Record a sign-off of the current results (every earlier sign-off is kept)."""
+    async def write_signoff(self, role: str, name: str, override: str = "", ssh_key: str = "",
+                            passphrase: str | None = None) -> None:
+        """Record a sign-off of the current results (every earlier sign-off is kept), SSH-signed with a key.
+
+        ssh-keygen runs detached from the terminal the wizard owns: an encrypted key's passphrase
+        is asked for in a dialog (and passed to ssh-keygen only), or the key is used through ssh-agent.
+        """
         from readiness_tui.signoff import sign
 
         def signed() -> RunRecord:
-            sign(self.target, role, name, override=override or None)
+            sign(self.target, role, name, override=override or None, ssh_key=ssh_key or None,
+                 passphrase=passphrase, interactive=False)
             return self.target.store.load()
 
         self._own_writes.add(f"signoff:{role}")
         try:
             record = await asyncio.to_thread(signed)
         except UsageError as exc:
+            if ssh_key and passphrase is None and "passphrase" in str(exc):
+                from readiness_tui.screens.modals import PassphraseDialog
+
+                answer = await self.push_screen_wait(PassphraseDialog(ssh_key))
+                if answer:
+                    self.write_signoff(role, name, override, ssh_key, answer["passphrase"])
+                return
             self.post_message(ActionFailed(str(exc)))
             return
-        self.user_name = name
-        self.post_message(RunSaved(record, f"{role} signed by {name}"))
+        self.user_name = self.typed_name = name
+        if ssh_key:
+            self.ssh_key = ssh_key
+        how = " with an SSH signature" if ssh_key else ""
+        self.post_message(RunSaved(record, f"{role} signed by {name}{how}"))
 
     @work(group="write", exit_on_error=False)
-    async def write_deployment_field(self, field: str, value: str) -> None:
-        """Record a deployment field."""
+    async def write_deployment_field(self, field: str, value: str, by: str) -> None:
+        """Record a deployment field (its value checked against its type) and who records it."""
         from readiness_tui.signoff import set_deployment_field
 
         def recorded() -> RunRecord:
-            set_deployment_field(self.target, field, value, self.user_name)
+            set_deployment_field(self.target, field, value, by)
             return self.target.store.load()
 
         self._own_writes.add(f"field:{field}")
@@ -948,7 +1057,8 @@ class ReadinessApp(App[int]):
         except UsageError as exc:
             self.post_message(ActionFailed(str(exc)))
             return
-        self.post_message(RunSaved(record, f"{field} recorded"))
+        self.typed_name = by
+        self.post_message(RunSaved(record, f"{field} recorded by {by}"))
 
 
 def make_app(project_dir: str | Path, checklist_path: str | None = None, *, run_checks: bool = True) -> ReadinessApp:

@@ -176,10 +176,16 @@ class FormDialog(Dialog[Answer | None]):
             self.dismiss(None)
 
 
-def item_intro(item: Item, note: str = "") -> str:
-    """The item a dialog acts on, as markup (and a warning when the action hides something)."""
+def item_intro(item: Item, note: str = "", stale: str = "") -> str:
+    """The item a dialog acts on, as markup: a warning when the action hides something (`note`,
+    markup), and which valid sign-offs the decision would make stale (`stale`, plain; said before it
+    is made)."""
     intro = f"{safe(item.id)}  {safe(item.text)}"
-    return intro + (f"\n[$warning]{note}[/]" if note else "")
+    if note:
+        intro += f"\n[$warning]{note}[/]"
+    if stale:
+        intro += f"\n[$warning]This changes a decision: the sign-offs of {safe(stale)} will be stale.[/]"
+    return intro
 
 
 class ConfirmDialog(FormDialog):
@@ -188,9 +194,9 @@ class ConfirmDialog(FormDialog):
     TITLE_TEXT = "Confirm item"
     SUBMIT = "Confirm"
 
-    def __init__(self, item: Item, name: str) -> None:
+    def __init__(self, item: Item, name: str, stale: str = "") -> None:
         super().__init__([Field("name", "Your name", name, True), Field("note", "Note (optional)")],
-                         item_intro(item))
+                         item_intro(item, stale=stale))
 
 
 class NotApplicableDialog(FormDialog):
@@ -200,11 +206,11 @@ class NotApplicableDialog(FormDialog):
     TITLE_TEXT = "Not applicable"
     SUBMIT = "Mark N/A"
 
-    def __init__(self, item: Item, name: str, warning: str = "") -> None:
+    def __init__(self, item: Item, name: str, warning: str = "", stale: str = "") -> None:
         fields = [Field("name", "Your name", name, True), Field("reason", "Why it does not apply", "", True)]
         if item.critical:
             fields.append(Field("approver", "Approver (someone else: the item is critical)", "", True))
-        super().__init__(fields, item_intro(item, warning))
+        super().__init__(fields, item_intro(item, warning, stale))
 
     def field_problem(self, key: str, answer: Answer) -> str:
         problem = super().field_problem(key, answer)
@@ -221,14 +227,14 @@ class WaiveDialog(FormDialog):
     TITLE_TEXT = "Waive (accept the risk)"
     SUBMIT = "Waive"
 
-    def __init__(self, item: Item, name: str, today: date | None = None, warning: str = "") -> None:
+    def __init__(self, item: Item, name: str, today: date | None = None, warning: str = "", stale: str = "") -> None:
         self.today = today or date.today()
         expires = (self.today + timedelta(days=30)).isoformat()
         super().__init__(
             [Field("name", "Your name", name, True), Field("reason", "Reason", "", True),
              Field("approver", "Approver (someone other than you)", "", True),
              Field("expires", "Expires (YYYY-MM-DD, today or later)", expires, True)],
-            item_intro(item, warning),
+            item_intro(item, warning, stale),
         )
 
     def field_problem(self, key: str, answer: Answer) -> str:
@@ -254,21 +260,27 @@ class WaiveDialog(FormDialog):
 
 
 class SignDialog(FormDialog):
-    """Sign a role: the signer's name (required, editable), and an override reason below the top band.
+    """Sign a role: the signer's name (required, editable), an override reason below the top band,
+    an optional SSH key.
 
     Below `ready` the signing core refuses a sign-off without a reason; the dialog asks for it
-    up front (required) so the reason is typed here and recorded with the signature.
+    up front (required) so the reason is typed here and recorded with the signature. With an SSH
+    key (a private key file, or the `.pub` of a key held by ssh-agent) the sign-off is signed with
+    `ssh-keygen -Y sign`, as `readiness sign --ssh-key` does; the name is then the principal a
+    verifier's allowed_signers file lists, so it is checked as one while a key is given.
     """
 
     TITLE_TEXT = "Sign off"
     SUBMIT = "Sign"
 
-    def __init__(self, role: str, name: str, intro: str, needs_override: bool = False) -> None:
+    def __init__(self, role: str, name: str, intro: str, needs_override: bool = False, ssh_key: str = "") -> None:
         self.TITLE_TEXT = f"Sign off as {role}"
         self.needs_override = needs_override
         fields = [Field("name", "Your name (as it will appear on the sign-off)", name, True)]
         if needs_override:
             fields.append(Field("override", "Override reason: why sign below ready (recorded)", "", True))
+        fields.append(Field("ssh_key", "SSH key to sign with (optional): a private key, or the .pub of an "
+                                       "ssh-agent key", ssh_key))
         super().__init__(fields, intro)
 
     def answer(self) -> Answer:
@@ -276,15 +288,72 @@ class SignDialog(FormDialog):
         answer.setdefault("override", "")
         return answer
 
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
+        if problem or not answer["ssh_key"]:
+            return problem
+        from pathlib import Path
+
+        from readiness_tui.attestation import principal_for
+        from readiness_tui.errors import UsageError
+
+        if key == "ssh_key" and not Path(answer["ssh_key"]).expanduser().is_file():
+            return f"{answer['ssh_key']}: no such SSH key file"
+        if key == "name":
+            try:
+                principal_for(answer["name"])
+            except UsageError as exc:
+                return str(exc)
+        return ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Whether the name must be a principal depends on the key: a change of the key shows it again.
+        if event.input.id == "field-ssh_key" and "ssh_key" in self.touched:
+            self.touched.add("name")
+        super().on_input_changed(event)
+
+
+class PassphraseDialog(FormDialog):
+    """The passphrase of the SSH key a sign-off is being signed with (kept in memory for that signature only)."""
+
+    TITLE_TEXT = "SSH key passphrase"
+    SUBMIT = "Sign"
+
+    def __init__(self, key: str) -> None:
+        super().__init__([Field("passphrase", "Passphrase", "", True, password=True)],
+                         f"{safe(key)} is encrypted. Its passphrase is passed to ssh-keygen only; it is "
+                         "never stored. (Or add the key to ssh-agent and give its .pub file.)")
+
 
 class FieldDialog(FormDialog):
-    """Record one deployment field."""
+    """Record one deployment field, checked against its type as typed, and who records it (asked,
+    never assumed)."""
 
     TITLE_TEXT = "Deployment field"
+    HINTS = {"date": "YYYY-MM-DD", "time": "HH:MM or HH:MM:SS, optionally UTC or ±HH:MM", "yes/no": "yes or no",
+             "person": "a name", "text": "one line"}
 
-    def __init__(self, field: str, value: str) -> None:
+    def __init__(self, field: str, kind: str, value: str, by: str) -> None:
         self.TITLE_TEXT = field
-        super().__init__([Field("value", field, value, True)])
+        self.kind = kind
+        super().__init__([Field("value", f"{field} ({self.HINTS.get(kind, kind)})", value, True),
+                          Field("by", "Recorded by (your name)", by, True)])
+
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
+        if problem:
+            return problem
+        from readiness_tui.errors import UsageError
+        from readiness_tui.signoff import field_value_for, person
+
+        try:
+            if key == "value":
+                field_value_for(self.kind, answer["value"], self.TITLE_TEXT)
+            elif key == "by":
+                person(answer["by"], "Recorded by")
+        except UsageError as exc:
+            return str(exc)
+        return ""
 
 
 class ExportDialog(FormDialog):

@@ -15,6 +15,7 @@ from readiness_tui.neutral import one_line
 ACTIONS = [
     ("Re-run the selected item", "rerun_item", "r: run its checks again"),
     ("Re-run this section", "rerun_section", "R: run every automated item of the section again"),
+    ("Re-run every check (a new run)", "rerun_all", "the wizard resumes a recent run when it opens"),
     ("Confirm the selected item", "confirm", "c: your name and an optional note"),
     ("Mark the selected item not applicable", "not_applicable", "n: a reason is required"),
     ("Waive the selected item", "waive", "w: reason, approver, expiry date"),

@@ -198,6 +198,11 @@ class SectionScreen(KeysInOrder):
                 tail = (f"  {glyph(outcome.status, mono=mono)} {duration_text(outcome.duration_ms)}"
                         if outcome else "")
                 lines.append(f" • [$accent]{safe(name)}[/] — {safe(description)}{tail}")
+        facts = view.result.facts if view.result is not None else {}
+        if facts:
+            lines += ["", "[b]Facts[/b] [$text-muted](what decides the verdict; a sign-off binds them)[/]"]
+            for key, value in facts.items():
+                lines.append(f" {safe(key)}: {safe(redact(evidence_value(value)))}")
         evidence = view.evidence
         if evidence:
             lines += ["", "[b]Evidence[/b]"]

@@ -33,8 +33,11 @@ class SignoffScreen(KeysInOrder):
         with VerticalScroll(id="signoff-scroll"):
             yield Static(id="signoff-score")
             yield OptionList(id="signoff-list")
-            yield Static("[$text-muted]A sign-off is bound to the results it saw: any later change marks it "
-                         "stale, and it must be signed again.[/]", id="signoff-note")
+            yield Static("[$text-muted]A sign-off is bound to the verdicts it saw (statuses, their facts, "
+                         "people's decisions), not to timings: re-running the checks keeps it valid while no "
+                         "verdict changes; a changed verdict or decision marks it stale, and it must be signed "
+                         "again. An SSH key makes it verifiable by others (readiness verify "
+                         "--allowed-signers).[/]", id="signoff-note")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -72,7 +75,8 @@ class SignoffScreen(KeysInOrder):
                 text = (f"  [{STATE_STYLE.get(state, '$text')}]{'●' if state == 'valid' else '!'}[/] "
                         f"{safe(role):<20} {safe(str(s.get('name', '')))} at {safe(str(s.get('at', '')))} "
                         f"({safe(str(s.get('user_host', '')))}) [{STATE_STYLE.get(state, '$text')}]"
-                        f"{state.upper()}[/]" + "".join(f" · {part}" for part in tail))
+                        f"{state.upper()}[/]{' [$text-muted]SSH-signed[/]' if s.get('ssh') else ''}"
+                        + "".join(f" · {part}" for part in tail))
             options.add_option(Option(text, id=f"role:{role}"))
         options.add_option(Option("[b]Deployment[/b]", disabled=True))
         for field in target.checklist.deployment_fields:
@@ -110,12 +114,13 @@ class SignoffScreen(KeysInOrder):
                 intro += (f" [$warning]The run is below `{safe(top)}`: signing needs a reason, recorded "
                           "with your signature.[/]")
             self.app.push_screen(
-                SignDialog(name, app.user_name, intro, needs_override=below),
-                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", "")),
+                SignDialog(name, app.user_name, intro, needs_override=below, ssh_key=app.default_ssh_key()),
+                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", ""),
+                                                            answer.get("ssh_key", "")),
             )
         else:
             value, _by = field_value(app.record, name)
             self.app.push_screen(
-                FieldDialog(name, value),
-                lambda answer: answer and app.write_deployment_field(name, answer["value"]),
+                FieldDialog(name, app.target.checklist.field_type(name), value, app.typed_name),
+                lambda answer: answer and app.write_deployment_field(name, answer["value"], answer["by"]),
             )

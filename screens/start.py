@@ -29,8 +29,9 @@ SHOWN_URLS = {"backend_url", "frontend_url", "supabase_url"}
 HINT = "[b]→[/b] or [b]enter[/b]: section 1 · [b]s[/b] summary · [b]/[/b] find an item · [b]?[/b] every key"
 
 
-def target_markup(settings: Settings, record_note: str) -> str:
-    """What the wizard found about the target, as markup (never a secret value); lines fit 80 columns."""
+def target_markup(settings: Settings, record_note: str, map_lines: list[str] | None = None) -> str:
+    """What the wizard found about the target, as markup (never a secret value); lines fit 80 columns.
+    `map_lines` are the project map's summary (`ProjectMap.summary_lines`), shown once the map is built."""
     ok, missing = "[$success]✓[/]", "[$error]✗[/]"
     lines = ["[b]Project[/b]", f"  directory   {safe(settings.project_dir)}"]
     repo = settings.repo_root
@@ -48,6 +49,9 @@ def target_markup(settings: Settings, record_note: str) -> str:
     lines.append(f"  run record  {safe(record_note)}")
     if settings.keyring_note:
         lines.append("  keyring     [$warning]none[/] [$text-muted]— using the environment and .env (k: details)[/]")
+    if map_lines:
+        lines += ["", "[b]Project map[/b] [$text-muted](what the checks read; the JSON report has it all)[/]"]
+        lines += [f"  {safe(line, limit=76)}" for line in map_lines]
     lines += ["", "[b]Settings and credentials[/b] [$text-muted](values are never shown)[/]"]
     absent = []
     for name, var, what, how in CREDENTIALS:
@@ -104,4 +108,6 @@ class StartScreen(KeysInOrder):
         if not app.ready:
             text.update(f"Reading the project in {safe(app.project_dir)}…")
             return
-        text.update(target_markup(app.target.settings, app.record_note))
+        pm = app.target.project_map
+        text.update(target_markup(app.target.settings, app.record_note,
+                                  pm.summary_lines() if pm is not None else None))

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from readiness_tui.reports import critical_not_applicable
 from readiness_tui.scoring import blockers, criteria_tables
 
 BAND_STYLE = {"ready": "$success", "nearly": "$warning", "not-ready": "$error", "do-not-deploy": "bold $error"}
@@ -81,6 +82,10 @@ class SummaryScreen(KeysInOrder):
             f"({score.total - score.applicable} not applicable)"
             + (f" · {running} check(s) still running" if running else "") + "[/]",
         ]
+        critical_na = critical_not_applicable(views)
+        if critical_na:
+            lines.append("[$warning]Critical items marked not applicable: "
+                         + ", ".join(v.item.id for v in critical_na) + "[/]")
         self.query_one("#score", Static).update("\n".join(lines))
         width = title_width(self.size.width or 80, [s.title for s in checklist.sections])
         cells = []

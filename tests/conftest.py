@@ -29,6 +29,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("readiness", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("readiness")
 
+# The fixture repositories are projects for the tool to read, not tests of ours.
+collect_ignore_glob = ["fixtures/repos/*"]
+
 pytest_plugins = sorted(
     f"fixtures.{p.stem}" for p in (REPO / "tests" / "fixtures").glob("*.py") if not p.stem.startswith("_")
 )

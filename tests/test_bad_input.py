@@ -103,7 +103,7 @@ def test_config_that_is_not_a_file_is_named(project: Path, capsys: pytest.Captur
         ("target = 3\n", "`target` must be a table"),
         ("[target]\nbackend_url = 3\n", "`backend_url` must be a string"),
         ('[target]\ncheck_timeout = "fast"\n', "`check_timeout` must be a number"),
-        ("[target]\ncheck_timeout = -5\n", "`check_timeout` must be positive"),
+        ("[target]\ncheck_timeout = -5\n", "readiness.toml:2: `check_timeout` must be a positive number, not -5"),
         ("[target]\nnosuch = 1\n", "unknown key `nosuch` in [target]"),
         ('commands = "pytest"\n', "`commands` must be a table"),
         ("deploy = []\n", "`deploy` must be a table"),
@@ -218,8 +218,8 @@ def test_checklist_mistakes(project: Path, tmp_path: Path, capsys: pytest.Captur
         (["check", "{proj}", "--checklist", "{missing}"], "checklist file not found"),
         (["check", "{proj}", "--only", "99"], "there is no section 99"),
         (["check", "{proj}", "--only", "1.99"], "there is no item '1.99'"),
-        (["check", "{proj}", "--timeout", "-1"], "--timeout must be positive"),
-        (["check", "{proj}", "--fail-under", "200"], "--fail-under must be between 0 and 100"),
+        (["check", "{proj}", "--timeout", "-1"], "--timeout must be a positive number of seconds"),
+        (["check", "{proj}", "--fail-under", "200"], "--fail-under must be between 0 and 100, not '200'"),
         (["report", "{proj}"], "no run recorded"),
         (["confirm", "99.9", "{proj}", "--by", "me"], "no item '99.9'"),
         (["fix", "99.9", "{proj}"], "no item '99.9'"),
@@ -275,3 +275,287 @@ def test_output_that_cannot_be_written(project: Path, tmp_path: Path, capsys: py
     line = _one_clear_line(err)
     assert line.startswith(f"readiness: --output {output}:")
     assert plain.read_text() == "x"
+
+
+# --- argument parsing: options and DIR in any order; empty strings and non-numbers refused --------------
+
+def _recorded(project: Path) -> dict:
+    import json
+
+    return json.loads((project / ".readiness" / "run.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["confirm", "5.4", "--by", "Ann", "--note", "X", "{proj}"],
+        ["confirm", "--by", "Ann", "5.4", "{proj}", "--note", "X"],
+        ["na", "5.4", "--reason", "no such service", "--by", "Ann", "{proj}"],
+        ["waive", "5.4", "--reason", "r", "--approver", "Bob", "--expires", "2999-01-01", "--by", "Ann", "{proj}"],
+        ["check", "--only", "5.4", "{proj}", "--format", "json"],
+    ],
+    ids=lambda v: " ".join(v),
+)
+def test_options_and_dir_in_any_order(project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                      args: list[str]) -> None:
+    """Before: `readiness confirm 5.4 --by NAME --note X DIR` failed with "unrecognized arguments: DIR"."""
+    monkeypatch.chdir(project.parent)  # DIR is not the current directory: the record must land in DIR
+    code, _out, err = _main(capsys, *[a.format(proj=project) for a in args])
+    assert code in (0, 1), err
+    decisions = project / "readiness.decisions.toml"
+    assert '["5.4"]' in (decisions.read_text() if decisions.exists() else "") or "5.4" in _recorded(project)["results"]
+    assert not (project.parent / ".readiness").exists() and not (project.parent / decisions.name).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", ""], "DIR"),
+        (["check", "{proj}", "--only", ""], "--only"),
+        (["check", "{proj}", "--only", " , "], "--only"),
+        (["check", "{proj}", "--skip", ""], "--skip"),
+        (["check", "{proj}", "--checklist", ""], "--checklist"),
+        (["check", "{proj}", "--output", ""], "--output"),
+        (["report", ""], "DIR"),
+        (["history", ""], "DIR"),
+        (["confirm", "5.4", "", "--by", "A"], "DIR"),
+        (["confirm", "", "{proj}", "--by", "A"], "ITEM"),
+        (["diff", "--dir", ""], "--dir"),
+        (["verify", ""], "REPORT"),
+        (["secrets", "scan", ""], "DIR"),
+        (["check", "{proj}", "--fail-under", "nan"], "--fail-under"),
+        (["check", "{proj}", "--fail-under", "inf"], "--fail-under"),
+        (["check", "{proj}", "--fail-under", "-1"], "--fail-under"),
+        (["check", "{proj}", "--timeout", "nan"], "--timeout"),
+        (["check", "{proj}", "--timeout", "inf"], "--timeout"),
+        (["check", "{proj}", "--timeout", "-inf"], "--timeout"),
+        (["check", "{proj}", "--timeout", "-3"], "--timeout"),
+        (["check", "{proj}", "--timeout", "0"], "--timeout"),
+        (["check", "{proj}", "--timeout", "1e400"], "--timeout"),
+        (["demo", "--headless", "--fail-under", "nan"], "--fail-under"),
+        (["deploy", "watch", "{proj}", "--seconds", "nan"], "--seconds"),
+        (["deploy", "watch", "{proj}", "--seconds", "inf"], "--seconds"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_empty_strings_and_non_numbers_are_usage_errors(project: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                                        message: str) -> None:
+    """Before: `check ''` ran on the current directory, `--only ''` ran everything, nan and inf were taken."""
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    monkeypatch.chdir(project)
+    code, out, err = _main(capsys, *[a.format(proj=project) for a in args])
+    assert code == 2, (out, err)
+    assert message in _one_clear_line(err)
+    assert not (project / ".readiness").exists()
+
+
+def test_usage_errors_from_the_parser_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = _main(capsys, "check", "--format", "yaml")
+    assert code == 2
+    line = _one_clear_line(err)
+    assert "--format" in line and "yaml" in line and "readiness check --help" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["sign", ".", "--role", "Technical Lead", "--name", "Ann", "--by", "Ann"],
+         "sign: unrecognized arguments: --by Ann (see `readiness sign --help`)"),
+        (["init", ".", "--stdout", ""], "init: unrecognized arguments: '' (see `readiness init --help`)"),
+        (["secrets", "scan", ".", "--everything"],
+         "secrets scan: unrecognized arguments: --everything (see `readiness secrets scan --help`)"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_unrecognized_arguments_name_their_command(capsys: pytest.CaptureFixture[str], args: list[str],
+                                                   said: str) -> None:
+    """Before: every stray word pointed at `readiness --help`, and an empty one showed as nothing at all."""
+    code, _out, err = _main(capsys, *args)
+    assert code == 2
+    assert _one_clear_line(err) == f"readiness: {said}"
+
+
+# --- readiness.toml: unknown tables and keys named; type errors carry the line -----------------------------
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[targt]\nbackend_url = "https://api.example.com"\n', "readiness.toml:1: unknown table [targt] (did you mean [target]?)"),
+        ('[target]\nbackend_ur = "https://api.example.com"\n',
+         "readiness.toml:2: unknown key `backend_ur` in [target] (did you mean `backend_url`?)"),
+        ('title = "x"\n', "readiness.toml:1: unknown key `title`"),
+        ('[deploy]\ntimeout = 60\nbakup = ["./backup.sh"]\n',
+         "readiness.toml:3: unknown key `bakup` in [deploy] (did you mean `backup`?)"),
+        ('# comment\n\n[target]\nfrontend_url = "http://x"\ncheck_timeout = "fast"\n',
+         "readiness.toml:5: `check_timeout` must be a number, not 'fast'"),
+        ("[target]\n\ncheck_timeout = nan\n", "readiness.toml:3: `check_timeout` must be a positive number"),
+        ("[target]\ncheck_timeout = inf\n", "readiness.toml:2: `check_timeout` must be a positive number"),
+        ("[target]\nload_requests = 2.5\n", "readiness.toml:2: `load_requests` must be an integer"),
+        ("[target]\nload_requests = true\n", "readiness.toml:2: `load_requests` must be an integer"),
+        ("[target]\n\n\nbackend_url = 3\n", "readiness.toml:4: `backend_url` must be a string"),
+        ('[[contacts]]\nname = "A"\n[[contacts]]\nname = 5\n', "readiness.toml:4: contact 2: `name` must be a string"),
+        ("target.check_timeout = \"x\"\n", "readiness.toml:1: `check_timeout` must be a number"),
+    ],
+    ids=lambda v: v if len(v) < 40 else None,
+)
+def test_readiness_toml_names_unknowns_and_lines(project: Path, capsys: pytest.CaptureFixture[str], toml: str,
+                                                 message: str) -> None:
+    """Before: a table typo `[targt]` dropped every [target] setting without a word; type errors had no line."""
+    (project / "readiness.toml").write_text(toml)
+    code, _out, err = _main(capsys, "check", str(project), "--only", "4.1")
+    assert code == 2
+    assert message in _one_clear_line(err)
+
+
+# --- nesting: recursion bounded in every parser ------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", ["array", "inline-table"])
+def test_deeply_nested_readiness_toml(project: Path, capsys: pytest.CaptureFixture[str], shape: str) -> None:
+    """Before: 500 nested arrays in readiness.toml ended in a RecursionError traceback."""
+    deep = "[" * 500 + "]" * 500 if shape == "array" else "{a = " * 500 + "1" + "}" * 500
+    (project / "readiness.toml").write_text(f"[target]\n\nx = {deep}\n")
+    code, _out, err = _main(capsys, "check", str(project), "--only", "4.1")
+    assert code == 2
+    assert "readiness.toml:3: nested too deeply" in _one_clear_line(err)
+
+
+def test_deeply_nested_checklist(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "team.toml"
+    bad.write_text(_checklist(_ITEM + 'kind = "manual"\n' + "[params]\n" * 0 + "x = " + "[" * 800 + "]" * 800 + "\n"))
+    code, _out, err = _main(capsys, "check", str(project), "--checklist", str(bad))
+    assert code == 2
+    assert f"{bad}:" in (line := _one_clear_line(err)) and "nested too deeply" in line
+
+
+def test_deeply_nested_json_for_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: `verify` on JSON nested 100 000 deep ended in a RecursionError traceback."""
+    report = tmp_path / "deep.json"
+    report.write_text("[" * 100_000 + "]" * 100_000)
+    code, _out, err = _main(capsys, "verify", str(report))
+    assert code == 2
+    assert f"{report}: nested too deeply" in _one_clear_line(err)
+
+
+# --- the run record: every damaged shape is set aside and said by every command that meets it --------------
+
+_GOOD_RESULT = {"status": "pass", "summary": "ok"}
+DAMAGED_RECORDS = {
+    "truncated": b'{"schema": 1, "run_id": "abc", "resu',
+    "results-a-string": b'{"schema": 1, "results": "x"}',
+    "results-a-list": b'{"schema": 1, "results": [1, 2]}',
+    "result-a-string": b'{"schema": 1, "results": {"4.1": "pass"}}',
+    "unknown-status": b'{"schema": 1, "results": {"4.1": {"status": "great"}}}',
+    "measurements-a-list": b'{"schema": 1, "results": {"4.1": {"status": "pass", "measurements": [1]}}}',
+    "checks-not-objects": b'{"schema": 1, "results": {"4.1": {"status": "pass", "checks": ["x"]}}}',
+    "evidence-a-number": b'{"schema": 1, "results": {"4.1": {"status": "pass", "evidence": 3}}}',
+    "decisions-a-string": b'{"schema": 1, "decisions": "x"}',
+    "decision-a-number": b'{"schema": 1, "decisions": {"5.4": 3}}',
+    "revision-a-word": b'{"schema": 1, "revision": "many"}',
+    "signoffs-an-object": b'{"schema": 1, "signoffs": {"a": 1}}',
+    "checklist-a-list": b'{"schema": 1, "checklist": [1]}',
+    "deploy-steps-a-string": b'{"schema": 1, "deploy_steps": "x"}',
+    "top-level-list": b"[]",
+    "null": b"null",
+    "empty": b"",
+    "not-utf8": b'{"schema": 1, "run_id": "\xff"}',
+    "nested-100k": b"[" * 100_000 + b"]" * 100_000,
+}
+
+
+#: Every shape through `report` and `confirm`; three of them through `check`, `history` and `diff`; a truncated
+#: one through every other command that reads the record.
+_DAMAGE_CASES = [(shape, command) for shape in DAMAGED_RECORDS for command in ("report", "confirm")] + [
+    (shape, command) for shape in ("truncated", "results-a-string", "nested-100k")
+    for command in ("check", "history", "diff")] + [
+    ("truncated", command) for command in ("na", "waive", "sign", "deployment", "fix")]
+
+
+@pytest.mark.parametrize(("shape", "command"), _DAMAGE_CASES, ids=[f"{c}-{s}" for s, c in _DAMAGE_CASES])
+def test_damaged_record_is_set_aside_and_said(project: Path, capsys: pytest.CaptureFixture[str], shape: str,
+                                              command: str) -> None:
+    """Before: a wrong shape was an AttributeError traceback; a truncated record was replaced without a word."""
+    raw = DAMAGED_RECORDS[shape]
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    state = project / ".readiness"
+    state.mkdir()
+    (state / "run.json").write_bytes(raw)
+    args = {"report": ["report", str(project)], "confirm": ["confirm", "5.4", str(project), "--by", "Ann"],
+            "check": ["check", str(project), "--only", "4.1"], "history": ["history", str(project)],
+            "diff": ["diff", "--dir", str(project)],
+            "na": ["na", "5.4", str(project), "--reason", "no such service", "--by", "Ann"],
+            "waive": ["waive", "5.4", str(project), "--reason", "r", "--approver", "Bob", "--expires", "2999-01-01",
+                      "--by", "Ann"],
+            "sign": ["sign", str(project), "--role", "Technical Lead", "--name", "Ann", "--override", "a test"],
+            "deployment": ["deployment", "Deployed By", "Ann", str(project), "--by", "Ann"],
+            "fix": ["fix", "1.7", str(project), "--yes"]}[command]
+    code, _out, err = _main(capsys, *args)
+    assert "Traceback" not in err
+    aside = list(state.glob("run.json.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == raw  # nothing lost
+    notes = [x for x in err.splitlines() if "kept aside as run.json.corrupt-" in x]
+    assert len(notes) == 1 and notes[0].startswith(f"readiness: {state / 'run.json'}: damaged (")
+    if command in ("confirm", "check", "na", "waive", "deployment"):
+        assert code in (0, 1)
+        assert _recorded(project)["schema"] == 1
+    else:
+        assert code in (0, 2)
+
+
+def test_read_only_record_is_respected(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: a run.json made read-only (0444) was overwritten and its mode reset to 0644."""
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    assert _main(capsys, "check", str(project), "--only", "4.1")[0] == 0
+    record = project / ".readiness" / "run.json"
+    record.chmod(0o444)
+    before = record.read_bytes()
+    for args in (["confirm", "5.4", str(project), "--by", "Ann"], ["check", str(project), "--only", "4.1"],
+                 ["na", "5.4", str(project), "--reason", "r", "--by", "Ann"]):
+        code, _out, err = _main(capsys, *args)
+        assert code == 2
+        line = _one_clear_line(err)
+        assert line.startswith(f"readiness: {record}: read-only") and "chmod u+w" in line
+    assert record.read_bytes() == before and (record.stat().st_mode & 0o777) == 0o444
+    code, out, _err = _main(capsys, "report", str(project), "--format", "json")  # reading still works
+    assert code == 0 and '"4.1"' in out
+
+
+def test_record_mode_is_kept_when_rewritten(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The owner's bits survive a rewrite; group and other access never do (the record is private)."""
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    assert _main(capsys, "check", str(project), "--only", "4.1")[0] == 0
+    record = project / ".readiness" / "run.json"
+    assert (record.stat().st_mode & 0o777) == 0o600
+    for chosen, kept in ((0o700, 0o700), (0o640, 0o600)):
+        record.chmod(chosen)
+        assert _main(capsys, "confirm", "5.4", str(project), "--by", "Ann", "--note", oct(chosen))[0] == 0
+        assert (record.stat().st_mode & 0o777) == kept
+
+
+def test_one_corrupt_history_file_does_not_block_history_or_diff(project: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: one unreadable file in .readiness/history/ made `history` and `diff` fail entirely."""
+    import json
+
+    (project / ".env").write_text("CACHE_TTL_SECONDS=300\n")
+    assert _main(capsys, "check", str(project), "--only", "4.1")[0] == 0
+    kept = project / ".readiness" / "history"
+    kept.mkdir()
+    for n in range(3):  # what full runs leave behind: finished records, one file each
+        data = _recorded(project) | {"run_id": f"{n:012d}", "finished_at": f"2025-01-0{n + 1}T00:00:00+0000"}
+        (kept / f"2025010{n + 1}T000000Z-{n:012d}.json").write_text(json.dumps(data))
+    history = sorted(kept.glob("*.json"))
+    history[0].write_text('{"schema": 1, "results": "x"}')
+    code, out, err = _main(capsys, "history", str(project))
+    assert code == 0 and "Traceback" not in err
+    assert f"skipped {history[0]}" in err and "[current]" in out
+    code, out, err = _main(capsys, "diff", "--dir", str(project))
+    assert code == 0 and out.startswith("from #") and f"skipped {history[0]}" in err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0"])
+def test_deploy_numbers_must_be_finite(project: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    (project / "readiness.toml").write_text(f"[deploy]\nverify_timeout = {value}\n")
+    code, _out, err = _main(capsys, "deploy", "verify", str(project), "--yes", "--by", "tester")
+    assert code == 2
+    assert "[deploy] verify_timeout must be a positive number" in _one_clear_line(err)

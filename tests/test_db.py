@@ -345,8 +345,16 @@ def test_explain_maps_messages_and_scrubs_passwords() -> None:
 
 
 def test_no_database_configured(tmp_path: Path) -> None:
+    # Nothing in the project uses a database: the items about it are not applicable, with that evidence.
+    unused = run(tmp_path, ["2.4", "4.2", "7.2", "10.8"])
+    for item_id, result in unused.items():
+        assert result.status == Status.NOT_APPLICABLE and "no SQL database" in result.summary, item_id
+    # The code uses Postgres but nothing says where: judged, not probed here.
+    (tmp_path / "app.py").write_text("import os\nimport psycopg\n\nconn = psycopg.connect(os.environ['DSN'])\n")
     results = run(tmp_path, ["2.4", "4.2", "7.2", "7.5", "10.8"])
-    assert results["2.4"].status == Status.ERROR and "no database configured" in results["2.4"].summary
+    assert results["2.4"].status == Status.ERROR and "DATABASE_URL (or SUPABASE_URL and SUPABASE_KEY) is not set" \
+        in results["2.4"].summary and "app.py:2" in results["2.4"].summary
+    assert results["2.4"].not_probed == "no URL"
     assert results["10.8"].status == Status.ERROR
     for item_id in ("7.2", "7.5"):
         assert results[item_id].status == Status.PENDING and "DATABASE_URL" in results[item_id].summary
@@ -366,10 +374,11 @@ def test_pooling_evidence(tmp_path: Path) -> None:
     (tmp_path / "backend" / "app").mkdir(parents=True)
     (tmp_path / "backend" / "app" / "db.py").write_text("import x\n\nengine = create_engine(URL, pool_size=10)\n")
     result = run(tmp_path, ["4.3"])["4.3"]
-    assert result.status == Status.PENDING and "backend/app/db.py:3 pool_size" in result.summary
+    assert result.status == Status.PENDING and "SQLAlchemy engine at backend/app/db.py:3" in result.summary
+    assert "pool_size=10" in result.summary and result.facts["pools"][0]["settings"] == {"pool_size": 10}
     (tmp_path / "backend" / "app" / "db.py").write_text("conn = connect(URL)\n")
     result = run(tmp_path, ["4.3"])["4.3"]
-    assert result.status == Status.PENDING and result.summary.startswith("no pooling evidence")
+    assert result.status == Status.PENDING and result.summary.startswith("no database client or pool found")
 
 
 # ---------------------------------------------------------------- Supabase (2.4 without DATABASE_URL)

@@ -130,6 +130,17 @@ def test_secret_in_output_is_redacted_in_terminal_and_record(deploy_project):
     assert "connecting with key [REDACTED]" in raw
 
 
+def test_escape_sequences_in_step_output_are_shown_not_obeyed(deploy_project):
+    """A step's output (or a container's log) is outside text: the terminal gets `\\x1b`, not ESC."""
+    script = "import sys; sys.stdout.write('title\\x1b]0;pwned\\x07 clear\\x1b[2J done\\n'); sys.exit(3)"
+    project = deploy_project(f'backup = [{json.dumps(sys.executable)}, "-c", {json.dumps(script)}]')
+    proc = run_cli("deploy", "backup", str(project), "--yes")
+    assert proc.returncode == 1, proc.stderr
+    for stream in (proc.stdout, proc.stderr):
+        assert "\x1b" not in stream and "\x07" not in stream, stream
+    assert "title\\x1b]0;pwned\\x07 clear\\x1b[2J done" in proc.stdout
+
+
 def test_step_runs_only_after_confirmation(deploy_project):
     project = deploy_project('backup = ["./ok.sh"]')
     proc = run_cli("deploy", "backup", str(project), input="n\n")
@@ -238,7 +249,8 @@ def test_watch_without_docker_says_so(deploy_project, tmp_path):
 
 
 def test_deploy_allowed_with_valid_signoffs_and_refused_once_stale(deploy_project):
-    """With the sign-off module: a valid sign-off opens the gate; a later change makes it stale."""
+    """With the sign-off module: a valid sign-off opens the gate; re-running the checks with the same verdicts
+    keeps it open; a changed decision makes the sign-off stale."""
     import pytest
 
     signoff = pytest.importorskip("readiness_tui.signoff", reason="the sign-off module is not on this branch")
@@ -252,9 +264,15 @@ def test_deploy_allowed_with_valid_signoffs_and_refused_once_stale(deploy_projec
     proc = run_cli("deploy", "deploy", str(project), "--yes", "--checklist", mini)
     assert proc.returncode == 0, proc.stderr
     assert "override" not in steps(project)[-1]
-    # A new rollback and check change item 1.1's evidence: the sign-off no longer matches.
+    # A new rollback and check change item 1.1's evidence and timings, not its verdict: still valid.
     assert run_cli("deploy", "rollback", str(project), "--yes", "--checklist", mini).returncode == 0
-    run_cli("check", str(project), "--checklist", mini)
+    assert run_cli("check", str(project), "--checklist", mini).returncode == 0
+    proc = run_cli("deploy", "deploy", str(project), "--yes", "--checklist", mini)
+    assert proc.returncode == 0, proc.stderr
+    # A changed decision does change what was signed.
+    proc = run_cli("waive", "1.1", str(project), "--checklist", mini, "--reason", "known", "--approver", "carol",
+                   "--expires", "2099-01-01", "--by", "bob")
+    assert proc.returncode == 0 and "sign-off of Technical Lead (Ana) will be stale" in proc.stderr
     proc = run_cli("deploy", "deploy", str(project), "--yes", "--checklist", mini)
     assert proc.returncode == 1
     assert "Technical Lead: sign-off stale" in proc.stderr

@@ -155,7 +155,7 @@ def test_every_target_setting_is_documented_in_configuration():
 
 
 def test_the_digest_specification_has_one_copy():
-    marker = '"items": [{"id", "status", "summary", "evidence", "measurements", "decision"}'
+    marker = '"items": [{"id", "status", "facts", "decision", "waiver_expired"}'
     holders = [p.relative_to(REPO).as_posix() for p in [*_markdown_files(), *REPO.glob("readiness_tui/**/*.py")]
                if p.is_file() and marker in p.read_text(encoding="utf-8")]
     assert holders == ["docs/signoff.md"]

@@ -81,7 +81,8 @@ def test_planted_problems_reported_on_the_right_items_then_fixed(cli, good_proje
     assert "PORT" not in items["1.6"]["summary"]
     assert items["1.7"]["status"] == "fail" and ".env.backup-2025" in items["1.7"]["summary"]
     assert items["9.2"]["status"] == "fail" and "USER_GUIDE" in items["9.2"]["summary"]
-    assert items["9.1"]["status"] == "fail" and "docs/OPERATIONS.md" in items["9.1"]["summary"]
+    # a broken link is a caveat of a README that has setup and configuration, not a missing setup guide
+    assert items["9.1"]["status"] == "warn" and "docs/OPERATIONS.md" in items["9.1"]["summary"]
     everything = proc.stdout + proc.stderr + (front / ".readiness" / "run.json").read_text()
     assert leaked not in everything and backup_secret not in everything
 
@@ -160,13 +161,16 @@ def test_docs_architecture_phases_and_readme_parts(cli, good_project):
     repo = good_project.parent
     (repo / "docs" / "ARCHITECTURE.md").write_text("# Architecture\n\nNo picture yet.\n")
     (repo / "PHASE_C_COMPLETE.md").unlink()
-    (repo / "README.md").write_text("# Project\n\n## Usage\n\nRun it.\n")
+    (repo / "README.md").write_text("# Project\n\n## Usage\n\n```\nstreamlit run app.py\n```\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "less docs")
     items = statuses(cli, good_project, "9")
     assert items["9.7"]["status"] == "fail"
     assert items["9.8"]["status"] == "fail" and "C" in items["9.8"]["evidence"]["missing"]
     assert items["9.1"]["status"] == "warn" and "configuration" in items["9.1"]["summary"]
+    (repo / "README.md").write_text("# Project\n\n## Usage\n\nRun it.\n")  # a heading is not instructions
+    git(repo, "commit", "-qam", "no setup")
+    assert "no setup instructions" in statuses(cli, good_project, "9.1")["9.1"]["summary"]
     assert items["9.6"]["status"] == "fail"
     (repo / "docs" / "ARCHITECTURE.md").write_text(
         "# Architecture\n\n```\n+----------+     +-----+\n| Frontend | --> | API |\n+----------+     +-----+\n```\n")
@@ -182,3 +186,53 @@ def test_git_missing_is_not_a_crash(cli, tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
     assert subprocess.run(["git", "status"], cwd=tmp_path, capture_output=True).returncode != 0
+
+
+
+def test_env_ignore_is_probed_for_every_kind_and_tracked_files_are_named(good_project):
+    """1.7 tests a name of each kind with git check-ignore, not one literal name, and names the
+    tracked files in the command that untracks them."""
+    from fixtures.sec import run_check
+
+    repo = good_project.parent
+    (repo / ".gitignore").write_text(".env\n.readiness/\n")
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.WARN, result.summary
+    assert "but .env.local, .env.production, .env.prod, .env.staging … would not be" in result.summary
+    assert result.facts["ignored"] is True and result.facts["tracked"] is False
+    assert result.facts["not_ignored"] == [f"frontend-streamlit/{n}" for n in (
+        ".env.local", ".env.production", ".env.prod", ".env.staging", ".env.development", ".env.backup", ".env.bak",
+        ".env.old", ".env.save")]
+    # A production copy on disk, not ignored: `git add -A` would commit it.
+    (good_project / ".env.production").write_text("SUPABASE_URL=https://x.supabase.co\n")
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.FAIL and "frontend-streamlit/.env.production is not" in result.summary
+    assert result.facts["unignored_present"] == ["frontend-streamlit/.env.production"]
+    # Tracked with real values: named, with the command that untracks it.
+    (repo / ".gitignore").write_text(".env\n.env.*\n!.env.example\n.readiness/\n")
+    (good_project / ".env.production").write_text("JWT_SECRET=" + "Zq8" + "xP2vL9" * 5 + "\n")
+    git(repo, "add", "-f", "frontend-streamlit/.env.production")
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.FAIL
+    assert "`git rm --cached frontend-streamlit/.env.production` from the repository root" in result.summary
+    assert result.evidence["untrack"] == result.facts["tracked_with_values"] == ["frontend-streamlit/.env.production"]
+    # Everything ignored, nothing tracked: a pass that says how much was probed.
+    git(repo, "rm", "-q", "--cached", "frontend-streamlit/.env.production")
+    (good_project / ".env.production").unlink()
+    result = run_check(good_project, "git.env_ignored", "1.7")
+    assert result.status == Status.PASS and "every kind of env file probed (9)" in result.summary
+    assert result.facts["not_ignored"] == [] and result.evidence["template_ignored"] is False
+
+
+def test_made_up_values_in_a_tracked_test_env_are_not_real(good_project):
+    from fixtures.sec import run_check
+
+    repo = good_project.parent
+    (good_project / ".env.test").write_text("SECRET_KEY=test-secret-key\nDB_PASSWORD=postgres\n"
+                                            "DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/test\n")
+    git(repo, "add", "-f", "frontend-streamlit/.env.test")
+    result = run_check(good_project, "git.tracked_env_secrets", "1.6")
+    assert result.status == Status.PASS, result.summary
+    assert result.facts == {"tracked_env_files": ["frontend-streamlit/.env.example", "frontend-streamlit/.env.test"],
+                            "with_real_values": []}
+    assert run_check(good_project, "git.env_ignored", "1.7").status == Status.PASS

@@ -111,8 +111,10 @@ def test_gitignore_fix_ignores_env_files_but_keeps_the_example(tmp_path):
     fixes.apply(target, changes)
     text = (root / ".gitignore").read_text()
     assert text.startswith("__pycache__/\n*.pyc\n")
-    assert text.endswith(".env\n.env.*\n!.env.example\n")
-    assert fixes.is_ignored(root, ".env") and fixes.is_ignored(root, ".env.production")
+    assert text.endswith(".env\n.env.*\nsecrets.toml\n!.env.example\n")
+    for name in (".env", ".env.production", ".env.local", ".env.backup.20251013_182201", "app/.env.staging",
+                 ".streamlit/secrets.toml", "frontend/.streamlit/secrets.toml"):
+        assert fixes.is_ignored(root, name), name
     assert not fixes.is_ignored(root, ".env.example")
     assert fixes.available(open_target(root), "1.7") == []
 
@@ -203,3 +205,87 @@ def test_cli_bad_input(tmp_path):
     (root / ".streamlit" / "config.toml").write_text("[server\n")
     proc = run_cli("fix", "3.2", str(root))
     assert proc.returncode == 2 and "invalid TOML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_gitignore_fix_covers_a_tracked_backup_and_names_it_for_git_rm(tmp_path):
+    root = init_repo(tmp_path / "bk")
+    (root / ".gitignore").write_text(".env\n")
+    (root / ".env.backup.20251013_182201").write_text("SECRET_KEY=" + "q" * 3 + "Zt8\n")
+    (root / ".env.production.example").write_text("SECRET_KEY=your-secret-key\n")
+    git(root, "add", "-A")
+    target = open_target(root)
+    [change] = fixes.available(target, "1.7")[0].plan(target)
+    assert any("git rm --cached .env.backup.20251013_182201" in note for note in change.notes)
+    assert "note: these env files are tracked" in fixes.render_diff([change])
+    fixes.apply(target, [change])
+    assert fixes.is_ignored(root, ".env.backup.20251013_182201")
+    assert not fixes.is_ignored(root, ".env.production.example")
+
+
+STREAMLIT_DOCKERFILE = """\
+FROM python:3.12-slim
+WORKDIR /app
+COPY . .
+CMD ["streamlit", "run", "Home.py", \\
+     "--server.enableXsrfProtection=false"]
+"""
+
+
+def monorepo(tmp_path: Path, ignore: str = ".env\n.streamlit/\n") -> Path:
+    """A frontend in a subfolder whose Dockerfile runs Streamlit with a flag; the root ignores .streamlit/."""
+    root = init_repo(tmp_path / "mono")
+    (root / ".gitignore").write_text(ignore)
+    front = root / "frontend-streamlit"
+    front.mkdir()
+    (front / "Home.py").write_text("import streamlit as st\nst.set_page_config(page_title='CRM')\n")
+    (front / "Dockerfile").write_text(STREAMLIT_DOCKERFILE)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "init")
+    return root
+
+
+def test_streamlit_fixes_follow_the_deployment_flag_and_refuse_an_ignored_config(tmp_path):
+    root = monorepo(tmp_path)
+    target = open_target(root)
+    [xsrf] = fixes.available(target, "3.2")[0].plan(target)
+    assert xsrf.label == "frontend-streamlit/Dockerfile" and xsrf.ignored_by is None
+    removed, added = changed_lines(xsrf.before or "", xsrf.after)
+    assert removed == ['     "--server.enableXsrfProtection=false"]']
+    assert added == ['     "--server.enableXsrfProtection=true"]']
+    [details] = fixes.available(target, "3.8")[0].plan(target)
+    # The config the image would ship is ignored by git: the flag goes on the command instead.
+    assert details.label == "frontend-streamlit/Dockerfile"
+    assert '"--client.showErrorDetails=type"]' in details.after
+    assert not (root / ".streamlit").exists() and not (root / "frontend-streamlit" / ".streamlit").exists()
+
+
+def test_a_fix_that_git_would_ignore_is_refused_unless_allowed(tmp_path):
+    root = init_repo(tmp_path / "ign")
+    (root / ".gitignore").write_text(".env\n.streamlit/\n")
+    (root / "app.py").write_text("import streamlit as st\nst.set_page_config()\n")
+    git(root, "add", "-A")
+    target = open_target(root)
+    [change] = fixes.available(target, "3.8")[0].plan(target)
+    assert change.label == ".streamlit/config.toml" and change.ignored_by == ".gitignore:2:.streamlit/"
+    assert "note: git ignores .streamlit/config.toml" in fixes.render_diff([change])
+    with pytest.raises(fixes.FixError, match="git ignores it"):
+        fixes.apply(target, [change])
+    assert not (root / ".streamlit").exists()
+    fixes.apply(target, [change], allow_ignored=True)
+    assert 'showErrorDetails = "type"' in (root / ".streamlit" / "config.toml").read_text()
+
+
+def test_compose_logging_fix_adds_max_size_to_each_service_and_keeps_comments(tmp_path):
+    root = init_repo(tmp_path / "logs")
+    compose = ("services:\n  # the dashboard\n  app:\n    build: .\n    ports:\n      - \"8501:8501\"\n"
+               "  redis:\n    image: redis:7\n    logging:\n      options:\n        max-size: \"5m\"\n")
+    (root / "docker-compose.yml").write_text(compose)
+    git(root, "add", "-A")
+    target = open_target(root)
+    fix = next(f for f in fixes.available(target, "5.7") if f.name == "compose-logging")
+    [change] = fix.plan(target)
+    removed, added = changed_lines(compose, change.after)
+    assert removed == [] and added == ["    logging:", "      driver: json-file", "      options:",
+                                       '        max-size: "10m"', '        max-file: "3"']
+    fixes.apply(target, [change])
+    assert not [f for f in fixes.available(open_target(root), "5.7") if f.name == "compose-logging"]

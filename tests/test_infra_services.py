@@ -73,7 +73,7 @@ def test_redis_unreachable_and_not_configured(project):
     assert down.status == "error" and "cannot connect to Redis" in down.summary
     assert "Sekrit-pw-123" not in everything(down)
     unset = run_item(make_settings(project), "2.5")
-    assert unset.status == "not_applicable" and "REDIS_URL" in unset.summary
+    assert unset.status == "not_applicable" and "no Redis client" in unset.summary  # the project map's evidence
 
 
 def test_redis_password_never_reaches_the_cli_output_or_record(redis_auth, project):
@@ -127,7 +127,7 @@ def test_pusher_key_only_passes_without_the_signed_call(fake_pusher, project):
 
 
 def test_pusher_unknown_key_is_error_4001(fake_pusher, project):
-    settings = pusher_settings(project, fake_pusher, PUSHER_APP_KEY="ffffffffffffffffffff")
+    settings = pusher_settings(project, fake_pusher, PUSHER_APP_KEY="9f8e7d6c5b4a39281706")
     result = own(run_item(settings, "10.6"), "pusher.handshake")
     assert result.status == "fail"
     assert "error 4001" in result.summary and "not exist in this cluster" in result.summary
@@ -143,15 +143,24 @@ def test_pusher_wrong_secret_fails_the_signed_call(fake_pusher, project):
 
 def test_pusher_not_configured_is_not_applicable(project):
     result = run_item(make_settings(project), "10.6")
-    assert result.status == "not_applicable" and "Pusher not configured" in result.summary
+    assert result.status == "not_applicable" and "no Pusher client" in result.summary  # the project map's evidence
+
+
+def test_a_placeholder_pusher_key_is_never_sent(fake_pusher, project):
+    settings = pusher_settings(project, fake_pusher, PUSHER_APP_KEY="your-pusher-app-key")
+    result = own(run_item(settings, "10.6"), "pusher.handshake")
+    assert result.status == "error" and result.not_probed == "placeholder"
+    assert not any("your-pusher-app-key" in path for path in fake_pusher.requests)
 
 
 def test_pusher_half_configured_defers_to_env_pusher_on_1_5(project):
     settings = make_settings(project, PUSHER_APP_KEY=PUSHER_KEY)
-    on_1_5 = own(run_item(settings, "1.5"), "pusher.handshake")
-    assert on_1_5.status == "not_applicable" and "see env.pusher" in on_1_5.summary
+    on_1_5 = run_item(settings, "1.5")
+    # env.pusher judges the half configuration; the handshake was not probed and does not hide that.
+    assert on_1_5.status == "fail" and "PUSHER_CLUSTER" in on_1_5.summary and "not probed" in on_1_5.summary
     on_10_6 = own(run_item(settings, "10.6"), "pusher.handshake")
-    assert on_10_6.status == "fail" and "PUSHER_CLUSTER is not set" in on_10_6.summary
+    assert on_10_6.status == "error" and on_10_6.not_probed == "no URL"
+    assert "PUSHER_CLUSTER is not set" in on_10_6.summary
 
 
 def test_pusher_unreachable_host_is_an_error(project):

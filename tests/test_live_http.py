@@ -127,8 +127,13 @@ async def test_backend_health_unreachable_is_error(tmp_path: Path, raw_servers: 
 
 
 async def test_backend_health_not_configured_is_clear(tmp_path: Path) -> None:
+    # No backend in the project (the project map): not applicable, with the evidence.
+    unused = await run_check("http.backend_health", settings_for(tmp_path), "2.3")
+    assert unused.status == Status.NOT_APPLICABLE and "no backend API" in unused.summary
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
     result = await run_check("http.backend_health", settings_for(tmp_path), "2.3")
     assert result.status == Status.ERROR and "BACKEND_API_URL is not set" in result.summary
+    assert result.not_probed == "no URL" and "main.py:3 fastapi app" in result.summary
 
 
 async def test_health_both_passes_and_measures(tmp_path: Path, strict_backend: Any, streamlit_servers: dict) -> None:
@@ -171,7 +176,7 @@ async def test_external_reach(tmp_path: Path, tls_servers: Any) -> None:
     assert "Supabase" in result.summary and "Pusher" in result.summary
     no_pusher = settings_for(tmp_path, supabase_url=tls_servers.urls["valid"], ca_bundle=str(tls_servers.ca_bundle))
     result = await run_check("net.external_reach", no_pusher, "2.6")
-    assert result.status == Status.PASS and "Pusher not configured" in result.summary
+    assert result.status == Status.PASS and "Pusher not used" in result.summary
     bad = settings_for(tmp_path, supabase_url=tls_servers.urls["self_signed"], ca_bundle=str(tls_servers.ca_bundle))
     result = await run_check("net.external_reach", bad, "2.6")
     assert result.status == Status.FAIL and "self-signed" in result.summary
@@ -473,7 +478,7 @@ def test_bad_live_settings_give_clear_messages(tmp_path: Path) -> None:
 
     project = tmp_path / "proj"
     project.mkdir()
-    (project / ".env").write_text("BACKEND_API_URL=not a url\nFRONTEND_URL=ftp://files.example\n")
+    (project / ".env").write_text("BACKEND_API_URL=not a url\nFRONTEND_URL=ftp://files.internal\n")
     (project / "readiness.toml").write_text('[target]\napi_call = "fetch the leads"\nload_url = "gopher://x"\n')
     out = run_cli("check", str(project), "--only", "2.3,2.7,2.8,4.7,10.4,10.7", "--format", "json",
                   "--fail-under", "0")

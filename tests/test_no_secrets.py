@@ -3,6 +3,9 @@ or an output printed, by any command."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import subprocess
 from pathlib import Path
 
 from conftest import run_cli
@@ -49,11 +52,34 @@ def test_redactor_removes_known_values_and_url_passwords():
     assert data == {"a": "x [REDACTED] y", "k": ["postgres://u:[REDACTED]@h/db"], "short": "short"}
     assert preview("eyJhbGciOiJIUzI1NiJ9.payload.sig") == "eyJh…(32 chars)"
     assert "abc" not in preview("abcdefg")
+    assert preview("Tr0ub4dor&3x") == "(12 chars)", "no characters of a value shorter than 20"
+    assert preview("x" * 19) == "(19 chars)" and preview("y" * 20) == "yyyy…(20 chars)"
+    # Credentials in URL queries and fragments, whatever else the URL holds.
+    assert r.text("GET https://api.example.net/v1/leads?page=2&api_key=K3y-123&access_token=t0k#sig=abc") == \
+        "GET https://api.example.net/v1/leads?page=2&api_key=[REDACTED]&access_token=[REDACTED]#sig=[REDACTED]"
+    assert r.text("https://h/cb#access_token=zz&state=1 SKIP_AUTH=true") == \
+        "https://h/cb#access_token=[REDACTED]&state=1 SKIP_AUTH=true"
+    # A secret learnt from a URL setting is redacted on its own too (a server may echo it).
+    r.add(["https://api.example.net/?token=Qu3ryT0ken-abc"])
+    assert r.text("echo: Qu3ryT0ken-abc") == "echo: [REDACTED]"
 
 
-def test_readiness_dir_is_ignored_by_its_own_gitignore(cli, good_project):
-    cli("check", str(good_project), "--only", "1.1", "-q")
-    assert (Path(good_project) / ".readiness" / ".gitignore").is_file()
+def test_readiness_dir_is_private_and_ignored_by_its_own_gitignore(cli, good_project):
+    state = Path(good_project) / ".readiness"
+    state.mkdir()
+    state.chmod(0o755)
+    (state / ".gitignore").write_text("*.lock\n*.tmp\n")  # what an earlier version wrote
+    cli("check", str(good_project), "--only", "1.1,1.6", "-q")
+    cli("secrets", "baseline", str(good_project))
+    cli("check", str(good_project), "-q", "--only", "1.1")
+    assert "*" in (state / ".gitignore").read_text().split()
+    for path in [state, *state.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+    repo = good_project.parent if not (good_project / ".git").exists() else good_project
+    git(repo, "add", "-A")
+    staged = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    assert ".readiness" not in staged, staged
 
 
 def test_every_command_together_leaks_nothing(good_project, tmp_path):
@@ -188,3 +214,65 @@ def test_secrets_of_every_rule_never_reach_reports_fixes_or_the_baseline(tmp_pat
             assert value not in text, f"a secret leaked into {name}"
             assert value[4:24] not in text, f"part of a secret leaked into {name}"
     assert Path(front / ".env").read_text().count(env_secret) == 1
+
+
+QUERY_TOKEN = "QueryT0ken-8cd2e5f1a9b7"
+ACCESS_TOKEN = "Acc3ssT0k-55e1d0c9b8a7f6"
+DSN_KEY = "k3yInTheDsn77a1b2c3d4e5"
+KEYRING_SECRET = "Keyr1ng-Pusher-Secret-90817"
+
+
+def test_credentials_in_url_queries_and_the_keyring_never_reach_disk(secret_service, tmp_path):
+    """A token in the backend URL's query string, an access token in the probe URL, secrets in the keyring
+    (one no setting reads), a backend that echoes them back: no file the tool writes holds any of them."""
+    from fixtures.http_servers import ThreadedWsgi
+    from flask import Flask, request
+
+    app = Flask("echo")
+
+    @app.get("/<path:anything>")
+    @app.get("/")
+    def echo(anything: str = ""):  # noqa: ANN202 - a careless backend that echoes what it was sent
+        return {"status": "ok", "you_sent": request.url, "pusher": KEYRING_SECRET, "dsn": DSN_KEY}
+
+    server = ThreadedWsgi(app)
+    repo = tmp_path / "repo"
+    front = make_good_project(repo)
+    try:
+        write_env(front / ".env", dict(GOOD_ENV, BACKEND_API_URL=f"https://api.roofs-example.net/v1?token={QUERY_TOKEN}"
+                                                                  f"&page=1"))
+        (front / "readiness.toml").write_text(PROBE_LOOPBACK.replace(
+            'backend_url = "http://127.0.0.1:9"', f'backend_url = "{server.url}/?access_token={ACCESS_TOKEN}"'))
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "project")
+        for name, value in (("PUSHER_APP_SECRET", KEYRING_SECRET), ("SENTRY_DSN", f"https://{DSN_KEY}@o1.ingest.example/1")):
+            proc = secret_service.cli("credentials", "set", name, str(front), input=value + "\n")
+            assert proc.returncode == 0, proc.stderr
+        outputs: dict[str, str] = {}
+        for args in (("check", str(front), "--format", "json", "--output", str(tmp_path / "r.json"), "--fail-under", "0"),
+                     ("check", str(front), "--format", "markdown", "--output", str(tmp_path / "r.md"), "--only", "1,2,3"),
+                     ("check", str(front), "--only", "1.2,2.3,3.1,3.8"),
+                     ("report", str(front), "--format", "junit"), ("history", str(front)),
+                     ("secrets", "baseline", str(front)), ("secrets", "scan", str(front), "--no-baseline")):
+            proc = secret_service.cli(*args)
+            assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, (args, proc.stderr)
+            outputs[" ".join(args[:2]) + " out"], outputs[" ".join(args[:2]) + " err"] = proc.stdout, proc.stderr
+    finally:
+        server.stop()
+    written = [p for p in [*front.rglob("*"), *tmp_path.glob("r.*")]
+               if p.is_file() and ".git" not in p.parts and p.name not in (".env", "readiness.toml")]
+    for path in written:
+        outputs[str(path)] = path.read_text("utf-8", "replace")
+    report = json.loads((tmp_path / "r.json").read_text())
+    items = {i["id"]: i for sec in report["sections"] for i in sec["items"]}
+    # The tool did meet the values (the grep below means something): the backend answered with them.
+    assert "you_sent" in json.dumps(items["2.3"]["evidence"]) and "[REDACTED]" in json.dumps(items["2.3"]["evidence"])
+    assert any(".readiness/run.json" in k for k in outputs) and any("secrets-baseline.json" in k for k in outputs)
+    for name, text in outputs.items():
+        for value in (QUERY_TOKEN, ACCESS_TOKEN, KEYRING_SECRET, DSN_KEY):
+            assert value not in text and value[:12] not in text, f"{value[:4]}… leaked into {name}"
+    # The baseline holds no plain hash of any value (keyed fingerprints, with the key beside it).
+    baseline = (front / ".readiness" / "secrets-baseline.json").read_text()
+    for value in (QUERY_TOKEN, ACCESS_TOKEN, KEYRING_SECRET, DSN_KEY):
+        for digest in (hashlib.sha1, hashlib.sha256):
+            assert digest(value.encode()).hexdigest() not in baseline

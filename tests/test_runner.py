@@ -69,9 +69,36 @@ def _registry():
     """The test checks live in an isolated registry: the global one never sees them."""
     with isolated_registry() as registry:
         for name, (func, description) in TEST_CHECKS.items():
-            check(name, description)(func)
+            check(name, description, live=True)(func)
         yield registry
     RELEASE.set()
+
+
+def _reads_repo(ctx):
+    time.sleep(0.6)
+    return passed("read the repository")
+
+
+async def _probes(ctx):
+    await asyncio.sleep(0.6)
+    return passed("probed")
+
+
+async def test_repository_checks_have_their_own_bound_apart_from_the_network_timeout(tmp_path):
+    check("test.reads_repo", "reads files for a while")(_reads_repo)
+    check("test.probes", "waits on the network", live=True)(_probes)
+    checklist = _checklist(_item(1, '"test.reads_repo"') + _item(2, '"test.probes"'))
+    settings = load_settings(tmp_path)
+    settings.check_timeout = 0.2
+    runner = Runner(checklist, settings)
+    assert runner.timeout_for(get_check("test.reads_repo"), checklist.items[0]) == settings.repo_timeout == 60
+    assert runner.timeout_for(get_check("test.probes"), checklist.items[1]) == 0.2
+    results = await runner.run(checklist.items)
+    assert results["1.1"].status == Status.PASS, results["1.1"].summary
+    assert results["1.2"].status == Status.ERROR and "timed out after 0.2 s" in results["1.2"].summary
+    settings.repo_timeout = 0.3
+    again = await Runner(checklist, settings).run(checklist.items[:1])
+    assert again["1.1"].status == Status.ERROR and "timed out after 0.3 s" in again["1.1"].summary
 
 
 async def test_timeouts_and_errors(tmp_path):
@@ -119,6 +146,25 @@ async def test_cancellation_stops_every_check(tmp_path):
     with pytest.raises(asyncio.CancelledError):
         await task
     assert time.monotonic() - started < 2
+
+
+async def test_a_slow_start_counts_against_the_runs_timeout(tmp_path):
+    """`check --timeout T` promises the command's end by about T + 2 s: start-up beyond the grace (imports on a
+    loaded machine) shortens what the checks get; a quick start leaves them all of T."""
+    from readiness_tui.checkapi import RunOptions
+    from readiness_tui.runner import STARTUP_GRACE
+
+    checklist = _checklist(_item(1, '"test.slow_async"'))
+    settings = load_settings(tmp_path)
+    for startup, budget in ((0.0, 3.0), (STARTUP_GRACE + 1.0, 2.0), (10.0, 0.0)):
+        options = RunOptions(timeout=3.0, started=time.monotonic() - startup)
+        runner = Runner(checklist, settings, options)
+        began = time.monotonic()
+        results = await runner.run(checklist.items)
+        elapsed = time.monotonic() - began
+        assert runner.deadline is not None and max(0.0, runner.deadline - began) == pytest.approx(budget, abs=0.3)
+        assert budget - 0.3 <= elapsed <= budget + 5, elapsed  # the checks got their time, and not much more
+        assert results["1.1"].status == Status.ERROR and "the run's --timeout 3 s ran out" in results["1.1"].summary
 
 
 def test_worst_status_wins_when_an_item_has_several_checks():

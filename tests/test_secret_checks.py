@@ -25,13 +25,15 @@ def test_scan_fails_on_planted_secrets_with_findings_in_evidence(secrets_repo):
     findings = result.evidence["findings"]
     assert {(f["file"], f["line"]) for f in findings} == set(where)
     assert set(findings[0]) == {"file", "line", "rule", "severity", "preview"}
-    assert result.evidence["severity_counts"]["critical"] == 3
-    assert result.measurements["secret_findings"].value == len(where) - 1  # the anon key is low
+    assert result.evidence["severity_counts"]["critical"] == sum(1 for s in where.values() if s.severity == "critical")
+    assert result.measurements["secret_findings"].value == len(where) - 1  # the anon key is informational
+    assert result.facts["findings"] and all(set(f) == {"path", "rule", "severity", "count"}
+                                            for f in result.facts["findings"])
     dumped = json.dumps(result.evidence)
     assert all(s.value not in dumped for s in where.values())
 
 
-def test_scan_passes_on_a_clean_project_and_warns_on_public_keys(good_project, tmp_path):
+def test_scan_passes_on_a_clean_project_and_notes_public_keys(good_project, tmp_path):
     result = run_check(good_project, "secrets.scan", "1.6")
     assert result.status == Status.PASS, result.summary
     assert "no hardcoded secrets" in result.summary
@@ -39,7 +41,10 @@ def test_scan_passes_on_a_clean_project_and_warns_on_public_keys(good_project, t
     (root / "app.py").write_text(f"SUPABASE_KEY = '{anon_key()}'\n")
     git(root, "add", "-A")
     result = run_check(root, "secrets.scan", "1.6")
-    assert result.status == Status.WARN and "public key" in result.summary
+    assert result.status == Status.PASS
+    assert "1 public key(s) noted, informational (supabase-anon-jwt at app.py:1)" in result.summary
+    assert result.facts["findings"] == [{"path": "app.py", "rule": "supabase-anon-jwt", "severity": "info",
+                                         "count": 1}]
 
 
 def test_skipped_files_are_reported(tmp_path):
@@ -112,6 +117,7 @@ def test_rotated_flags_public_demo_keys_and_passes_otherwise(tmp_path):
     result = run_check(front, "secrets.rotated", "3.5")
     assert result.status == Status.PASS, result.summary
     assert "differ from" in result.summary and "frontend-streamlit/.env.example" in result.evidence["compared_with"]
+    assert result.facts["unrotated"] == [] and result.facts["env_file"] is True
     demo = make_jwt({"iss": "supabase-demo", "role": "anon", "exp": 1983812996})
     lines = [ln for ln in (front / ".env").read_text().splitlines() if not ln.startswith("SUPABASE_KEY=")]
     env = "\n".join(lines) + f"\nSUPABASE_KEY={demo}\n"
@@ -121,10 +127,82 @@ def test_rotated_flags_public_demo_keys_and_passes_otherwise(tmp_path):
     assert result.evidence["demo_keys"] == [{"key": "SUPABASE_KEY", "why": "the public self-hosted Supabase demo key"}]
 
 
-def test_rotated_not_applicable_without_env(tmp_path):
+def test_rotated_without_env_and_without_files_waits_for_a_person(tmp_path):
+    """3.5 is never not applicable: with nothing to compare, a person confirms."""
     root = init_repo(tmp_path / "noenv")
+    (root / "app.py").write_text("print('hi')\n")
+    git(root, "add", "-A")
     result = run_check(root, "secrets.rotated", "3.5")
-    assert result.status == Status.NOT_APPLICABLE and "no .env" in result.summary
+    assert result.status == Status.PENDING
+    assert "no .env here to compare (no tracked env backup or compose file either)" in result.summary
+    assert result.facts["env_file"] is False and result.facts["compared_with"] == []
+
+
+def _real_values(seed: int) -> dict[str, str]:
+    secrets = planted_secrets(seed=seed)
+    return {"JWT_SECRET": secrets[-2].value, "STRIPE_SECRET_KEY": secrets[8].value,
+            "DATABASE_URL": f"postgresql://crm:{secrets[-1].value}@db.prod.internal:5432/crm"}
+
+
+def test_rotated_without_env_fails_on_a_tracked_backup_with_production_keys(tmp_path):
+    root = init_repo(tmp_path / "backup")
+    values = _real_values(31)
+    write_env(root / ".env.production.bak", {**values, "LOG_LEVEL": "info", "SUPABASE_KEY": anon_key()})
+    write_env(root / ".env.example", {"JWT_SECRET": "change-me", "DATABASE_URL": "postgresql://postgres:postgres@localhost/crm"})
+    git(root, "add", "-f", ".env.production.bak", ".env.example")
+    result = run_check(root, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert result.facts["exposed_in_git"] == [{"file": ".env.production.bak",
+                                               "keys": ["DATABASE_URL (password)", "JWT_SECRET", "STRIPE_SECRET_KEY"]}]
+    assert ".env.production.bak holds production keys (DATABASE_URL (password), JWT_SECRET, STRIPE_SECRET_KEY) in git" \
+        in result.summary and "git rm --cached" in result.summary
+    dumped = json.dumps(result.to_dict())
+    assert all(v not in dumped for v in values.values())
+
+
+def test_rotated_without_env_passes_placeholder_backups_to_a_person(tmp_path):
+    root = init_repo(tmp_path / "placeholders")
+    write_env(root / ".env.backup", {"JWT_SECRET": "your-jwt-secret", "DB_PASSWORD": "postgres",
+                                     "DATABASE_URL": "postgresql://postgres:postgres@127.0.0.1:54322/postgres"})
+    git(root, "add", "-f", ".env.backup")
+    result = run_check(root, "secrets.rotated", "3.5")
+    assert result.status == Status.PENDING, result.summary
+    assert result.facts["compared_with"] == [".env.backup"] and result.facts["exposed_in_git"] == []
+
+
+def test_rotated_without_env_flags_keys_shared_between_tracked_files_and_demo_keys(tmp_path):
+    root = init_repo(tmp_path / "shared")
+    secret = _real_values(32)["JWT_SECRET"]
+    write_env(root / ".env.staging", {"JWT_SECRET": secret})
+    (root / "docker-compose.yml").write_text(
+        "services:\n  api:\n    environment:\n      JWT_SECRET: " + secret + "\n"
+        "      SERVICE_ROLE_KEY: " + make_jwt({"iss": "supabase-demo", "role": "service_role", "exp": 1983812996}) + "\n")
+    git(root, "add", "-f", ".env.staging", "docker-compose.yml")
+    result = run_check(root, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert result.facts["shared_between_files"] == [{"key": "JWT_SECRET", "file": ".env.staging",
+                                                     "same_as": "docker-compose.yml"}]
+    assert result.facts["demo_keys"] == [{"key": "SERVICE_ROLE_KEY", "why": "the public self-hosted Supabase demo key",
+                                          "file": "docker-compose.yml"}]
+
+
+def test_rotated_with_env_compares_compose_passwords_and_development_defaults(tmp_path):
+    front = make_good_project(tmp_path / "repo")
+    repo = front.parent
+    password = _real_values(33)["DATABASE_URL"].split(":")[2].split("@")[0]
+    env = (front / ".env").read_text()
+    (front / ".env").write_text(env + f"DATABASE_URL=postgresql://crm:{password}@db:5432/crm\n")
+    (repo / "docker-compose.yml").write_text(f"services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: {password}\n")
+    git(repo, "add", "docker-compose.yml")
+    result = run_check(front, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert result.facts["unrotated"] == [{"key": "DATABASE_URL (password)", "same_as": "docker-compose.yml"}]
+    (front / ".env").write_text(env + "DATABASE_URL=postgresql://postgres:postgres@db:5432/crm\n")
+    (repo / "docker-compose.yml").write_text("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${PW}\n")
+    result = run_check(front, "secrets.rotated", "3.5")
+    assert result.status == Status.FAIL
+    assert result.facts["development_defaults"] == [{"key": "DATABASE_URL (password)", "why": "a development default"}]
+    assert "docker-compose.yml" in result.facts["compared_with"]
 
 
 def test_service_key_in_frontend_config_is_critical(tmp_path):

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.fast
 def project(tmp_path: Path, config: str | None, gitignore: str = ".env\n") -> Path:
     root = init_repo(tmp_path / "st")
     (root / ".gitignore").write_text(gitignore)
+    (root / "app.py").write_text("import streamlit as st\n\nst.set_page_config(page_title='CRM')\n")
     if config is not None:
         (root / ".streamlit").mkdir()
         (root / ".streamlit" / "config.toml").write_text(config)
@@ -28,7 +29,7 @@ def test_xsrf_on_passes(tmp_path, streamlit_home):
     result = run_check(root, "streamlit.xsrf", "3.2")
     assert result.status == Status.PASS, result.summary
     assert result.evidence["streamlit_options"]["server.enableXsrfProtection"] == {
-        "value": True, "source": ".streamlit/config.toml"}
+        "value": True, "source": ".streamlit/config.toml:2"}
 
 
 def test_missing_file_warns_that_defaults_apply_and_mentions_gitignore(tmp_path, streamlit_home):
@@ -41,6 +42,16 @@ def test_missing_file_warns_that_defaults_apply_and_mentions_gitignore(tmp_path,
     result = run_check(root2, "streamlit.xsrf", "3.2")
     assert result.status == Status.WARN and ".gitignore ignores" in result.summary
     assert result.evidence["streamlit_gitignore_rule"].startswith(".gitignore:1:")
+
+
+def test_no_streamlit_app_is_not_applicable_with_the_evidence(tmp_path, streamlit_home):
+    root = init_repo(tmp_path / "api")
+    (root / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    git(root, "add", "-A")
+    for name, item in (("streamlit.xsrf", "3.2"), ("streamlit.error_details", "3.8")):
+        result = run_check(root, name, item)
+        assert result.status == Status.NOT_APPLICABLE and "no Streamlit app" in result.summary
+        assert result.facts == {"used": False}
 
 
 def test_cors_off_warns_with_the_explanation(tmp_path, streamlit_home):
@@ -58,7 +69,8 @@ def test_xsrf_off_fails_and_env_overrides_files(tmp_path, streamlit_home, monkey
     monkeypatch.setenv("STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION", "true")
     result = run_check(root, "streamlit.xsrf", "3.2")
     assert result.status == Status.PASS
-    assert "in the environment" in result.evidence["streamlit_options"]["server.enableXsrfProtection"]["source"]
+    assert result.evidence["streamlit_options"]["server.enableXsrfProtection"]["source"] == \
+        "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION=true in the environment"
     monkeypatch.setenv("STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION", "false")
     (root / ".streamlit" / "config.toml").write_text("[server]\nenableXsrfProtection = true\n")
     assert run_check(root, "streamlit.xsrf", "3.2").status == Status.FAIL

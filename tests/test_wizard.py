@@ -133,9 +133,27 @@ async def test_deployment_field_recorded(good_project: Path) -> None:
         await type_text(pilot, "Grace Hopper")
         await pilot.press("enter")
         await settle(app, pilot)
+        assert type(app.screen).__name__ == "FieldDialog", "who records it is asked, never the login"
+        await type_text(pilot, "Ada")
+        await pilot.press("enter")
+        await settle(app, pilot)
         raw = app.target.store.load().deployment["Deployed By"]
-        assert (raw["value"] if isinstance(raw, dict) else raw) == "Grace Hopper"
+        assert raw["value"] == "Grace Hopper" and raw["by"] == "Ada" and raw["type"] == "person"
         assert "Grace Hopper" in str(listing.get_option("field:Deployed By").prompt)
+
+        # A typed field refuses what is not of its type, in the dialog, and records nothing.
+        listing.highlighted = listing.get_option_index("field:Deployment Time")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await type_text(pilot, "banana")
+        await pilot.press("enter")  # to the recorder, offered the name typed before
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FieldDialog"
+        assert "is a time: HH:MM" in str(app.screen.query_one("#dialog-error", Static).render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "Deployment Time" not in app.target.store.load().deployment
 
 
 # ---- item actions -----------------------------------------------------------------------------

@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dir(p)
 
 
+#: Longest credential accepted on standard input (a key or a URL; far below anything that would hurt).
+MAX_VALUE = 65536
+
+
 def _read_value(name: str) -> str:
     from readiness_tui.errors import UsageError
 
@@ -46,7 +50,9 @@ def _read_value(name: str) -> str:
 
         value = getpass.getpass(f"{name} (input hidden): ")
     else:
-        value = sys.stdin.read() if sys.stdin is not None else ""
+        value = sys.stdin.read(MAX_VALUE + 1) if sys.stdin is not None else ""  # bounded: stdin may be endless
+        if len(value) > MAX_VALUE:
+            raise UsageError(f"the value of {name} on standard input is longer than {MAX_VALUE} characters")
         value = value.removesuffix("\n").removesuffix("\r")
     if not value.strip():
         raise UsageError(f"no value given for {name}")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from readiness_tui.commands._util import path_arg, percent_arg
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the sample project's directory and print its path")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                         help="headless report format (default text)")
-    parser.add_argument("--fail-under", type=float, default=90.0, metavar="N",
+    parser.add_argument("--fail-under", type=percent_arg, default=90.0, metavar="N",
                         help="headless: exit 1 when the score is below N (default 90)")
-    parser.add_argument("--parent", metavar="DIR", help="create the temporary directory inside DIR")
+    parser.add_argument("--parent", metavar="DIR", type=path_arg, help="create the temporary directory inside DIR")
 
 
 def _headless(path: str, fmt: str, fail_under: float) -> int:
@@ -74,10 +75,6 @@ def _wizard(demo: Demo) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from readiness_tui.demo import Demo, isolate_environment, signals_interrupt
-    from readiness_tui.errors import UsageError
-
-    if not 0 <= args.fail_under <= 100:
-        raise UsageError("--fail-under must be between 0 and 100")
     headless = args.headless
     if not headless and not args.serve:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from readiness_tui.commands._util import add_dir
+from readiness_tui.commands._util import add_dir, say, seconds_arg, shown
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "deploy"
@@ -28,13 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--override", metavar="REASON",
                         help="deploy although the score or the sign-offs are not there; the reason is recorded")
     parser.add_argument("--by", metavar="NAME", default="", help="who runs the step (recorded; default user@host)")
-    parser.add_argument("--seconds", type=float, metavar="S", help="watch: how long to follow the logs")
+    parser.add_argument("--seconds", type=seconds_arg, metavar="S", help="watch: how long to follow the logs")
 
 
 def _confirm(question: str) -> bool:
     print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
     try:
-        answer = sys.stdin.readline()
+        answer = sys.stdin.readline(1024)  # bounded: stdin may be endless (/dev/zero)
     except (OSError, ValueError):
         return False
     return answer.strip().lower() in ("y", "yes")
@@ -42,13 +42,12 @@ def _confirm(question: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from readiness_tui import deploy
-    from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import visible
     from readiness_tui.target import open_target
 
     info = deploy.step_info(args.step)
-    if args.seconds is not None and args.seconds <= 0:
-        raise UsageError("--seconds must be positive")
     target = open_target(args.dir, args.checklist)
+    target.store.on_notice = say
     config = deploy.load_config(target)
     commands = deploy.plan(target, args.step, config)
     out = sys.stdout
@@ -60,21 +59,22 @@ def run(args: argparse.Namespace) -> int:
         gate = deploy.deploy_gate(target)
         if not gate.allowed:
             for problem in gate.problems:
-                print(f"readiness: deploy blocked: {problem}", file=sys.stderr)
+                print(f"readiness: deploy blocked: {shown(target, problem)}", file=sys.stderr)
             if not (args.override or "").strip():
                 run_ = deploy.run_step(target, "deploy", by=args.by, config=config)
-                print(f"readiness: {run_.summary}", file=sys.stderr)
+                print(f"readiness: {shown(target, run_.summary)}", file=sys.stderr)
                 print("readiness: fix these, or deploy anyway with --override REASON (the reason is recorded)",
                       file=sys.stderr)
                 return EXIT_FAILED
-            print(f"readiness: overriding with the recorded reason: {args.override.strip()}", file=sys.stderr)
+            print(f"readiness: overriding with the recorded reason: {shown(target, args.override.strip())}", file=sys.stderr)
 
     if commands and not args.yes and not _confirm(f"Run {info.name} now ({len(commands)} command(s))?"):
         print("readiness: not confirmed; nothing was run (pass --yes to skip the question)", file=sys.stderr)
         return EXIT_FAILED
 
     def show(line: str) -> None:
-        out.write(line + "\n")
+        # Command output and container logs are outside text: shown, never obeyed by the terminal.
+        out.write(visible(line) + "\n")
         out.flush()
 
     import signal
@@ -89,13 +89,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     took = f" ({result.duration_s:.1f} s)" if result.duration_s else ""
-    print(f"readiness: {info.name} {result.status}{took}: {result.summary}", file=sys.stderr)
+    print(f"readiness: {info.name} {result.status}{took}: {shown(target, result.summary)}", file=sys.stderr)
     if info.name == "deploy" and not result.ok and result.status != "refused":
         rollback = deploy.plan(target, "rollback", config)
-        shown = "; ".join(c.display() for c in rollback) or "no rollback command configured"
+        planned = "; ".join(c.display() for c in rollback) or "no rollback command configured"
         print(f"readiness: the deploy did not succeed. Roll back with: readiness deploy rollback "
-              f"{args.dir}   (runs: {shown})", file=sys.stderr)
+              f"{args.dir}   (runs: {planned})", file=sys.stderr)
         if rollback and not args.yes and sys.stdin.isatty() and _confirm("Roll back now?"):
             back = deploy.run_step(target, "rollback", on_line=show, by=args.by, config=config)
-            print(f"readiness: rollback {back.status}: {back.summary}", file=sys.stderr)
+            print(f"readiness: rollback {back.status}: {shown(target, back.summary)}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED

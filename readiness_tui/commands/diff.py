@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from readiness_tui.commands._util import path_arg, text_arg
 from readiness_tui.errors import EXIT_OK
 
 NAME = "diff"
@@ -16,14 +17,15 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("a", nargs="?", default="previous", metavar="A", help="default: previous")
-    parser.add_argument("b", nargs="?", default="current", metavar="B", help="default: current")
-    parser.add_argument("--dir", default=".", metavar="DIR", help="project directory (default: .)")
-    parser.add_argument("--checklist", metavar="FILE", help="use this checklist file instead of the embedded one")
+    parser.add_argument("a", nargs="?", default="previous", type=text_arg, metavar="A", help="default: previous")
+    parser.add_argument("b", nargs="?", default="current", type=text_arg, metavar="B", help="default: current")
+    parser.add_argument("--dir", default=".", type=path_arg, metavar="DIR", help="project directory (default: .)")
+    parser.add_argument("--checklist", metavar="FILE", type=path_arg,
+                        help="use this checklist file instead of the embedded one")
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.commands._util import open_target_noted
+    from readiness_tui.commands._util import open_target_noted, shown
     from readiness_tui.errors import UsageError
     from readiness_tui.history import diff, resolve, runs
 
@@ -42,5 +44,6 @@ def run(args: argparse.Namespace) -> int:
         pairs = d[key]
         print(f"{title} ({len(pairs)}):" if pairs else f"{title}: none")
         for old, new in pairs:
-            print(f"  {new.item.id} {new.item.text} — {old.status.value} → {new.status.value}: {new.summary}")
+            print(f"  {new.item.id} {shown(target, new.item.text)} — {old.status.value} → {new.status.value}: "
+                  f"{shown(target, new.summary)}")
     return EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from readiness_tui.commands._util import path_arg, say, text_arg
 from readiness_tui.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "fix"
@@ -20,18 +21,24 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("item", metavar="ITEM", help="checklist item id, e.g. 3.2")
-    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
-    parser.add_argument("--checklist", metavar="FILE", help="use this checklist file instead of the embedded one")
+    parser.add_argument("item", metavar="ITEM", type=text_arg, help="checklist item id, e.g. 3.2")
+    parser.add_argument("dir", nargs="?", default=".", type=path_arg, metavar="DIR",
+                        help="project directory (default: .)")
+    parser.add_argument("--checklist", metavar="FILE", type=path_arg,
+                        help="use this checklist file instead of the embedded one")
     parser.add_argument("--yes", "-y", action="store_true", help="apply the fix without asking")
+    parser.add_argument("--allow-ignored", action="store_true",
+                        help="write files even when .gitignore ignores them (a deploy from git would not see them)")
 
 
 def run(args: argparse.Namespace) -> int:
     from readiness_tui import fixes
     from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import one_line
     from readiness_tui.target import open_target, run_items
 
     target = open_target(args.dir, args.checklist)
+    target.store.on_notice = say
     try:
         item = target.checklist.item(args.item)
     except KeyError:
@@ -58,16 +65,17 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"\nNothing written. Apply with: readiness fix {item.id} {args.dir} --yes\n")
         return EXIT_OK
     for fix, changes in planned:
-        backups = fixes.apply(target, changes)
+        backups = fixes.apply(target, changes, allow_ignored=args.allow_ignored)
         written = ", ".join(c.label or str(c.path) for c in changes)
         out.write(f"applied {fix.name}: wrote {written}\n")
         for backup in backups:
             out.write(f"  backup: {backup}\n")
     fresh = open_target(args.dir, args.checklist)
+    fresh.store.on_notice = say
     results, _ = asyncio.run(run_items(fresh, [fresh.checklist.item(item.id)]))
     result = results[item.id]
-    lines = [f"item {item.id} now: {result.status.value} — {result.summary}"]
+    lines = [f"item {item.id} now: {result.status.value} — {one_line(result.summary)}"]
     if len(result.checks) > 1:
-        lines += [f"  {c.check}: {c.status.value} — {c.summary}" for c in result.checks]
+        lines += [f"  {c.check}: {c.status.value} — {one_line(c.summary)}" for c in result.checks]
     out.write(fresh.redactor.text("\n".join(lines) + "\n"))
     return EXIT_OK

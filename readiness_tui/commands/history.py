@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from readiness_tui.commands._util import open_target_noted
+    from readiness_tui.commands._util import open_target_noted, shown
     from readiness_tui.history import runs, summary
 
     target = open_target_noted(args)
@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'#':>3}  {'date':<25} {'run':<12}  {'score':>6}  {'band':<14} signed")
     for run_ in found:
         s = summary(target, run_)
-        signed = ", ".join(f"{so['role']} ({so['name']}, {so['state']})" for so in s["signoffs"]) or "-"
+        signed = ", ".join(f"{shown(target, so['role'])} ({shown(target, so['name'])}, {so['state']})"
+                           for so in s["signoffs"]) or "-"
         label = "current" if s["current"] else ""
         date = s["date"] + ("" if s["finished"] else " (unfinished)")
         print(f"{s['number']:>3}  {date:<25} {s['run_id']:<12}  {s['percent']:>5.1f}%  {s['band']:<14} {signed}"

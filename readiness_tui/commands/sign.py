@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from readiness_tui.commands._util import add_dir
+from readiness_tui.commands._util import add_dir, path_arg
 from readiness_tui.errors import EXIT_OK
 
 NAME = "sign"
@@ -23,12 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="who signs (with --ssh-key: the allowed_signers principal)")
     add_dir(parser)
     parser.add_argument("--override", metavar="REASON", help="sign although the score is below the ready band")
-    parser.add_argument("--ssh-key", metavar="PATH", help="sign with this SSH key (private, or public with ssh-agent)")
+    parser.add_argument("--ssh-key", metavar="PATH", type=path_arg, help="sign with this SSH key (private, or public with ssh-agent)")
 
 
 def run(args: argparse.Namespace) -> int:
     from readiness_tui.commands._util import open_target_noted
     from readiness_tui.errors import UsageError
+    from readiness_tui.neutral import one_line
     from readiness_tui.signoff import sign, signoff_states
 
     target = open_target_noted(args)
@@ -36,9 +37,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no run recorded in {target.project} yet: run `readiness check` first")
     entry = sign(target, args.role, args.name, override=args.override, ssh_key=args.ssh_key)
     signed = " with an SSH signature" if entry.get("signature") else ""
-    override = f"; override: {entry['override']}" if entry.get("override") else ""
-    print(f"signed as {entry['role']} by {entry['name']}{signed}: {entry['digest'][:23]}… "
+    override = f"; override: {one_line(entry['override'], 200)}" if entry.get("override") else ""
+    print(f"signed as {entry['role']} by {one_line(entry['name'])}{signed}: {entry['digest'][:23]}… "
           f"(score {entry['score']:.1f}%, {entry['band']}{override})")
     for state in signoff_states(target, target.store.load()):
-        print(f"  {state['role']}: {state['name']} {state['at']} — {state['state']}")
+        print(f"  {one_line(state['role'])}: {one_line(state['name'])} {one_line(state['at'])} — {state['state']}")
     return EXIT_OK

@@ -17,9 +17,10 @@ import json
 import os
 import secrets
 import stat
-import subprocess
 import time
 from pathlib import Path
+
+from readiness_tui import gitutil
 
 DEMO_REF = "qzvlkmdemoprojectref"
 
@@ -229,11 +230,10 @@ sample_interval = 0.05
 
 
 def _git(root: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "readiness demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
+    env = {"GIT_AUTHOR_NAME": "readiness demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
            "GIT_COMMITTER_NAME": "readiness demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid",
            "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, timeout=30,
-                   stdin=subprocess.DEVNULL)
+    gitutil.run_own(list(args), root, env=env, timeout=30)
 
 
 def write_project(root: Path, backend_url: str, frontend_url: str) -> Path:

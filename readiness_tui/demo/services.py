@@ -104,6 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming; every handler below answers GET
+        self.send_error(404, "not found")
+
     def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
         self.do_GET()
 
