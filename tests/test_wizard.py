@@ -105,6 +105,7 @@ async def test_flow_start_sections_summary_signoff(good_project: Path) -> None:
         await settle(app, pilot)
         await pilot.press("enter")  # the name (prefilled) is kept: on to the override reason
         await type_text(pilot, "demo run")  # the run is not `ready`: a reason is required
+        await pilot.press("enter")  # on to the optional SSH key: left empty, enter submits
         await pilot.press("enter")
         await settle(app, pilot)
         record = app.target.store.load()
@@ -146,11 +147,11 @@ async def test_deployment_field_recorded(good_project: Path) -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         await type_text(pilot, "banana")
-        await pilot.press("enter")  # to the recorder, offered the name typed before
-        await pilot.press("enter")
+        await pilot.press("enter")  # refused as typed: enter stays on the field, the problem under it
         await settle(app, pilot)
         assert type(app.screen).__name__ == "FieldDialog"
-        assert "is a time: HH:MM" in str(app.screen.query_one("#dialog-error", Static).render())
+        assert app.focused is app.screen.query_one("#field-value")
+        assert "is a time: HH:MM" in str(app.screen.query_one("#error-value", Static).render())
         await pilot.press("escape")
         await settle(app, pilot)
         assert "Deployment Time" not in app.target.store.load().deployment

@@ -176,6 +176,8 @@ async def test_a_reviewer_signs_under_their_own_name(good_project: Path) -> None
         await pilot.press("enter")
         await type_text(pilot, "release train 42")  # below ready: the override reason
         await pilot.press("enter")
+        assert focused_id(app) == "field-ssh_key"  # the optional key: left empty, enter submits
+        await pilot.press("enter")
         await wait_until(pilot, lambda: app.target.store.load().signoffs != [])
         entry = app.target.store.load().signoffs[0]
         assert (entry["name"], entry["override"]) == ("Grace Hopper", "release train 42")
@@ -206,8 +208,12 @@ async def test_export_and_field_dialogs_from_the_keyboard(good_project: Path, tm
         await type_text(pilot, "Grace Hopper")
         await pilot.press("enter")
         await settle(app, pilot)
+        assert focused_id(app) == "field-by"  # who records it: asked, never the login
+        await type_text(pilot, "Ada Lovelace")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Deployed By" in app.target.store.load().deployment)
         raw = app.target.store.load().deployment["Deployed By"]
-        assert (raw["value"] if isinstance(raw, dict) else raw) == "Grace Hopper"
+        assert isinstance(raw, dict) and (raw["value"], raw["by"]) == ("Grace Hopper", "Ada Lovelace")
 
 
 # ---- destructive actions and what is shown ------------------------------------------------------

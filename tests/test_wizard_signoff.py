@@ -120,7 +120,7 @@ async def test_decisions_say_before_they_make_sign_offs_stale(good_project: Path
         await wait_screen(app, pilot, "ConfirmDialog")
         intro = str(app.screen.query_one(".dialog-intro", Static).render())
         assert "the sign-offs of Technical Lead (ada) will be stale" in intro
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # the name, then the optional note: submitted
         await settle(app, pilot)
         assert app.view("5.3").decision is not None
         # Now stale: undoing says nothing more (no valid sign-off left to warn about).
@@ -130,7 +130,7 @@ async def test_decisions_say_before_they_make_sign_offs_stale(good_project: Path
         # Signed again, undo asks first; escape keeps the decision.
         await pilot.press("c")
         await wait_screen(app, pilot, "ConfirmDialog")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")
         await settle(app, pilot)
         signoff.sign(app.target, ROLE, "ada", override="demo")
         app.apply_record(app.target.store.load())
@@ -167,7 +167,8 @@ async def _sign_in_wizard(project: Path, key: str, passphrase: str | None = None
         await settle(app, pilot)
         await pilot.press("enter")
         await wait_screen(app, pilot, "SignDialog")
-        await type_text(pilot, "release train")  # the override reason
+        await pilot.press("enter")  # the name (prefilled) is kept: on to the override reason
+        await type_text(pilot, "release train")
         await pilot.press("tab")
         await settle(app, pilot)
         assert app.focused is app.screen.query_one("#field-ssh_key", Input)
