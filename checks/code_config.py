@@ -18,11 +18,15 @@ from readiness_tui.model import CheckResult, errored, failed, not_applicable, pa
 
 def _no_backend_code(ctx: CheckContext, what: str) -> CheckResult:
     pm = ctx.project_map()
-    if not pm.used("backend"):
+    backend = ctx.endpoint("backend")
+    if not pm.used("backend") and backend.refused in ("not set", "placeholder"):
         absence = pm.absence("backend")
         return not_applicable(f"no backend API: {absence}", absent=absence).with_facts(used=False)
-    calls = pm.evidence_of("backend_api", limit=2)
-    return errored(f"the backend's code is not in this repository (the frontend calls it: {calls}): its {what} "
+    if pm.used("backend"):
+        why = f"the frontend calls it: {pm.evidence_of('backend_api', limit=2)}"
+    else:
+        why = "the target's backend URL names it"
+    return errored(f"the backend's code is not in this repository ({why}): its {what} "
                    "cannot be read here").skipped("no code")
 
 

@@ -857,9 +857,14 @@ def _find_named(file: _File, found: _Found) -> None:
         for m in _named_matches(line):
             quoted = m.group("qv") is not None
             value = m.group("qv") if quoted else m.group("uv")
-            if not quoted and (code_file or (_IDENTIFIER.match(value) and not any(c.isdigit() for c in value))):
-                continue  # in code an unquoted value is an expression (`private_key: Ed25519PrivateKey`)
             before = line[:m.start("name")]
+            query = not quoted and before.endswith(("?", "&"))  # `…/data.do?method=list&apiKey=…` in a URL
+            if query:
+                value = re.split(r"[&#]", value, maxsplit=1)[0]
+                if len(value) < 6:
+                    continue
+            elif not quoted and (code_file or (_IDENTIFIER.match(value) and not any(c.isdigit() for c in value))):
+                continue  # in code an unquoted value is an expression (`private_key: Ed25519PrivateKey`)
             op = line[m.end("name"):m.start("qv" if quoted else "uv")]
             labelled = role == ROLE_DOC and ":" in op and "=" not in op and bool(_LABEL_PREFIX.fullmatch(before))
             hits.append((m.start("qv" if quoted else "uv"), m.group("name"), value, labelled, quoted))

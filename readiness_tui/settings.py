@@ -261,7 +261,9 @@ DEPLOY_COMMAND_KEYS = ("backup", "final_tests", "deploy", "rollback")
 DEPLOY_KEYS = (*DEPLOY_COMMAND_KEYS, "timeout", "verify_timeout", "verify_interval", "verify_items", "health_samples",
                "sample_interval", "health_target_pct", "watch_seconds", "tail_lines", "uptime_url")
 #: The tables of `readiness.toml` (`[commands]` keys are open: a checklist item may name its own).
-CONFIG_TABLES = ("target", "commands", "deploy", "contacts")
+CONFIG_TABLES = ("target", "commands", "deploy", "contacts", "wizard", "signoff")
+#: Keys of `[wizard]` and `[signoff]` (readiness_tui.target and the wizard's sign dialog read them).
+SMALL_TABLE_KEYS: dict[str, tuple[str, ...]] = {"wizard": ("resume_minutes",), "signoff": ("ssh_key",)}
 
 
 class ConfigText:
@@ -355,10 +357,18 @@ def _check_tables(config: dict[str, Any], loc: ConfigText) -> None:
             raise UsageError(f"{where}: unknown {what}{_suggest(name, CONFIG_TABLES, brackets=True)}")
     if "target" in config and not isinstance(config["target"], dict):
         raise UsageError(f"{loc.where(None, 'target')}: `target` must be a table ([target])")
-    for name in ("commands", "deploy"):
+    for name in ("commands", "deploy", *SMALL_TABLE_KEYS):
         if name in config and not isinstance(config[name], dict):
             raise UsageError(f"{loc.where(None, name)}: `{name}` must be a table ([{name}]), "
                              f"not {type(config[name]).__name__}")
+    for name, keys in SMALL_TABLE_KEYS.items():
+        for key in config.get(name, {}):
+            if key not in keys:
+                raise UsageError(f"{loc.where(name, key)}: unknown key `{_q(key)}` in [{name}]{_suggest(key, keys)}")
+    ssh_key = config.get("signoff", {}).get("ssh_key")
+    if ssh_key is not None and not isinstance(ssh_key, str):
+        raise UsageError(f"{loc.where('signoff', 'ssh_key')}: [signoff] ssh_key must be a path string, "
+                         f"not {_shown(ssh_key)}")
     deploy = config.get("deploy", {})
     for key in deploy:
         if key not in DEPLOY_KEYS and key.replace("-", "_") not in DEPLOY_COMMAND_KEYS:

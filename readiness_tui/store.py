@@ -209,8 +209,10 @@ def private_dirs(directory: Path) -> Path:
 
 def _protect_state_dir(state: Path) -> None:
     with contextlib.suppress(OSError):
-        if state.stat().st_mode & 0o077:
-            # Written by an earlier version (0755 / 0644): made private once, everything in it.
+        mode = state.stat().st_mode
+        if mode & 0o077 and mode & 0o200:
+            # Written by an earlier version (0755 / 0644): made private once, everything in it. A directory its
+            # owner made read-only (0555) is a choice: left alone, and writing into it fails with one line.
             for path in [state, *state.rglob("*")]:
                 if not path.is_symlink():
                     path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)

@@ -263,3 +263,19 @@ def test_a_compose_password_equal_to_the_env_one_is_found_and_a_dev_default_is_n
     assert _scan_one("docker-compose.yml", compose, known) == [(4, "env-value-copy", "high")]
     assert _scan_one("docker-compose.yml", compose) == []
     assert _scan_one("docker-compose.yml", compose.replace("roofcrm2024", "postgres"), known) == []
+
+
+def test_a_credential_in_a_url_query_inside_a_code_string_is_found() -> None:
+    """Found on a real Streamlit project: an open-data API key written into request URLs in code. The
+    value is a query parameter inside a string literal, so it is not an expression; it ends at `&`."""
+    import base64
+    import secrets as pysecrets
+
+    key = base64.b64encode(pysecrets.token_bytes(33)).decode()
+    code = (f"URL = 'https://stats.example.org/openapi/data.do?method=getList&apiKey={key}&format=json'\n"
+            "DOCS = 'https://api.example.org/v1/search?api_key=YOUR_API_KEY&q=x'\n"
+            "NEXT = 'https://api.example.org/v1/list?page=2&key=&sort=asc'\n")
+    findings, _ = scanner.scan_bytes(code.encode(), "app/data_summary.py")
+    assert [(f.line, f.severity) for f in findings] == [(1, "high")], findings
+    assert key not in json.dumps([f.to_dict() for f in findings])  # a preview, never the value
+    assert findings[0].hashed_secret == hashlib.sha1(key.encode()).hexdigest()  # the value ends before `&format`
