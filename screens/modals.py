@@ -279,8 +279,7 @@ class SignDialog(FormDialog):
         fields = [Field("name", "Your name (as it will appear on the sign-off)", name, True)]
         if needs_override:
             fields.append(Field("override", "Override reason: why sign below ready (recorded)", "", True))
-        fields.append(Field("ssh_key", "SSH key to sign with (optional): a private key, or the .pub of an "
-                                       "ssh-agent key", ssh_key))
+        fields.append(Field("ssh_key", "SSH key (optional): private key, or .pub of an ssh-agent key", ssh_key))
         super().__init__(fields, intro)
 
     def answer(self) -> Answer:

@@ -15,7 +15,7 @@ from readiness_tui.screens import section, start
 from readiness_tui.screens.app import ReadinessApp, inject_results, make_app
 from textual.widgets import Input
 
-from readiness_tui import credentials
+from readiness_tui import credentials, projectmap
 from readiness_tui.settings import SECRET_NAMES
 from readiness_tui.store import Decision
 
@@ -53,7 +53,8 @@ def snapshot_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReadinessAp
     project = make_good_project(tmp_path / "repo")
     real = start.target_markup
     monkeypatch.setattr(start, "target_markup",
-                        lambda settings, note: real(settings, note).replace(str(tmp_path), SHOWN_DIR))
+                        lambda settings, note, map_lines=None: real(settings, note, map_lines).replace(
+                            str(tmp_path), SHOWN_DIR))
     monkeypatch.setattr(ReadinessApp, "_describe_record",
                         lambda self, record, existed: "continued from 2026-01-15 09:45 · 3 decisions · 0 sign-offs")
     app = make_app(project, run_checks=False)
@@ -74,6 +75,11 @@ def snapshot_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReadinessAp
                                            approver="Grace Hopper", expires="2099-12-31")
 
     app.target.store.update(decide)
+    # The start screen shows the project map once checks have built it: built here from the project
+    # alone (not this machine's environment or home folder).
+    settings = app.target.settings
+    app.target.project_map = projectmap.build(Path(settings.repo_root or settings.project_dir), env=settings.env,
+                                              environ={}, home=tmp_path / "home")
     return app
 
 
