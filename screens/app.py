@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import readiness_tui.screens as screens
-from readiness_tui.screens.common import safe
+from readiness_tui.screens.common import ask, safe
 from readiness_tui.screens.messages import (
     ActionFailed,
     CheckCompleted,
@@ -738,8 +738,7 @@ class ReadinessApp(App[int]):
         """Find items across every section by text, status, critical or kind (`/`)."""
         from readiness_tui.screens.filter import FilterScreen
 
-        self.push_screen(FilterScreen(query or self.filter_query),
-                         lambda item_id: item_id and self.goto_item(item_id))
+        ask(self, FilterScreen(query or self.filter_query), self.goto_item)
 
     def action_help(self) -> None:
         """The keys of the screen shown, then every other key."""
@@ -753,7 +752,10 @@ class ReadinessApp(App[int]):
         from readiness_tui.screens.deploy import DeployScreen
 
         # Steps write to the run record; the poll shows their outcome, and reading at once on return.
-        self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
+        def closed(_: None) -> None:
+            self.reload_record()
+
+        self.push_screen(DeployScreen(self.target), closed)
 
     def action_credentials(self) -> None:
         """The credentials: where each is found (never values), set one (masked), delete one."""
@@ -827,8 +829,8 @@ class ReadinessApp(App[int]):
                        severity="warning", timeout=5)
             return
         item_id = view.item.id
-        self.push_screen(ConfirmDialog(view.item, self.user_name, stale=self.stale_note()),
-                         lambda answer: answer and self._decide("confirm", item_id, answer))
+        ask(self, ConfirmDialog(view.item, self.user_name, stale=self.stale_note()),
+            lambda answer: self._decide("confirm", item_id, answer))
 
     def action_not_applicable(self) -> None:
         """Ask for a reason, then mark the current item not applicable (saying what that hides)."""
@@ -836,8 +838,8 @@ class ReadinessApp(App[int]):
 
         view = self.view()
         item_id = view.item.id
-        self.push_screen(NotApplicableDialog(view.item, self.user_name, self._hides(view), stale=self.stale_note()),
-                         lambda answer: answer and self._decide("not_applicable", item_id, answer))
+        ask(self, NotApplicableDialog(view.item, self.user_name, self._hides(view), stale=self.stale_note()),
+            lambda answer: self._decide("not_applicable", item_id, answer))
 
     def action_waive(self) -> None:
         """Ask for a reason, an approver and an expiry date, then waive the current item."""
@@ -847,8 +849,8 @@ class ReadinessApp(App[int]):
         item_id = view.item.id
         replaces = f"it replaces the {view.decision.type.replace('_', ' ')} by {view.decision.by}" \
             if view.decision is not None else ""
-        self.push_screen(WaiveDialog(view.item, self.user_name, warning=safe(replaces), stale=self.stale_note()),
-                         lambda answer: answer and self._decide("waive", item_id, answer))
+        ask(self, WaiveDialog(view.item, self.user_name, warning=safe(replaces), stale=self.stale_note()),
+            lambda answer: self._decide("waive", item_id, answer))
 
     def action_undo(self) -> None:
         """Remove the decision on the current item; asks first when it is someone else's or a waiver."""
@@ -870,8 +872,8 @@ class ReadinessApp(App[int]):
                    f"{approved}. The item goes back to what its check says.")
         if stale:
             details += f"\n[$warning]The sign-offs of {safe(stale)} will be stale.[/]"
-        self.push_screen(AskDialog(f"Remove the decision on {safe(item_id)}?", details, yes="Remove"),
-                         lambda yes: yes and self._decide("clear", item_id, {}))
+        ask(self, AskDialog(f"Remove the decision on {safe(item_id)}?", details, yes="Remove"),
+            lambda _: self._decide("clear", item_id, {}))
 
     def _decide(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
         if answer.get("name"):
@@ -972,7 +974,7 @@ class ReadinessApp(App[int]):
         from readiness_tui.screens.modals import ExportDialog
 
         default = str(Path(self.target.project) / "readiness-report.md")
-        self.push_screen(ExportDialog(default), lambda answer: answer and self.export_report(answer["path"]))
+        ask(self, ExportDialog(default), lambda answer: self.export_report(answer["path"]))
 
     @work(group="write", exit_on_error=False)
     async def export_report(self, path: str) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual.app import App
 from textual.binding import ActiveBinding, Binding
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.screen import Screen
 
@@ -16,10 +19,24 @@ from readiness_tui.reports import GLYPHS
 if TYPE_CHECKING:
     from readiness_tui.screens.app import ReadinessApp
 
+_Answer = TypeVar("_Answer")
 
-def wizard(node: DOMNode) -> ReadinessApp:
-    """The wizard app a screen or widget belongs to, typed (screens reach its state through this)."""
+
+def wizard(node: DOMNode | Provider) -> ReadinessApp:
+    """The wizard app a screen, widget or command palette provider belongs to, typed (screens reach its
+    state through this)."""
     return cast("ReadinessApp", node.app)
+
+
+def ask(app: App[Any], dialog: Screen[_Answer], act: Callable[[_Answer], object]) -> None:
+    """Show `dialog` and `act` on its answer; a cancel (None) or a no (False) does nothing. What `act`
+    returns (a worker, say) is not the dialog's business."""
+
+    def answered(answer: _Answer | None) -> None:
+        if answer:
+            act(answer)
+
+    app.push_screen(dialog, answered)
 
 
 class KeysInOrder(Screen[None]):

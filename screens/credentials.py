@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from readiness_tui.screens.common import KeysInOrder, safe, wizard
+from readiness_tui.screens.common import KeysInOrder, ask, safe, wizard
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,7 +41,7 @@ class CredentialsScreen(KeysInOrder):
         Binding("escape", "back", "Back"),
         Binding("slash", "find", "Find item", key_display="/", show=False),
     ]
-    HELP = [("↑ ↓", "select a name"), ("enter", "in the value field: store it"), ("escape", "back (or stop typing)")]
+    KEYS_HELP = [("↑ ↓", "select a name"), ("enter", "in the value field: store it"), ("escape", "back (or stop typing)")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -183,9 +183,9 @@ class CredentialsScreen(KeysInOrder):
         if found is not None and "keyring" not in found.sources:
             wizard(self).toast(f"{name} is not in the OS keyring")
             return
-        self.app.push_screen(AskDialog(f"Delete {safe(name)} from the OS keyring?",
-                                       "The value is gone for good; other places it is set stay.", yes="Delete"),
-                             lambda yes: yes and self.delete_value(name))
+        ask(self.app, AskDialog(f"Delete {safe(name)} from the OS keyring?",
+                                "The value is gone for good; other places it is set stay.", yes="Delete"),
+            lambda _: self.delete_value(name))
 
     @work(group="credentials-write", exit_on_error=False)
     async def delete_value(self, name: str) -> None:

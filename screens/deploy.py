@@ -202,7 +202,7 @@ class DeployScreen(KeysInOrder):
         Binding("end", "follow", "Follow", show=False),
         Binding("escape", "back", "Back"),
     ]
-    HELP = [("↑ ↓ enter", "select a step and run it (after confirmation)"),
+    KEYS_HELP = [("↑ ↓ enter", "select a step and run it (after confirmation)"),
             ("tab", "the log (↑ ↓ pgup pgdn home end scroll it)"),
             ("n / N", "next / previous match of the search"), ("end", "follow the log again")]
 
@@ -310,10 +310,13 @@ class DeployScreen(KeysInOrder):
         self.run_worker(lambda: self._work(name, override), thread=True, exclusive=True, group="deploy",
                         exit_on_error=False, name=f"deploy-{name}")
 
+    def _output(self, line: str) -> None:
+        """A line of a step's output, from its worker thread to the log."""
+        self.post_message(StepOutput(line))
+
     def _work(self, name: str, override: str | None) -> None:
         try:
-            run = deploy.run_step(self.target, name, on_line=lambda line: self.post_message(StepOutput(line)),
-                                  override=override, cancel=self._cancel)
+            run = deploy.run_step(self.target, name, on_line=self._output, override=override, cancel=self._cancel)
         except Exception as exc:  # noqa: BLE001 - reported on the screen, never a crash
             self.post_message(StepFinished(None, f"{type(exc).__name__}: {exc}"))
             return

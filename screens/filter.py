@@ -90,7 +90,7 @@ def matches(view: ItemView, query: Query, running: set[str] | None = None) -> bo
     return all(word in haystack for word in query.words)
 
 
-class FilterScreen(ModalScreen[str | None]):
+class FilterScreen(ModalScreen[str]):
     """Type to filter every item; ↑ ↓ choose, enter opens the item, escape goes back."""
 
     CSS_PATH = "dialogs.tcss"

@@ -35,14 +35,15 @@ TITLES = {"StartScreen": "Start (the target)", "SectionScreen": "Section", "Summ
 
 
 def screen_keys(screen: Screen[object]) -> list[tuple[str, str]]:
-    """The keys of one screen: its own bindings (shown or not) and its other keys (`HELP`)."""
+    """The keys of one screen: its own bindings (shown or not) and its other keys (`KEYS_HELP`; Textual's own
+    `HELP` is a markdown string)."""
     keys: list[tuple[str, str]] = []
     for binding in getattr(type(screen), "BINDINGS", []):
         if not isinstance(binding, Binding):
             continue
         display = binding.key_display or screen.app.get_key_display(binding)
         keys.append((display, binding.description or binding.action))
-    keys += list(getattr(screen, "HELP", []))
+    keys += list(getattr(screen, "KEYS_HELP", []))
     return keys
 
 

@@ -48,7 +48,7 @@ class Dialog(ModalScreen[_T]):
         self.dismiss(None)
 
 
-class FormDialog(Dialog[Answer | None]):
+class FormDialog(Dialog[Answer]):
     """A small form: labelled inputs checked as they are typed, Enter from field to field."""
 
     TITLE_TEXT = ""

@@ -51,7 +51,7 @@ class SectionScreen(KeysInOrder):
         Binding("R", "app.rerun_section", "Rerun section", key_display="R", show=False),
     ]
     #: For the help screen: keys of this screen that are not bindings.
-    HELP = [("↑ ↓", "select an item"), ("tab", "the detail pane and back (↑ ↓ scroll it)")]
+    KEYS_HELP = [("↑ ↓", "select an item"), ("tab", "the detail pane and back (↑ ↓ scroll it)")]
 
     def __init__(self) -> None:
         super().__init__()

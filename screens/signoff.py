@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from readiness_tui.screens.common import KeysInOrder, safe, wizard
+from readiness_tui.screens.common import KeysInOrder, ask, safe, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -26,7 +26,7 @@ class SignoffScreen(KeysInOrder):
         Binding("x", "app.export", "Export"),
         Binding("d", "app.deploy", "Deploy steps"),
     ]
-    HELP = [("↑ ↓", "select a role or a deployment field")]
+    KEYS_HELP = [("↑ ↓", "select a role or a deployment field")]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -49,6 +49,8 @@ class SignoffScreen(KeysInOrder):
         target = app.target
         record = app.record
         score = app.score
+        if record is None or score is None:
+            return  # the project is still being read
         self.query_one("#signoff-score", Static).update(
             f"[b]Sign-off[/b]  score {score.percent:.1f}% {safe(score.band)} · run {safe(record.run_id)}")
         try:
@@ -101,11 +103,11 @@ class SignoffScreen(KeysInOrder):
         from readiness_tui.screens.modals import FieldDialog, SignDialog
 
         app = wizard(self)
-        if not option_id:
+        record, score = app.record, app.score
+        if not option_id or record is None or score is None:
             return
         kind, _, name = option_id.partition(":")
         if kind == "role":
-            score = app.score
             top = app.target.checklist.bands[0].id
             below = score.band != top
             intro = (f"Score {score.percent:.1f}% ({safe(score.band)}). Your signature covers the results "
@@ -113,14 +115,12 @@ class SignoffScreen(KeysInOrder):
             if below:
                 intro += (f" [$warning]The run is below `{safe(top)}`: signing needs a reason, recorded "
                           "with your signature.[/]")
-            self.app.push_screen(
+            ask(self.app,
                 SignDialog(name, app.user_name, intro, needs_override=below, ssh_key=app.default_ssh_key()),
-                lambda answer: answer and app.write_signoff(name, answer["name"], answer.get("override", ""),
-                                                            answer.get("ssh_key", "")),
-            )
+                lambda answer: app.write_signoff(name, answer["name"], answer.get("override", ""),
+                                                 answer.get("ssh_key", "")))
         else:
-            value, _by = field_value(app.record, name)
-            self.app.push_screen(
+            value, _by = field_value(record, name)
+            ask(self.app,
                 FieldDialog(name, app.target.checklist.field_type(name), value, app.typed_name),
-                lambda answer: answer and app.write_deployment_field(name, answer["value"], answer["by"]),
-            )
+                lambda answer: app.write_deployment_field(name, answer["value"], answer["by"]))

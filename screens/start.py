@@ -91,7 +91,7 @@ class StartScreen(KeysInOrder):
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
     ]
-    HELP = [("↑ ↓ pgup pgdn", "scroll"), ("enter", "begin with section 1")]
+    KEYS_HELP = [("↑ ↓ pgup pgdn", "scroll"), ("enter", "begin with section 1")]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

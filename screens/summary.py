@@ -47,7 +47,7 @@ class SummaryScreen(KeysInOrder):
         Binding("g", "app.show_signoff", "Sign-off"),
         Binding("x", "app.export", "Export"),
     ]
-    HELP = [("↑ ↓", "select a blocker")]
+    KEYS_HELP = [("↑ ↓", "select a blocker")]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

@@ -84,8 +84,8 @@ class TerminalGuard:
             yield
         finally:
             self._watching.clear()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            for sig, earlier in previous.items():
+                signal.signal(sig, earlier)
 
     def _watch_stdin(self) -> None:
         """Notice a hang-up or EOF on stdin without reading it (the app's input thread reads)."""
@@ -198,7 +198,10 @@ def guarded_driver(guard: TerminalGuard) -> type[Driver]:
     class GuardedDriver(LinuxDriver):
         def __init__(self, app: App[Any], **kwargs: Any) -> None:
             super().__init__(app, **kwargs)
-            self._file = GuardedOutput(self._file, guard)  # type: ignore[arg-type]
+            if self._file is not None:
+                # Textual types the driver's private output as a TextIOWrapper; a proxy with the methods
+                # the driver uses (write, flush, fileno, isatty) stands in for it.
+                self._file = GuardedOutput(self._file, guard)  # type: ignore[assignment]
 
         def run_input_thread(self) -> None:
             try:
