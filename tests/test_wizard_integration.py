@@ -10,7 +10,7 @@ import pytest
 from fixtures.ui import result, sample_results
 from readiness_tui.screens.app import inject_results
 from test_wizard import NAME, app_for, open_item, settle, type_text, wait_until
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from readiness_tui import fixes
 from readiness_tui.model import Status
@@ -105,7 +105,9 @@ async def test_signing_below_ready_asks_for_and_records_an_override(good_project
         assert "Override reason" in str(app.screen.query_one("#error-override", Static).render())
         assert app.target.store.load().signoffs == []
         await type_text(pilot, "hotfix window approved by CTO")
-        await pilot.press("enter")
+        await pilot.press("enter")  # on to the optional SSH key field (left empty) ...
+        assert app.focused is app.screen.query_one("#field-ssh_key", Input)
+        await pilot.press("enter")  # ... the last field: enter signs
         await wait_until(pilot, lambda: app.target.store.load().signoffs != [])
         await settle(app, pilot)
         entry = app.target.store.load().signoffs[0]

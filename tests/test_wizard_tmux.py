@@ -53,8 +53,7 @@ def test_decisions_survive_quit_and_reopen(tmux: Tmux, wizard_project: Path) -> 
     tmux.text("UAT signed off")
     tmux.keys("Enter")
     tmux.wait(lambda s: "UAT signed off" in s and "confirmed by" in s, "the confirmation of 8.7")
-    tmux.keys("q")
-    tmux.wait_exit()
+    tmux.quit_after_dialog()
 
     record = Store(wizard_project).load()
     assert record.decisions["8.6"].reason == "internal tool"
