@@ -874,7 +874,8 @@ class ProjectMap:
         }
 
     def summary_lines(self) -> list[str]:
-        """A few lines for the wizard's start screen and the text report's head."""
+        """A few lines for the wizard's start screen and the text report's head. The same project gives the
+        same lines: how long mapping took is not among them (it is `elapsed_ms` in the JSON report)."""
         lines = []
         apps = ", ".join(a.entry for a in self.streamlit_apps[:3]) or "none found"
         lines.append(f"Streamlit: {apps}")
@@ -891,7 +892,7 @@ class ProjectMap:
         deploy += [u.file for u in self.procfiles + self.platform_files][:3]
         lines.append(f"Deployment: {', '.join(deploy) or 'no descriptor found'}")
         cut = ", listing truncated" if self.truncated else ""
-        lines.append(f"Mapped {len(self.all_files)} files in {self.elapsed_ms:.0f} ms{cut}")
+        lines.append(f"Mapped {len(self.all_files)} files{cut}")
         return lines
 
     # ------------------------------------------------------------------ building blocks (used by build)

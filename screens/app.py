@@ -6,7 +6,8 @@ the same code. Workers never touch widgets: they post small past-tense messages
 (`CheckStarted`, `CheckCompleted`, `RunSaved`, ...) whose handlers update the state.
 
 Every change goes to the run record at once through `Store.update` (locked, atomic) in a thread,
-and the record is polled so that a second wizard on the same project shows this one's changes.
+and the record is polled so that a second wizard on the same project shows this one's changes
+(with a notice saying who changed what).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import readiness_tui.screens as screens
+from readiness_tui.screens.common import ask, safe
 from readiness_tui.screens.messages import (
     ActionFailed,
     CheckCompleted,
@@ -30,15 +32,18 @@ from readiness_tui.screens.messages import (
     RunSaved,
 )
 from textual import events, work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from readiness_tui.errors import UsageError
 from readiness_tui.identity import login_name
+from readiness_tui.neutral import one_line
 
 if TYPE_CHECKING:
+    from readiness_tui.screens.terminal import TerminalGuard
+    from textual.await_complete import AwaitComplete
     from textual.notifications import SeverityLevel
 
     from readiness_tui.model import ItemResult
@@ -49,9 +54,22 @@ if TYPE_CHECKING:
 POLL_SECONDS = 2.0
 REDRAW_SECONDS = 0.1
 FAILING = ("fail", "error")
-#: Actions that work while the project is still being read (everything else waits for it), and in dialogs
-#: (tab and shift+tab move between a dialog's fields).
-ALWAYS = ("quit", "help", "command_palette", "focus_next", "focus_previous")
+#: Keys typed this soon after a dialog closes are not hotkeys: they were meant for the dialog.
+KEY_HOLD_S = 0.5
+#: ... and a burst of typing that goes on keeps being held for this long after each key.
+KEY_BURST_S = 0.25
+#: Keys held after a dialog closes: what typing sends (ctrl, alt, F-keys and escape are deliberate).
+TYPING = ("enter", "backspace", "delete", "tab", "space")
+#: How long quitting waits for a decision still being written (seconds).
+QUIT_WAIT_S = 3.0
+#: Toasts are short: a line or two, a few seconds.
+TOAST_S = 3.0
+
+#: The wizard's own actions: they act on the wizard screens only (a dialog's fields own the keyboard).
+NAVIGATION = {"next_section", "previous_section", "next_failing", "show_start", "show_summary", "show_signoff",
+              "export", "deploy", "credentials", "reload", "filter", "goto_section", "rerun_all"}
+#: Actions on the selected item: only where an item is shown selected (a section screen).
+ITEM_ACTIONS = {"rerun_item", "rerun_section", "confirm", "not_applicable", "waive", "fix", "undo"}
 
 
 @dataclass
@@ -76,6 +94,36 @@ def _palette_provider() -> type:
     return ReadinessCommands
 
 
+def changes_by_others(old: RunRecord, new: RunRecord, own: set[str]) -> list[str]:
+    """What another person (another wizard, the CLI) changed between two versions of the record:
+    decisions, sign-offs and deployment fields, one short line each, leaving out `own` keys
+    (`decision:ID`, `signoff:ROLE`, `field:NAME`) this wizard wrote itself."""
+    from readiness_tui.signoff import field_value
+
+    words = {"confirmed": "confirmed", "not_applicable": "marked N/A", "waived": "waived"}
+    lines = []
+    for item_id in sorted(set(old.decisions) | set(new.decisions)):
+        if f"decision:{item_id}" in own:
+            continue
+        before, after = old.decisions.get(item_id), new.decisions.get(item_id)
+        if after is not None and after != before:
+            lines.append(f"{after.by} {words.get(after.type, after.type)} {item_id}")
+        elif after is None and before is not None:
+            lines.append(f"the decision on {item_id} was removed")
+    seen = {(s.get("role"), s.get("name"), s.get("at")) for s in old.signoffs}
+    for entry in new.signoffs:
+        key = (entry.get("role"), entry.get("name"), entry.get("at"))
+        if key not in seen and f"signoff:{entry.get('role')}" not in own:
+            lines.append(f"{entry.get('name')} signed as {entry.get('role')}")
+    for field in sorted(set(new.deployment)):
+        if f"field:{field}" in own:
+            continue
+        value, by = field_value(new, field)
+        if (value, by) != field_value(old, field):
+            lines.append(f"{by or 'someone'} set {field}")
+    return lines
+
+
 class ReadinessApp(App[int]):
     """The readiness wizard."""
 
@@ -90,20 +138,24 @@ class ReadinessApp(App[int]):
         "signoff": lambda: _screen("signoff", "SignoffScreen"),
     }
     DEFAULT_MODE = "start"
+    # The footer shows, in order: the screen's own keys, then these shown ones; the rest are in `?`.
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
         # Priority: scrolling panes bind the arrows too; dialogs get them back through check_action.
         Binding("right", "next_section", "Next", key_display="→", priority=True),
-        Binding("left", "previous_section", "Prev", key_display="←", priority=True),
+        Binding("left", "previous_section", "Back", key_display="←", priority=True, show=False),
         Binding("e", "next_failing", "Failing"),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("t", "show_start", "Target", show=False),
-        Binding("s", "show_summary", "Summary"),
-        Binding("g", "show_signoff", "Sign-off"),
+        Binding("s", "show_summary", "Summary", show=False),
+        Binding("g", "show_signoff", "Sign-off", show=False),
         Binding("x", "export", "Export", show=False),
         Binding("d", "deploy", "Deploy steps", show=False),
-        Binding("k", "credentials", "Credentials"),
+        Binding("k", "credentials", "Credentials", show=False),
         Binding("f5", "reload", "Reload", show=False),
+        Binding("question_mark,f1", "help", "Keys", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        # Ctrl+C quits, as q does (Textual's default only says how to quit).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
     #: Digit keys open sections 1..9 and 10 (handled in on_key: ten bindings cost start-up time).
     SECTION_KEYS = {str(n % 10): n for n in range(1, 11)}
@@ -126,20 +178,33 @@ class ReadinessApp(App[int]):
         """True once the project is read: its checklist, settings and run record are shown."""
         self.startup_error: UsageError | None = None
         self.record: RunRecord | None = None
+        self.record_note = ""
+        """What the run record was when the wizard opened (new, or continued from when)."""
         self.views: dict[str, ItemView] = {}
         self.score: Score | None = None
         self.running: dict[str, float] = {}
         self.progress_text: dict[str, str] = {}
+        self.fixable: dict[str, bool] = {}
+        """Items with a safe fix that would change something now (planned in a thread)."""
         self.user_name = login_name()
+        self.filter_query = ""
+        """The last query of `/` (it opens with it again)."""
         self.typed_name = ""
         """The name a person typed in a dialog this session (never the login): what the recorder fields offer."""
         self.ssh_key = ""
         """The SSH key a sign-off was last signed with this session (offered again), else `[signoff] ssh_key`."""
         self._valid_cache: tuple[RunRecord | None, list[str]] = (None, [])
         self.last_run_seconds: float | None = None
+        self.terminal_guard: TerminalGuard | None = None
         self._stamp = RecordStamp()
         self._redraw_pending = False
-        self.sub_title = self.project_dir.name
+        self.key_hold_s = KEY_HOLD_S
+        """Keys typed this soon after a dialog closes are held back (0: none, for scripted tests)."""
+        self._hold_keys_until = 0.0
+        self._held_keys = 0
+        self._typing = False
+        self._own_writes: set[str] = set()
+        self.sub_title = one_line(self.project_dir.name)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -170,6 +235,8 @@ class ReadinessApp(App[int]):
     # ---- state -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.terminal_guard is not None:
+            self.terminal_guard.attach(self)
         # The first screen paints before anything else happens: the project is read, the record
         # loaded and the check modules imported after it (start-up stays close to a bare Textual app).
         self.call_after_refresh(self.open_project)
@@ -180,6 +247,7 @@ class ReadinessApp(App[int]):
         try:
             target = await asyncio.to_thread(lambda: self.target)
             self._stamp = self._read_stamp()
+            existed = await asyncio.to_thread(target.store.exists)
             record = await asyncio.to_thread(target.store.load)
             from readiness_tui.target import resume_plan
 
@@ -192,6 +260,7 @@ class ReadinessApp(App[int]):
             # Textual prints the message on stderr once the terminal is restored (for every caller).
             self.exit(return_code=2, message=Text(f"readiness: {exc}"))
             return
+        self.record_note = self._describe_record(record, existed)
         first = target.checklist.items[0]
         if not self.current_item:
             self.set_reactive(ReadinessApp.current_item, first.id)
@@ -201,26 +270,33 @@ class ReadinessApp(App[int]):
         self.redraw_now()
         self.refresh_bindings()
         for notice in target.store.notices:
-            self.notify(notice, severity="warning", timeout=10)
+            self.toast(notice, severity="warning", timeout=8)
         target.store.on_notice = self._record_notice  # a record damaged later (another process) is said too
-        if target.settings.keyring_note:
-            self.notify(target.settings.keyring_note, timeout=6)
         self.set_interval(POLL_SECONDS, self.poll_record, name="poll-record")
         if self.run_checks:
             # After the target is painted: importing the check modules competes for the interpreter.
             # A recent run is resumed rather than replaced (readiness.toml [wizard] resume_minutes): a
             # reviewer who opens the wizard to sign changes no result, so no sign-off goes stale.
             if plan.note:
-                self.notify(plan.note, timeout=8)
+                self.toast(plan.note, timeout=8)
             if plan.item_ids:
                 self.call_after_refresh(self.run_items, plan.item_ids, plan.full)
 
     def _record_notice(self, message: str) -> None:
         """Show a notice of the run record (a damaged record kept aside), from any thread."""
         try:
-            self.call_from_thread(self.notify, message, severity="warning", timeout=10)
+            self.call_from_thread(self.toast, message, severity="warning", timeout=8)
         except RuntimeError:  # already on the app's thread
-            self.notify(message, severity="warning", timeout=10)
+            self.toast(message, severity="warning", timeout=8)
+
+    def _describe_record(self, record: RunRecord, existed: bool) -> str:
+        """The start screen's one honest line about the run record as it was found (fits 80 columns)."""
+        if not existed:
+            return "new run: nothing was recorded for this project before"
+        when = (record.updated_at or record.started_at or "")[:16].replace("T", " ") or "an unknown time"
+        decisions, signoffs = len(record.decisions), len(record.signoffs)
+        return (f"continued from {when} · {decisions} decision{'s' * (decisions != 1)} · "
+                f"{signoffs} sign-off{'s' * (signoffs != 1)}")
 
     def apply_record(self, record: RunRecord, force: bool = False) -> None:
         """Show this record if it is at least as new as the one shown (never step back)."""
@@ -232,6 +308,7 @@ class ReadinessApp(App[int]):
         views = build_views(self.target.checklist, record)
         self.views = {v.item.id: v for v in views}
         self.score = compute_score(self.target.checklist, views)
+        self.plan_fixes()
         self.changed()
 
     def changed(self) -> None:
@@ -245,10 +322,21 @@ class ReadinessApp(App[int]):
         """Redraw at once (start-up, tests)."""
         self._redraw()
 
+    def has_screen(self) -> bool:
+        """False while the app is closing (its screens are gone; a late timer must not draw)."""
+        try:
+            self.screen  # noqa: B018 - raises once the screens are gone
+        except ScreenStackError:
+            return False
+        return True
+
     def _redraw(self) -> None:
         self._redraw_pending = False
+        if not self.has_screen():
+            return
         self._update_title()
         self.state_version += 1
+        self.refresh_bindings()
 
     def _read_stamp(self) -> RecordStamp:
         """The record's stamp and the decisions file's (a `git pull` or a hand edit changes only that)."""
@@ -265,11 +353,11 @@ class ReadinessApp(App[int]):
         score = self.score
         if score is None:
             return
+        # What matters first (it survives 80 columns): score, band, progress, what runs. The
+        # project's name is the sub-title, which gives way when the header is too narrow.
         running = f" · {len(self.running)} running" if self.running else ""
-        self.title = (
-            f"readiness · {score.completed}/{score.applicable} done · "
-            f"score {score.percent:.1f}% {score.band}{running}"
-        )
+        self.title = (f"{score.percent:.1f}% {score.band} · "
+                      f"{score.completed}/{score.applicable} completed{running}")
 
     def poll_record(self) -> None:
         """Reload the record when another process changed it (cheap stat; the read is in a thread)."""
@@ -286,7 +374,28 @@ class ReadinessApp(App[int]):
         except UsageError as exc:  # e.g. readiness.decisions.toml mid-edit: say where, keep showing the last one
             self.post_message(ActionFailed(str(exc)))
             return
-        self.post_message(RunSaved(record))
+        self.post_message(RunSaved(record, from_disk=True))
+
+    @work(group="fixes", exclusive=True, exit_on_error=False)
+    async def plan_fixes(self) -> None:
+        """Find which items have a safe fix that would change something now (the `f` key's items)."""
+        from readiness_tui import fixes
+
+        items = [i.id for i in self.target.checklist.items if fixes.registered(i.id)]
+
+        def plan() -> dict[str, bool]:
+            found = {}
+            for item_id in items:
+                try:
+                    found[item_id] = bool(fixes.available(self.target, item_id))
+                except Exception:  # noqa: BLE001 - a fix that cannot plan is not offered
+                    found[item_id] = False
+            return found
+
+        found = await asyncio.to_thread(plan)
+        if found != self.fixable:
+            self.fixable = found
+            self.changed()
 
     def view(self, item_id: str | None = None) -> ItemView:
         """The effective view of an item (default: the selected one)."""
@@ -309,6 +418,10 @@ class ReadinessApp(App[int]):
         section = self.target.checklist.section(section_id or self.section_id)
         return [self.views[i.id] for i in section.items]
 
+    def toast(self, text: str, severity: str = "information", timeout: float = TOAST_S) -> None:
+        """A short notice from outside text: one line, shortened (`notify` shows it as plain text)."""
+        self.notify(one_line(text, 160), severity=severity, timeout=timeout)  # type: ignore[arg-type]
+
     # ---- messages ----------------------------------------------------------------------------
 
     def on_check_started(self, message: CheckStarted) -> None:
@@ -327,16 +440,22 @@ class ReadinessApp(App[int]):
             self.changed()
 
     def on_run_saved(self, message: RunSaved) -> None:
+        previous = self.record
+        if message.from_disk and previous is not None and message.record.revision > previous.revision:
+            changes = changes_by_others(previous, message.record, self._own_writes)
+            if changes:
+                more = f" (+{len(changes) - 2} more)" if len(changes) > 2 else ""
+                self.toast("changed elsewhere: " + "; ".join(changes[:2]) + more, timeout=6)
         self.apply_record(message.record)
         if message.note:
-            self.notify(message.note, timeout=4)
+            self.toast(message.note)
 
     def on_action_failed(self, message: ActionFailed) -> None:
-        self.notify(message.reason, severity="error", timeout=8)
+        self.toast(message.reason, severity="error", timeout=6)
 
     def on_run_finished(self, message: RunFinished) -> None:
         self.last_run_seconds = message.seconds
-        self.notify(f"{message.count} item(s) checked in {message.seconds:.1f} s", timeout=3)
+        self.toast(f"{message.count} item(s) checked in {message.seconds:.1f} s")
 
     # ---- checks ------------------------------------------------------------------------------
 
@@ -442,22 +561,98 @@ class ReadinessApp(App[int]):
         if gone:
             self.post_message(ActionFailed(f"a verdict changed: the sign-off(s) of {', '.join(gone)} are now stale"))
 
-    # ---- navigation --------------------------------------------------------------------------
+    # ---- keys --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Global keys do nothing while a dialog is open: its fields own the keyboard.
-        if action in ALWAYS:
+        # Textual's own actions (focus moves in dialogs, quit, help, the palette) always work.
+        if action not in NAVIGATION and action not in ITEM_ACTIONS:
             return True
+        # The wizard's actions wait for the project, and do nothing while a dialog or a pushed
+        # screen is up (its fields own the keyboard).
+        if not (self.ready and self.on_wizard_screen()):
+            return False
         # Keys that would go where the person already is are hidden from that screen's footer
-        # (nothing comes before the start screen): the keys that matter fit 80 columns.
-        if (action, self.current_mode) in (("previous_section", "start"), ("show_summary", "summary"),
+        # (nothing comes before the start screen, nothing after the sign-off).
+        if (action, self.current_mode) in (("previous_section", "start"), ("next_section", "signoff"),
+                                           ("show_start", "start"), ("show_summary", "summary"),
                                            ("show_signoff", "signoff")):
             return False
-        return self.ready and self.on_wizard_screen()
+        if action in ITEM_ACTIONS:
+            return self.item_action_state(action)
+        return True
+
+    def item_action_state(self, action: str) -> bool:
+        """Item actions act on the item shown selected, so only on a section screen; `c` only where a
+        person may confirm, `f` only where a safe fix would change something, `u` only where there is
+        a decision, and `r` hides once a person decided (the footer keeps to what this item offers)."""
+        if self.current_mode != "section" or not self.views:
+            return False
+        if action == "rerun_section":
+            return True
+        view = self.views.get(self.current_item)
+        if view is None:
+            return False
+        if action == "fix":
+            return self.fixable.get(view.item.id, False)
+        if action == "undo":
+            return view.decision is not None
+        if action == "rerun_item":
+            return bool(view.item.checks) and view.decision is None
+        if action == "confirm":
+            from readiness_tui.decisions import can_confirm
+
+            return can_confirm(view.item, view.result.status if view.result else None)
+        return True
 
     def on_wizard_screen(self) -> bool:
         """True on the four wizard screens (not in a dialog, nor on a screen pushed over them)."""
-        return bool(getattr(self.screen, "WIZARD_SCREEN", False))
+        return self.has_screen() and bool(getattr(self.screen, "WIZARD_SCREEN", False))
+
+    def hold_keys(self) -> None:
+        """Keys typed from now to a moment later are not hotkeys (a dialog just closed under the
+        person's fingers). Key events carry the time they were read from the terminal, so keys
+        typed in the burst are held however late they are handled."""
+        self._hold_keys_until = time.monotonic() + self.key_hold_s  # the clock of Key.time (POSIX)
+        self._held_keys = 0
+
+    def pop_screen(self) -> AwaitComplete:
+        # Only a dialog one types into, closed while typing (its enter): keys right after escape,
+        # or after closing help or a yes/no, are meant as keys.
+        if isinstance(self.screen, ModalScreen) and self.screen.query("Input") and self._typing:
+            self.hold_keys()
+        return super().pop_screen()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._typing = event.is_printable or event.key in TYPING
+        if (isinstance(event, events.Key) and not event.is_forwarded and (event.is_printable or event.key in TYPING)
+                and event.time <= self._hold_keys_until and self.has_screen()
+                and not isinstance(self.screen, ModalScreen)):
+            # Typed as the dialog closed: meant for it, not a hotkey of the screen behind it. A burst
+            # of typing that goes on is held as long as it goes on.
+            self._hold_keys_until = max(self._hold_keys_until, event.time + min(KEY_BURST_S, self.key_hold_s))
+            self._held_keys += 1
+            if self._held_keys == 1:
+                self.notify("keys typed as the dialog closed were ignored", timeout=2)
+            return
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        section_id = self.SECTION_KEYS.get(event.key)
+        if section_id is not None and self.ready and self.on_wizard_screen():
+            event.stop()
+            self.show_section(section_id)
+
+    async def action_quit(self) -> None:
+        """Quit once what is being written is written (every change is saved as it happens)."""
+        pending = [w for w in self.workers if w.group == "write" and not w.is_finished]
+        if pending:
+            end = time.monotonic() + QUIT_WAIT_S
+            while any(not w.is_finished for w in pending) and time.monotonic() < end:
+                await asyncio.sleep(0.05)
+        self.exit()
+
+    # ---- navigation --------------------------------------------------------------------------
 
     def show_section(self, section_id: int, item_id: str | None = None) -> None:
         """Open a section (and select an item of it)."""
@@ -472,17 +667,12 @@ class ReadinessApp(App[int]):
         self.current_item = item_id
         if self.current_mode != "section":
             self.switch_mode("section")
+        self.refresh_bindings()
 
     def goto_item(self, item_id: str) -> None:
         """Open the section of an item with that item selected."""
         item = self.target.checklist.item(item_id)
         self.show_section(item.section_id, item.id)
-
-    def on_key(self, event: events.Key) -> None:
-        section_id = self.SECTION_KEYS.get(event.key)
-        if section_id is not None and self.ready and self.on_wizard_screen():
-            event.stop()
-            self.show_section(section_id)
 
     def action_goto_section(self, section_id: int) -> None:
         """Open section N."""
@@ -531,7 +721,7 @@ class ReadinessApp(App[int]):
         """Jump to the next failing item."""
         item_id = self.next_failing_id()
         if item_id is None:
-            self.notify("nothing is failing", timeout=3)
+            self.toast("nothing is failing")
             return
         self.goto_item(item_id)
 
@@ -544,18 +734,28 @@ class ReadinessApp(App[int]):
     def action_show_signoff(self) -> None:
         self.switch_mode("signoff")
 
+    def action_filter(self, query: str = "") -> None:
+        """Find items across every section by text, status, critical or kind (`/`)."""
+        from readiness_tui.screens.filter import FilterScreen
+
+        ask(self, FilterScreen(query or self.filter_query), self.goto_item)
+
     def action_help(self) -> None:
+        """The keys of the screen shown, then every other key."""
         from readiness_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_deploy(self) -> None:
         """The deployment steps (backup, final tests, deploy, verify, rollback, watch) with live logs."""
         from readiness_tui.screens.deploy import DeployScreen
 
         # Steps write to the run record; the poll shows their outcome, and reading at once on return.
-        self.push_screen(DeployScreen(self.target), lambda _: self.reload_record())
+        def closed(_: None) -> None:
+            self.reload_record()
+
+        self.push_screen(DeployScreen(self.target), closed)
 
     def action_credentials(self) -> None:
         """The credentials: where each is found (never values), set one (masked), delete one."""
@@ -583,7 +783,7 @@ class ReadinessApp(App[int]):
         """Run the current item's checks again."""
         item = self.target.checklist.item(self.selected_item())
         if not item.checks:
-            self.notify(f"{item.id} has no automated check: confirm it, mark it n/a or waive it", timeout=4)
+            self.toast(f"{item.id} has no automated check: confirm it, mark it n/a or waive it")
             return
         self.run_items([item.id])
 
@@ -593,12 +793,11 @@ class ReadinessApp(App[int]):
         if not stale:
             self.start_all_checks()
             return
-        from readiness_tui.screens.common import safe
-        from readiness_tui.screens.modals import ConfirmActionDialog
+        from readiness_tui.screens.modals import AskDialog
 
-        self.push_screen(ConfirmActionDialog(
+        self.push_screen(AskDialog(
             "Re-run every check?", f"A new run. If any verdict changes, the sign-offs of [b]{safe(stale)}[/b] "
-            "will be stale; unchanged verdicts keep them valid."),
+            "will be stale; unchanged verdicts keep them valid.", yes="Re-run"),
             lambda yes: self.start_all_checks() if yes else None)
 
     def action_rerun_section(self) -> None:
@@ -606,6 +805,16 @@ class ReadinessApp(App[int]):
         ids = [i.id for i in self.target.checklist.section(self.section_id).items if i.checks]
         if ids:
             self.run_items(ids)
+
+    def _hides(self, view: ItemView) -> str:
+        """What a decision on this item would hide or replace, for the dialog to say (markup)."""
+        parts = []
+        if view.result is not None and view.result.status.value in FAILING:
+            parts.append(f"its check says {view.result.status.value}: {safe(view.result.summary, limit=80)}")
+        decision = view.decision
+        if decision is not None:
+            parts.append(f"it replaces the {safe(decision.type.replace('_', ' '))} by {safe(decision.by)}")
+        return "; ".join(parts)
 
     def action_confirm(self) -> None:
         """Ask for a name and an optional note, then confirm the current item."""
@@ -616,22 +825,21 @@ class ReadinessApp(App[int]):
         view = self.view()
         machine = view.result.status if view.result else None
         if not can_confirm(view.item, machine):
-            self.notify(
-                f"{view.item.id} is automated and its check says {machine}: fix it, or waive it (w) with an approver",
-                severity="warning", timeout=6)
+            self.toast(f"{view.item.id}: its check says {machine}; fix it, or waive it (w) with an approver",
+                       severity="warning", timeout=5)
             return
         item_id = view.item.id
-        self.push_screen(ConfirmDialog(view.item, self.user_name, stale=self.stale_note()),
-                         lambda answer: answer and self._decide("confirm", item_id, answer))
+        ask(self, ConfirmDialog(view.item, self.user_name, stale=self.stale_note()),
+            lambda answer: self._decide("confirm", item_id, answer))
 
     def action_not_applicable(self) -> None:
-        """Ask for a reason, then mark the current item not applicable."""
+        """Ask for a reason, then mark the current item not applicable (saying what that hides)."""
         from readiness_tui.screens.modals import NotApplicableDialog
 
         view = self.view()
         item_id = view.item.id
-        self.push_screen(NotApplicableDialog(view.item, self.user_name, stale=self.stale_note()),
-                         lambda answer: answer and self._decide("not_applicable", item_id, answer))
+        ask(self, NotApplicableDialog(view.item, self.user_name, self._hides(view), stale=self.stale_note()),
+            lambda answer: self._decide("not_applicable", item_id, answer))
 
     def action_waive(self) -> None:
         """Ask for a reason, an approver and an expiry date, then waive the current item."""
@@ -639,25 +847,33 @@ class ReadinessApp(App[int]):
 
         view = self.view()
         item_id = view.item.id
-        self.push_screen(WaiveDialog(view.item, self.user_name, stale=self.stale_note()),
-                         lambda answer: answer and self._decide("waive", item_id, answer))
+        replaces = f"it replaces the {view.decision.type.replace('_', ' ')} by {view.decision.by}" \
+            if view.decision is not None else ""
+        ask(self, WaiveDialog(view.item, self.user_name, warning=safe(replaces), stale=self.stale_note()),
+            lambda answer: self._decide("waive", item_id, answer))
 
     def action_undo(self) -> None:
-        """Remove the person's decision on the current item."""
-        if self.view().decision is None:
-            self.notify("no decision to undo on this item", timeout=3)
+        """Remove the decision on the current item; asks first when it is someone else's or a waiver."""
+        from readiness_tui.screens.modals import AskDialog
+
+        view = self.view()
+        decision = view.decision
+        if decision is None:
+            self.toast("no decision to undo on this item")
             return
-        item_id = self.selected_item()
+        item_id = view.item.id
+        mine = decision.by.strip().casefold() == self.user_name.strip().casefold()
         stale = self.stale_note()
-        if not stale:
+        if mine and decision.type != "waived" and not stale:
             self._decide("clear", item_id, {})
             return
-        from readiness_tui.screens.common import safe
-        from readiness_tui.screens.modals import ConfirmActionDialog
-
-        self.push_screen(ConfirmActionDialog(f"Undo the decision on {item_id}?",
-                                             f"[$warning]The sign-offs of {safe(stale)} will be stale.[/]"),
-                         lambda yes: self._decide("clear", item_id, {}) if yes else None)
+        approved = f", approved by {safe(decision.approver)}" if decision.approver else ""
+        details = (f"{safe(decision.type.replace('_', ' '))} by {safe(decision.by)} at {safe(decision.at)}"
+                   f"{approved}. The item goes back to what its check says.")
+        if stale:
+            details += f"\n[$warning]The sign-offs of {safe(stale)} will be stale.[/]"
+        ask(self, AskDialog(f"Remove the decision on {safe(item_id)}?", details, yes="Remove"),
+            lambda _: self._decide("clear", item_id, {}))
 
     def _decide(self, kind: str, item_id: str, answer: dict[str, str]) -> None:
         if answer.get("name"):
@@ -679,6 +895,7 @@ class ReadinessApp(App[int]):
         }
         done = {"confirm": "confirmed", "not_applicable": "marked not applicable", "waive": "waived",
                 "clear": "decision removed"}
+        self._own_writes.add(f"decision:{item_id}")
         try:
             record = await asyncio.to_thread(calls[kind])
         except UsageError as exc:
@@ -693,7 +910,7 @@ class ReadinessApp(App[int]):
     @work(group="fix", exclusive=True, exit_on_error=False)
     async def find_fix(self, item_id: str) -> None:
         """Plan the item's fix in a thread (the person picks one when there are several), show its diff,
-        apply it on confirmation and check the item again."""
+        apply it on confirmation, check the item again and say when it still fails (and why)."""
         from readiness_tui import fixes
 
         try:
@@ -702,7 +919,7 @@ class ReadinessApp(App[int]):
             self.post_message(ActionFailed(f"{item_id}: the fixes could not be prepared: {exc}"))
             return
         if not available:
-            self.notify(f"no safe fix for {item_id}", timeout=4)
+            self.toast(f"no safe fix for {item_id}")
             return
         fix = available[0]
         if len(available) > 1:
@@ -721,7 +938,7 @@ class ReadinessApp(App[int]):
             self.post_message(ActionFailed(f"{item_id}: the fix could not be prepared: {exc}"))
             return
         if not changes:
-            self.notify(f"{item_id}: nothing to change", timeout=4)
+            self.toast(f"{item_id}: nothing to change")
             return
         from readiness_tui.screens.modals import FixDialog
 
@@ -739,19 +956,25 @@ class ReadinessApp(App[int]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(ActionFailed(f"{item_id}: the fix failed: {exc}"))
             return
-        kept = f"; old version kept in {fixes.BACKUP_DIR}" if backups else ""
-        if self.target.checklist.item(item_id).checks:
-            self.notify(f"{item_id}: {fix.name} applied{kept}; checking again", timeout=5)
-            self.run_items([item_id])
-        else:
-            self.notify(f"{item_id}: {fix.name} applied{kept}", timeout=5)
+        kept = f"; old version in {fixes.BACKUP_DIR}" if backups else ""
+        if not self.target.checklist.item(item_id).checks:
+            self.toast(f"{item_id}: {fix.name} applied{kept}", timeout=5)
+            return
+        self.toast(f"{item_id}: {fix.name} applied{kept}; checking again")
+        await self.run_items([item_id]).wait()
+        view = self.views.get(item_id)
+        if view is not None and (view.status.value in FAILING or view.status.value == "warn"):
+            self.toast(f"{item_id} still {view.status.value} after the fix: {view.summary}",
+                       severity="warning", timeout=8)
+        elif view is not None:
+            self.toast(f"{item_id} now {view.status.value}", timeout=4)
 
     def action_export(self) -> None:
         """Write a report of the run (Markdown, JSON or JUnit, by file extension)."""
         from readiness_tui.screens.modals import ExportDialog
 
         default = str(Path(self.target.project) / "readiness-report.md")
-        self.push_screen(ExportDialog(default), lambda path: path and self.export_report(path))
+        ask(self, ExportDialog(default), lambda answer: self.export_report(answer["path"]))
 
     @work(group="write", exit_on_error=False)
     async def export_report(self, path: str) -> None:
@@ -778,7 +1001,7 @@ class ReadinessApp(App[int]):
         except OSError as exc:
             self.post_message(ActionFailed(f"could not write {target}: {exc.strerror or exc}"))
             return
-        self.notify(f"wrote {fmt} report to {target}", timeout=5)
+        self.toast(f"wrote {fmt} report to {target}", timeout=5)
 
     # ---- sign-off ------------------------------------------------------------------------------
 
@@ -802,6 +1025,7 @@ class ReadinessApp(App[int]):
                  passphrase=passphrase, interactive=False)
             return self.target.store.load()
 
+        self._own_writes.add(f"signoff:{role}")
         try:
             record = await asyncio.to_thread(signed)
         except UsageError as exc:
@@ -829,6 +1053,7 @@ class ReadinessApp(App[int]):
             set_deployment_field(self.target, field, value, by)
             return self.target.store.load()
 
+        self._own_writes.add(f"field:{field}")
         try:
             record = await asyncio.to_thread(recorded)
         except UsageError as exc:
@@ -852,28 +1077,30 @@ def make_app(project_dir: str | Path, checklist_path: str | None = None, *, run_
     return ReadinessApp(root, checklist_path, run_checks=run_checks)
 
 
-def run_app(project_dir: str | Path, checklist_path: str | None = None) -> int:
-    """Run the wizard in this terminal; returns the exit status."""
-    import signal
+def run_app(project_dir: str | Path, checklist_path: str | None = None,
+            cleanup: Callable[[], None] | None = None) -> int:
+    """Run the wizard in this terminal; returns the exit status.
+
+    When the terminal goes away (SIGHUP, a hang-up or EOF on stdin, a read or write error) the
+    wizard exits within `terminal.GRACE_S` seconds whatever it was doing: `cleanup` runs (the demo
+    stops its services and removes its directory) and the process ends there, with status 129.
+    SIGTERM exits the same way but restores the terminal first and returns 143.
+    """
+    from readiness_tui.screens.terminal import TerminalGuard, guarded_driver
 
     app = make_app(project_dir, checklist_path)
-
-    def stop(signum: int, frame: object) -> None:
-        # A dropped SSH connection (SIGHUP) or a kill (SIGTERM): leave cleanly; everything is saved.
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # the app's loop is not running (yet, or any more)
-            raise KeyboardInterrupt from None
-        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    guard = TerminalGuard(cleanup)
+    app.terminal_guard = guard
+    app.driver_class = guarded_driver(guard)
     try:
-        result = app.run()
+        with guard.signals():
+            result = app.run()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        guard.finish()  # when the terminal is gone: clean up and end here
     if app.startup_error is not None:
         return 2  # the message was printed as the app closed
+    if guard.status:
+        return guard.status
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)
@@ -887,4 +1114,4 @@ def inject_results(app: ReadinessApp, results: dict[str, ItemResult]) -> None:
     app.redraw_now()
 
 
-__all__ = ["ReadinessApp", "inject_results", "make_app", "run_app"]
+__all__ = ["ReadinessApp", "changes_by_others", "inject_results", "make_app", "run_app"]

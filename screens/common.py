@@ -1,48 +1,103 @@
-"""Shared pieces of the screens: status glyphs and colours as Textual markup, the spinner."""
+"""Shared pieces of the screens: outside text made safe for markup, status glyphs, the spinner."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual.app import App
+from textual.binding import ActiveBinding, Binding
+from textual.command import Provider
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 from readiness_tui.model import Status
-from readiness_tui.neutral import visible
+from readiness_tui.neutral import one_line, visible
 from readiness_tui.reports import GLYPHS
 
 if TYPE_CHECKING:
     from readiness_tui.screens.app import ReadinessApp
 
+_Answer = TypeVar("_Answer")
 
-def safe(text: object) -> str:
-    """Outside text (a note, a name, evidence, a server's answer, a file name) inside Textual markup.
 
-    One line with every control character shown as an escape (`neutral.visible`; tabs become
-    spaces), and every `[` escaped, so no text can open, close or break a markup tag: Textual's own
-    `escape` leaves `see [/` (a closing tag with nothing to close) and `["x"]` (a JSON list) as
-    markup that raises MarkupError. A trailing backslash would escape the markup that follows, so
-    it gets a space after it.
+def wizard(node: DOMNode | Provider) -> ReadinessApp:
+    """The wizard app a screen, widget or command palette provider belongs to, typed (screens reach its
+    state through this)."""
+    return cast("ReadinessApp", node.app)
+
+
+def ask(app: App[Any], dialog: Screen[_Answer], act: Callable[[_Answer], object]) -> None:
+    """Show `dialog` and `act` on its answer; a cancel (None) or a no (False) does nothing. What `act`
+    returns (a worker, say) is not the dialog's business."""
+
+    def answered(answer: _Answer | None) -> None:
+        if answer:
+            act(answer)
+
+    app.push_screen(dialog, answered)
+
+
+class KeysInOrder(Screen[None]):
+    """A screen whose footer shows its own keys first, then the app's, each in the order declared.
+
+    Textual lists a key where it first appears along the focus chain, so a priority key of the
+    app (→) that a scrolling widget also binds came first; the footer reads in order of use instead.
     """
-    shown = visible(str(text).expandtabs(4)).replace("[", "\\[")
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        app = self.app
+        found = {key: n for n, key in enumerate(bindings)}
+        declared = {key.strip(): n for n, b in enumerate(type(app).BINDINGS) if isinstance(b, Binding)
+                    for key in b.key.split(",")}
+
+        def rank(key: str) -> tuple[bool, int]:
+            of_app = bindings[key].node is app
+            return of_app, declared.get(key, len(declared)) if of_app else found[key]
+
+        return {key: bindings[key] for key in sorted(bindings, key=rank)}
+
+
+def safe(text: object, *, limit: int | None = None, keep_newlines: bool = False) -> str:
+    """Outside text (a note, a name, evidence, a file name, a server's answer) as Textual markup
+    that shows exactly that text: controls made visible (`neutral`), every `[` escaped.
+
+    Textual's own `escape` only escapes brackets that look like a whole tag, so `see [/` or a
+    shortened JSON list still opened a tag and crashed the screen; here no `[` of the text can.
+    A trailing backslash would escape the `[` of the tag that follows, so it gets a space after it.
+    """
+    shown = visible(text, keep_newlines=keep_newlines) if limit is None else one_line(text, limit)
+    shown = shown.replace("[", "\\[")
     return shown + " " if shown.endswith("\\") else shown
 
 
-def wizard(node: DOMNode) -> ReadinessApp:
-    """The wizard app a screen or widget belongs to, typed (screens reach its state through this)."""
-    return cast("ReadinessApp", node.app)
-
-#: Theme variables per status (never hex colours: the theme and NO_COLOR decide what they look like).
+#: Theme variables per status (never hex colours: the theme decides what they look like).
 STATUS_STYLE = {
     Status.PASS: "$success",
     Status.CONFIRMED: "$success",
     Status.WARN: "$warning",
     Status.FAIL: "bold $error",
-    Status.ERROR: "$error",
+    Status.ERROR: "bold $error",
     Status.PENDING: "$accent",
     Status.NOT_APPLICABLE: "$text-muted",
     Status.WAIVED: "$secondary",
 }
+#: Without colour (NO_COLOR) the glyph and its weight tell the statuses apart: what needs work is
+#: reversed (a block that survives the selected row's reverse), what waits on a person is bold.
+MONO_STYLE = {
+    Status.PASS: "",
+    Status.CONFIRMED: "",
+    Status.WARN: "bold",
+    Status.FAIL: "bold reverse",
+    Status.ERROR: "bold reverse",
+    Status.PENDING: "bold",
+    Status.NOT_APPLICABLE: "dim",
+    Status.WAIVED: "italic",
+}
+EXPIRED_STYLE, EXPIRED_MONO = "bold $error", "bold reverse"
 
 LABEL = {
     Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.ERROR: "ERROR",
@@ -53,18 +108,25 @@ LABEL = {
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
-def glyph(status: Status, expired: bool = False) -> str:
-    """The status glyph as markup in its colour."""
-    if expired:
-        return "[bold $error]W[/]"
-    return f"[{STATUS_STYLE[status]}]{safe(GLYPHS[status])}[/]"
+def _styled(style: str, text: str) -> str:
+    return f"[{style}]{text}[/]" if style else text
 
 
-def label(status: Status, expired: bool = False) -> str:
-    """The status word as markup in its colour."""
+def status_style(status: Status, expired: bool = False, mono: bool = False) -> str:
+    """The markup style of a status (empty when the plain text says it all)."""
     if expired:
-        return "[bold $error]WAIVER EXPIRED[/]"
-    return f"[{STATUS_STYLE[status]}]{LABEL[status]}[/]"
+        return EXPIRED_MONO if mono else EXPIRED_STYLE
+    return (MONO_STYLE if mono else STATUS_STYLE)[status]
+
+
+def glyph(status: Status, expired: bool = False, mono: bool = False) -> str:
+    """The status glyph as markup in its style (`mono`: no colour, weight and reverse instead)."""
+    return _styled(status_style(status, expired, mono), "W" if expired else GLYPHS[status])
+
+
+def label(status: Status, expired: bool = False, mono: bool = False) -> str:
+    """The status word as markup in its style."""
+    return _styled(status_style(status, expired, mono), "WAIVER EXPIRED" if expired else LABEL[status])
 
 
 def spinner_frame(elapsed: float) -> str:
@@ -87,7 +149,7 @@ def duration_text(ms: int) -> str:
 
 
 def evidence_value(value: Any, limit: int = 300) -> str:
-    """One evidence value as a single line (JSON for lists and tables), shortened."""
+    """One evidence value as a single line (JSON for lists and tables), shortened; not yet safe."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

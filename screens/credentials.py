@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-from readiness_tui.screens.common import safe, wizard
+from readiness_tui.screens.common import KeysInOrder, ask, safe, wizard
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -32,20 +31,24 @@ def where_text(found: Found) -> str:
     return f"[$success]{safe(found.used)}[/]{also}"
 
 
-class CredentialsScreen(Screen[None]):
+class CredentialsScreen(KeysInOrder):
     """Every credential name with where it is found; `s` sets one in the keyring, `x` deletes it."""
 
     CSS_PATH = "credentials.tcss"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         Binding("s", "set", "Set (masked)"),
         Binding("x", "delete", "Delete from keyring"),
+        Binding("escape", "back", "Back"),
+        Binding("slash", "find", "Find item", key_display="/", show=False),
     ]
+    KEYS_HELP = [("↑ ↓", "select a name"), ("enter", "in the value field: store it"), ("escape", "back (or stop typing)")]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, Found] = {}
         self.editing = ""
+        self.keyring_note: str | None = None
+        """Why there is no keyring ('' when there is one; None until looked up)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -59,7 +62,7 @@ class CredentialsScreen(Screen[None]):
                         placeholder="select a name and press s")
             yield Static("[$text-muted]Values are never shown. Stored values go to the OS keyring only; "
                          "the environment wins over the keyring, the keyring over .env.[/]", id="cred-note")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#cred-list", OptionList).focus()
@@ -83,6 +86,7 @@ class CredentialsScreen(Screen[None]):
         rows, note, backend = await asyncio.to_thread(look)
         # The values looked up are dropped here: the screen keeps names and sources only.
         self.rows = {f.name: Found(f.name, list(f.sources), None) for f in rows}
+        self.keyring_note = note
         info = self.query_one("#cred-keyring", Static)
         if note:
             info.update(f"[$warning]{safe(note)}[/]")
@@ -107,17 +111,30 @@ class CredentialsScreen(Screen[None]):
             return
         self.dismiss(None)
 
+    def action_find(self) -> None:
+        """`/` here leaves the credentials for the item filter."""
+        self.dismiss(None)
+        wizard(self).call_after_refresh(wizard(self).action_filter)
+
     def action_set(self) -> None:
-        """Ask for the selected name's value in the masked input."""
+        """Ask for the selected name's value in the masked input — once it is known a keyring can
+        store it (without one, say so before anything is typed)."""
         name = self.selected()
         if name is None:
+            return
+        prompt = self.query_one("#cred-prompt", Static)
+        if self.keyring_note is None:
+            prompt.update("Still looking for the OS keyring; press s again in a moment.")
+            return
+        if self.keyring_note:
+            prompt.update(f"[$warning]{safe(name)} cannot be stored here: there is no OS keyring.[/] "
+                          f"Set it in the environment or in .env instead (details above).")
             return
         self.editing = name
         field = self.query_one("#cred-value", Input)
         field.value = ""
         field.disabled = False
-        self.query_one("#cred-prompt", Static).update(
-            f"Value of [b]{safe(name)}[/b] (hidden; enter stores it in the keyring, escape cancels):")
+        prompt.update(f"Value of [b]{safe(name)}[/b] (hidden; enter stores it in the keyring, escape cancels):")
         field.focus()
 
     def _stop_editing(self) -> None:
@@ -132,11 +149,12 @@ class CredentialsScreen(Screen[None]):
     def submitted(self, event: Input.Submitted) -> None:
         name, value = self.editing, event.value
         self._stop_editing()  # the value leaves the widget at once
+        wizard(self).hold_keys()  # keys typed on after enter are not this screen's hotkeys
         if not value.strip():
-            self.notify(f"no value given for {name}; nothing stored", severity="warning", timeout=4)
+            wizard(self).toast(f"no value given for {name}; nothing stored", severity="warning")
             return
         if "\n" in value:
-            self.notify(f"the value of {name} spans several lines; give one line", severity="error")
+            wizard(self).toast(f"the value of {name} spans several lines; give one line", severity="error")
             return
         self.store_value(name, value)
 
@@ -147,17 +165,27 @@ class CredentialsScreen(Screen[None]):
         try:
             await asyncio.to_thread(keyring.set, check_name(name), value)
         except UsageError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            wizard(self).toast(str(exc), severity="error", timeout=8)
             return
         finally:
             del value
-        self.notify(f"stored {name} in the OS keyring", timeout=4)
+        wizard(self).toast(f"stored {name} in the OS keyring")
         await self._changed(name)
 
     def action_delete(self) -> None:
+        """Delete the selected name from the keyring, after asking."""
+        from readiness_tui.screens.modals import AskDialog
+
         name = self.selected()
-        if name is not None:
-            self.delete_value(name)
+        if name is None or self.editing:
+            return
+        found = self.rows.get(name)
+        if found is not None and "keyring" not in found.sources:
+            wizard(self).toast(f"{name} is not in the OS keyring")
+            return
+        ask(self.app, AskDialog(f"Delete {safe(name)} from the OS keyring?",
+                                "The value is gone for good; other places it is set stay.", yes="Delete"),
+            lambda _: self.delete_value(name))
 
     @work(group="credentials-write", exit_on_error=False)
     async def delete_value(self, name: str) -> None:
@@ -165,12 +193,12 @@ class CredentialsScreen(Screen[None]):
         try:
             removed = await asyncio.to_thread(self.keyring.delete, check_name(name))
         except UsageError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            wizard(self).toast(str(exc), severity="error", timeout=8)
             return
         if not removed:
-            self.notify(f"{name} is not in the OS keyring", timeout=4)
+            wizard(self).toast(f"{name} is not in the OS keyring")
             return
-        self.notify(f"deleted {name} from the OS keyring", timeout=4)
+        wizard(self).toast(f"deleted {name} from the OS keyring")
         await self._changed(name)
 
     async def _changed(self, name: str) -> None:

@@ -40,12 +40,14 @@ class CheckCompleted(Message):
 
 
 class RunSaved(Message):
-    """The run record was written (a decision, a sign-off, a fix) or re-read from disk."""
+    """The run record was written (a decision, a sign-off, a fix) or re-read from disk (`from_disk`:
+    then changes in it may be another person's)."""
 
-    def __init__(self, record: RunRecord, note: str = "") -> None:
+    def __init__(self, record: RunRecord, note: str = "", from_disk: bool = False) -> None:
         super().__init__()
         self.record = record
         self.note = note
+        self.from_disk = from_disk
 
 
 class ActionFailed(Message):

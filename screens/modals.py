@@ -1,81 +1,172 @@
-"""Dialogs: each is a ModalScreen that dismisses with its answer (or None when cancelled)."""
+"""Dialogs: each is a ModalScreen that dismisses with its answer (or None when cancelled).
+
+The keyboard path is the same in every form: focus starts in the first field, Tab and Shift+Tab
+move between fields and buttons, Enter moves to the next field and submits from the last, Escape
+cancels. Each field is checked as it is typed; a problem is shown under the field and nothing typed
+is lost (the dialog stays open until the answer is acceptable).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from readiness_tui.screens.common import safe
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from readiness_tui.checklist import Item
 
 Answer = dict[str, str]
+_T = TypeVar("_T")
 
 
-class FormDialog(ModalScreen[Answer | None]):
-    """A small form: labelled inputs, required fields checked before it closes.
+@dataclass(frozen=True)
+class Field:
+    """One input of a form: `key` in the answer, its label, the value it starts with, required or not."""
 
-    Enter in the last field (or the OK button) submits; Escape cancels.
-    """
+    key: str
+    label: str
+    value: str = ""
+    required: bool = False
+    placeholder: str = ""
+    password: bool = False
+
+
+class Dialog(ModalScreen[_T]):
+    """A modal that Escape cancels (dismissing with None); styles from dialogs.tcss."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormDialog(Dialog[Answer]):
+    """A small form: labelled inputs checked as they are typed, Enter from field to field."""
+
     TITLE_TEXT = ""
     SUBMIT = "OK"
+    # Enter is the dialog's, not the field's: handled as the key is read, so the next field has the
+    # focus before the keys typed after it arrive ("\rnote" typed fast lands in the note); the field
+    # itself is checked once the keys typed before the enter are in it (see `action_enter`).
+    BINDINGS = [Binding("enter", "enter", "Next / submit", show=False, priority=True)]
 
-    def __init__(self, fields: list[tuple[str, str, str, bool]], intro: str = "") -> None:
-        """`fields`: (key, label, initial value, required)."""
+    def __init__(self, fields: list[Field], intro: str = "") -> None:
+        """`intro` is markup (callers make outside text in it `safe`)."""
         super().__init__()
         self.fields = fields
         self.intro = intro
+        self.touched: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"[b]{safe(self.TITLE_TEXT)}[/b]", classes="dialog-title")
             if self.intro:
                 yield Static(self.intro, classes="dialog-intro")
-            for key, text, value, required in self.fields:
-                yield Label(f"{safe(text)}{' (required)' if required else ''}")
-                yield Input(value=value, id=f"field-{key}", compact=True)
-            yield Static("", id="dialog-error")
+            for field in self.fields:
+                yield Label(f"{safe(field.label)}{' [$text-muted](required)[/]' if field.required else ''}")
+                yield Input(value=field.value, id=f"field-{field.key}", compact=True, password=field.password,
+                            placeholder=field.placeholder)
+                yield Static("", id=f"error-{field.key}", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.SUBMIT, variant="primary", id="ok", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
-        inputs = list(self.query(Input))
-        empty = [i for i in inputs if not i.value]
-        (empty[0] if empty else inputs[0]).focus()
+        self.inputs()[0].focus()
+
+    def inputs(self) -> list[Input]:
+        """The form's inputs in order."""
+        return [self.query_one(f"#field-{f.key}", Input) for f in self.fields]
 
     def answer(self) -> Answer:
         """The values typed, stripped."""
-        return {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
+        return {f.key: self.query_one(f"#field-{f.key}", Input).value.strip() for f in self.fields}
 
-    def problem(self, answer: Answer) -> str:
-        """What is wrong with the answer, or an empty string."""
-        for key, text, _, required in self.fields:
-            if required and not answer[key]:
-                return f"{text} is required"
+    def field_problem(self, key: str, answer: Answer) -> str:
+        """What is wrong with one field of the answer, or an empty string (subclasses add rules)."""
+        field = next(f for f in self.fields if f.key == key)
+        if field.required and not answer[key]:
+            return f"{field.label} is required"
         return ""
 
-    def submit(self) -> None:
-        answer = self.answer()
-        problem = self.problem(answer)
-        if problem:
-            self.query_one("#dialog-error", Static).update(f"[$error]{safe(problem)}[/]")
-            return
-        self.dismiss(answer)
+    def problem(self, answer: Answer) -> str:
+        """The first problem of the answer, or an empty string."""
+        for field in self.fields:
+            problem = self.field_problem(field.key, answer)
+            if problem:
+                return problem
+        return ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        position = inputs.index(event.input)
+    def _show(self, key: str, problem: str) -> None:
+        error = self.query_one(f"#error-{key}", Static)
+        error.update(f"[$error]✗ {safe(problem)}[/]" if problem else "")
+        error.set_class(bool(problem), "-shown")
+
+    def check_fields(self, keys: list[str] | None = None) -> list[str]:
+        """Show the problems of these fields (default: every touched one); the keys with a problem."""
+        answer = self.answer()
+        bad = []
+        for field in self.fields:
+            if keys is not None and field.key not in keys:
+                continue
+            problem = self.field_problem(field.key, answer) if field.key in self.touched else ""
+            self._show(field.key, problem)
+            if problem:
+                bad.append(field.key)
+        return bad
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("field-")
+        if event.input.has_focus:
+            self.touched.add(key)
+        # Rules that compare fields (approver ≠ you) are shown again on either side.
+        self.check_fields()
+
+    def submit(self) -> None:
+        """Dismiss with the answer when every field is acceptable; otherwise go to the first problem."""
+        self.touched.update(f.key for f in self.fields)
+        bad = self.check_fields()
+        if bad:
+            self.set_focus(self.query_one(f"#field-{bad[0]}", Input))
+            return
+        self.dismiss(self.answer())
+
+    def action_enter(self) -> None:
+        """Enter: on a field, the next field (from the last, submit); on a button, press it.
+
+        Keys reach a field through its own queue, so when enter is read the keys typed just before
+        it may not be in the field yet: the focus moves at once, and the field is checked (and the
+        form submitted from the last field) by a callback queued behind those keys.
+        """
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+            return
+        inputs = self.inputs()
+        if not isinstance(focused, Input) or focused not in inputs:
+            self.submit()
+            return
+        position = inputs.index(focused)
         if position + 1 < len(inputs):
-            inputs[position + 1].focus()
-        else:
+            self.set_focus(inputs[position + 1])
+        focused.call_later(self._entered, focused, position + 1 == len(inputs))
+
+    def _entered(self, field: Input, last: bool) -> None:
+        if not self.is_attached or self.app.screen is not self:
+            return  # closed meanwhile (escape typed right after the enter)
+        key = self.fields[self.inputs().index(field)].key
+        self.touched.add(key)
+        if self.check_fields([key]):
+            self.set_focus(field)  # Enter on a field with a problem stays there: the problem is under it
+        elif last:
             self.submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -84,13 +175,14 @@ class FormDialog(ModalScreen[Answer | None]):
         else:
             self.dismiss(None)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-def _item_intro(item: Item, stale: str = "") -> str:
-    """The item, and which valid sign-offs the decision would make stale (said before it is made)."""
-    intro = f"{item.id}  {safe(item.text)}"
+def item_intro(item: Item, note: str = "", stale: str = "") -> str:
+    """The item a dialog acts on, as markup: a warning when the action hides something (`note`,
+    markup), and which valid sign-offs the decision would make stale (`stale`, plain; said before it
+    is made)."""
+    intro = f"{safe(item.id)}  {safe(item.text)}"
+    if note:
+        intro += f"\n[$warning]{note}[/]"
     if stale:
         intro += f"\n[$warning]This changes a decision: the sign-offs of {safe(stale)} will be stale.[/]"
     return intro
@@ -103,67 +195,79 @@ class ConfirmDialog(FormDialog):
     SUBMIT = "Confirm"
 
     def __init__(self, item: Item, name: str, stale: str = "") -> None:
-        super().__init__([("name", "Your name", name, True), ("note", "Note (optional)", "", False)],
-                         _item_intro(item, stale))
+        super().__init__([Field("name", "Your name", name, True), Field("note", "Note (optional)")],
+                         item_intro(item, stale=stale))
 
 
 class NotApplicableDialog(FormDialog):
-    """Mark an item not applicable: a name, the reason, and on a critical item an approver other than you."""
+    """Mark an item not applicable: a name, the reason, and on a critical item an approver other than
+    you. `warning` (markup) says what it hides."""
 
     TITLE_TEXT = "Not applicable"
     SUBMIT = "Mark N/A"
 
-    def __init__(self, item: Item, name: str, stale: str = "") -> None:
-        fields = [("name", "Your name", name, True), ("reason", "Why it does not apply", "", True)]
+    def __init__(self, item: Item, name: str, warning: str = "", stale: str = "") -> None:
+        fields = [Field("name", "Your name", name, True), Field("reason", "Why it does not apply", "", True)]
         if item.critical:
-            fields.append(("approver", "Approver (someone else: the item is critical)", "", True))
-        super().__init__(fields, _item_intro(item, stale))
+            fields.append(Field("approver", "Approver (someone else: the item is critical)", "", True))
+        super().__init__(fields, item_intro(item, warning, stale))
 
-    def problem(self, answer: Answer) -> str:
-        problem = super().problem(answer)
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
         if problem:
             return problem
-        if "approver" in answer and answer["approver"].casefold() == answer["name"].casefold():
+        if key == "approver" and answer["name"] and answer["approver"].casefold() == answer["name"].casefold():
             return "the approver must be someone other than you"
         return ""
 
 
 class WaiveDialog(FormDialog):
-    """Waive an item: reason, an approver other than you, an expiry date."""
+    """Waive an item: reason, an approver other than you, an expiry date from today on."""
 
     TITLE_TEXT = "Waive (accept the risk)"
     SUBMIT = "Waive"
 
-    def __init__(self, item: Item, name: str, today: date | None = None, stale: str = "") -> None:
-        expires = ((today or date.today()) + timedelta(days=30)).isoformat()
+    def __init__(self, item: Item, name: str, today: date | None = None, warning: str = "", stale: str = "") -> None:
+        self.today = today or date.today()
+        expires = (self.today + timedelta(days=30)).isoformat()
         super().__init__(
-            [("name", "Your name", name, True), ("reason", "Reason", "", True),
-             ("approver", "Approver (someone else)", "", True), ("expires", "Expires (YYYY-MM-DD)", expires, True)],
-            _item_intro(item, stale),
+            [Field("name", "Your name", name, True), Field("reason", "Reason", "", True),
+             Field("approver", "Approver (someone other than you)", "", True),
+             Field("expires", "Expires (YYYY-MM-DD, today or later)", expires, True)],
+            item_intro(item, warning, stale),
         )
 
-    def problem(self, answer: Answer) -> str:
-        problem = super().problem(answer)
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
         if problem:
             return problem
-        if answer["approver"].casefold() == answer["name"].casefold():
+        if key == "approver" and answer["name"] and answer["approver"].casefold() == answer["name"].casefold():
             return "the approver must be someone other than you"
-        try:
-            date.fromisoformat(answer["expires"])
-        except ValueError:
-            return "the expiry date must be YYYY-MM-DD"
+        if key == "expires":
+            try:
+                expiry = date.fromisoformat(answer["expires"])
+            except ValueError:
+                return "the expiry date must be a date as YYYY-MM-DD"
+            if expiry < self.today:
+                return f"the expiry date must be today ({self.today.isoformat()}) or later"
         return ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # The approver is compared with the name: a change of either shows the rule on the approver.
+        if event.input.id == "field-name" and "approver" in self.touched:
+            self.touched.add("approver")
+        super().on_input_changed(event)
 
 
 class SignDialog(FormDialog):
-    """Sign a role: the signer's name, an override reason below the top band, an optional SSH key.
+    """Sign a role: the signer's name (required, editable), an override reason below the top band,
+    an optional SSH key.
 
     Below `ready` the signing core refuses a sign-off without a reason; the dialog asks for it
     up front (required) so the reason is typed here and recorded with the signature. With an SSH
     key (a private key file, or the `.pub` of a key held by ssh-agent) the sign-off is signed with
     `ssh-keygen -Y sign`, as `readiness sign --ssh-key` does; the name is then the principal a
-    verifier's allowed_signers file lists. Enter submits from any field (tab reaches the optional
-    key field).
+    verifier's allowed_signers file lists, so it is checked as one while a key is given.
     """
 
     TITLE_TEXT = "Sign off"
@@ -172,11 +276,10 @@ class SignDialog(FormDialog):
     def __init__(self, role: str, name: str, intro: str, needs_override: bool = False, ssh_key: str = "") -> None:
         self.TITLE_TEXT = f"Sign off as {role}"
         self.needs_override = needs_override
-        fields = [("name", "Your name", name, True)]
+        fields = [Field("name", "Your name (as it will appear on the sign-off)", name, True)]
         if needs_override:
-            fields.append(("override", "Override reason: why sign below ready (recorded)", "", True))
-        fields.append(("ssh_key", "SSH key to sign with (optional): a private key, or the .pub of an "
-                                  "ssh-agent key", ssh_key, False))
+            fields.append(Field("override", "Override reason: why sign below ready (recorded)", "", True))
+        fields.append(Field("ssh_key", "SSH key (optional): private key, or .pub of an ssh-agent key", ssh_key))
         super().__init__(fields, intro)
 
     def answer(self) -> Answer:
@@ -184,8 +287,8 @@ class SignDialog(FormDialog):
         answer.setdefault("override", "")
         return answer
 
-    def problem(self, answer: Answer) -> str:
-        problem = super().problem(answer)
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
         if problem or not answer["ssh_key"]:
             return problem
         from pathlib import Path
@@ -193,17 +296,20 @@ class SignDialog(FormDialog):
         from readiness_tui.attestation import principal_for
         from readiness_tui.errors import UsageError
 
-        if not Path(answer["ssh_key"]).expanduser().is_file():
+        if key == "ssh_key" and not Path(answer["ssh_key"]).expanduser().is_file():
             return f"{answer['ssh_key']}: no such SSH key file"
-        try:
-            principal_for(answer["name"])
-        except UsageError as exc:
-            return str(exc)
+        if key == "name":
+            try:
+                principal_for(answer["name"])
+            except UsageError as exc:
+                return str(exc)
         return ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.prevent_default()  # not FormDialog's "next field": the key field is optional, tab reaches it
-        self.submit()
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Whether the name must be a principal depends on the key: a change of the key shows it again.
+        if event.input.id == "field-ssh_key" and "ssh_key" in self.touched:
+            self.touched.add("name")
+        super().on_input_changed(event)
 
 
 class PassphraseDialog(FormDialog):
@@ -213,19 +319,14 @@ class PassphraseDialog(FormDialog):
     SUBMIT = "Sign"
 
     def __init__(self, key: str) -> None:
-        super().__init__([("passphrase", "Passphrase", "", True)],
+        super().__init__([Field("passphrase", "Passphrase", "", True, password=True)],
                          f"{safe(key)} is encrypted. Its passphrase is passed to ssh-keygen only; it is "
                          "never stored. (Or add the key to ssh-agent and give its .pub file.)")
 
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            if isinstance(widget, Input):
-                widget.password = True  # masked from the first frame
-            yield widget
-
 
 class FieldDialog(FormDialog):
-    """Record one deployment field, checked against its type, and who records it (asked, never assumed)."""
+    """Record one deployment field, checked against its type as typed, and who records it (asked,
+    never assumed)."""
 
     TITLE_TEXT = "Deployment field"
     HINTS = {"date": "YYYY-MM-DD", "time": "HH:MM or HH:MM:SS, optionally UTC or ±HH:MM", "yes/no": "yes or no",
@@ -234,94 +335,79 @@ class FieldDialog(FormDialog):
     def __init__(self, field: str, kind: str, value: str, by: str) -> None:
         self.TITLE_TEXT = field
         self.kind = kind
-        super().__init__([("value", f"{field} ({self.HINTS.get(kind, kind)})", value, True),
-                          ("by", "Recorded by (your name)", by, True)])
+        super().__init__([Field("value", f"{field} ({self.HINTS.get(kind, kind)})", value, True),
+                          Field("by", "Recorded by (your name)", by, True)])
 
-    def problem(self, answer: Answer) -> str:
-        problem = super().problem(answer)
+    def field_problem(self, key: str, answer: Answer) -> str:
+        problem = super().field_problem(key, answer)
         if problem:
             return problem
         from readiness_tui.errors import UsageError
         from readiness_tui.signoff import field_value_for, person
 
         try:
-            field_value_for(self.kind, answer["value"], self.TITLE_TEXT)
-            person(answer["by"], "Recorded by")
+            if key == "value":
+                field_value_for(self.kind, answer["value"], self.TITLE_TEXT)
+            elif key == "by":
+                person(answer["by"], "Recorded by")
         except UsageError as exc:
             return str(exc)
         return ""
 
 
-class ConfirmActionDialog(ModalScreen[bool]):
-    """Ask before an action whose consequence the person should know (it makes sign-offs stale)."""
+class ExportDialog(FormDialog):
+    """Ask where to write the report; the extension picks the format."""
 
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("y", "go", "Yes")]
+    TITLE_TEXT = "Export the report"
+    SUBMIT = "Export"
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self, default: str) -> None:
+        super().__init__([Field("path", "File (.md Markdown · .json JSON · .xml JUnit · .txt text)", default, True)])
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # The file name is what one changes most: the cursor goes before the extension.
+        field = self.inputs()[0]
+        dot = field.value.rfind(".")
+        field.cursor_position = dot if dot > field.value.rfind("/") else len(field.value)
+
+
+class AskDialog(Dialog[bool]):
+    """A yes/no question before a destructive action: y or Enter on the button says yes; n, Escape no."""
+
+    BINDINGS = [Binding("escape,n", "cancel", "No"), Binding("y", "yes", "Yes")]
+
+    def __init__(self, question: str, details: str = "", yes: str = "Yes") -> None:
+        """`question` and `details` are markup (outside text in them made `safe` by the caller)."""
         super().__init__()
-        self.title_text = title
-        self.text = text
+        self.question = question
+        self.details = details
+        self.yes = yes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"[b]{safe(self.title_text)}[/b]", classes="dialog-title")
-            yield Static(self.text, classes="dialog-intro")
+            yield Static(f"[b]{self.question}[/b]", classes="dialog-title")
+            if self.details:
+                yield Static(self.details, classes="dialog-intro")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Yes (y)", variant="warning", id="ok", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(f"{safe(self.yes)} (y)", variant="warning", id="yes", compact=True)
+                yield Button("No (n)", id="no", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.query_one("#no", Button).focus()  # the safe answer is the default
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "ok")
+        self.dismiss(event.button.id == "yes")
 
-    def action_go(self) -> None:
+    def action_yes(self) -> None:
         self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
 
 
-class ExportDialog(ModalScreen[str | None]):
-    """Ask where to write the report; the extension picks the format."""
-
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, default: str) -> None:
-        super().__init__()
-        self.default = default
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("[b]Export the report[/b]", classes="dialog-title")
-            yield Static(".md Markdown (the checklist's shape) · .json JSON · .xml JUnit · .txt text",
-                         classes="dialog-intro")
-            yield Input(value=self.default, id="field-path", compact=True)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="ok", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.query_one(Input).value.strip() or None if event.button.id == "ok" else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ChooseFixDialog(ModalScreen[int | None]):
+class ChooseFixDialog(Dialog[int | None]):
     """An item has several safe fixes: pick one (enter), or escape."""
-
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, item_id: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -329,9 +415,6 @@ class ChooseFixDialog(ModalScreen[int | None]):
         self.choices = choices
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import OptionList
-        from textual.widgets.option_list import Option
-
         with Vertical(classes="dialog"):
             yield Static(f"[b]Fixes for {safe(self.item_id)}[/b]", classes="dialog-title")
             yield Static("Pick one: its diff is shown before anything is written.", classes="dialog-intro")
@@ -341,19 +424,14 @@ class ChooseFixDialog(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.query_one("#fix-choices").focus()
 
-    def on_option_list_option_selected(self, event: object) -> None:
-        option = getattr(event, "option", None)
-        if option is not None and option.id is not None:
-            self.dismiss(int(option.id))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(int(event.option.id))
 
 
-class FixDialog(ModalScreen[bool]):
+class FixDialog(Dialog[bool]):
     """Show a fix's diff; `a` (or the Apply button) applies it, Escape cancels."""
 
-    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("a", "apply", "Apply")]
 
     def __init__(self, item_id: str, name: str, description: str, diff: str) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from readiness_tui.screens.app import ITEM_ACTIONS
 from readiness_tui.screens.common import wizard
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from readiness_tui.neutral import one_line
 
 #: (title, app action, help) — the same actions the keys run.
 ACTIONS = [
@@ -19,6 +22,7 @@ ACTIONS = [
     ("Fix the selected item", "fix", "f: show the diff of a safe fix, apply on confirmation"),
     ("Undo the decision on the selected item", "undo", "u"),
     ("Jump to the next failing item", "next_failing", "e"),
+    ("Find items: text, is:failing, is:critical, status:…, kind:…", "filter", "/"),
     ("Next section", "next_section", "→"),
     ("Previous section", "previous_section", "←"),
     ("Show the target (start screen)", "show_start", "t"),
@@ -37,22 +41,28 @@ class ReadinessCommands(Provider):
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = wizard(self)
+        # Actions on "the selected item" are offered only where an item is shown selected (a section),
+        # and only those that item offers: the palette never acts on an item that is not on screen.
         commands: list[tuple[str, Callable[[], object], str]] = [
             (title, partial(app.run_action, action), text) for title, action, text in ACTIONS
+            if action not in ITEM_ACTIONS or app.item_action_state(action)
         ]
         if not app.ready:
             return commands
         checklist = app.target.checklist
         for section in checklist.sections:
-            commands.append((f"Section {section.id}: {section.title}",
+            commands.append((f"Section {section.id}: {one_line(section.title)}",
                              partial(app.show_section, section.id), "open the section"))
         for item in checklist.items:
-            commands.append((f"Item {item.id}: {item.text}", partial(app.goto_item, item.id), "open the item"))
+            commands.append((f"Item {one_line(item.id)}: {one_line(item.text)}", partial(app.goto_item, item.id),
+                             "open the item"))
         return commands
 
     async def discover(self) -> Hits:
-        for title, callback, text in self._commands()[: len(ACTIONS)]:
-            yield DiscoveryHit(title, callback, help=text)
+        titles = {title for title, _, _ in ACTIONS}
+        for title, callback, text in self._commands():
+            if title in titles:
+                yield DiscoveryHit(title, callback, help=text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

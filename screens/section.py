@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from readiness_tui.screens.common import (
+    KeysInOrder,
     duration_text,
     elapsed_text,
     evidence_value,
@@ -19,7 +20,6 @@ from readiness_tui.screens.common import (
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -35,28 +35,34 @@ def check_descriptions() -> dict[str, str]:
     return {spec.name: spec.description for spec in registry()}
 
 
-class SectionScreen(Screen[None]):
+class SectionScreen(KeysInOrder):
     """Items of the current section with their status, and the selected item's detail."""
 
     WIZARD_SCREEN = True  # the app's navigation keys work here
 
     CSS_PATH = "section.tcss"
 
+    # In the order they are used; the app adds → e / ? q after them. Keys an item does not offer
+    # (f without a safe fix, u without a decision, r once a person decided) leave the footer.
     BINDINGS = [
-        Binding("r", "app.rerun_item", "Re-run"),
-        Binding("R", "app.rerun_section", "Re-run all", key_display="R"),
         Binding("c", "app.confirm", "Confirm"),
         Binding("n", "app.not_applicable", "N/A"),
         Binding("w", "app.waive", "Waive"),
         Binding("f", "app.fix", "Fix"),
-        Binding("u", "app.undo", "Undo decision", show=False),
+        Binding("u", "app.undo", "Undo"),
+        Binding("r", "app.rerun_item", "Rerun"),
+        Binding("R", "app.rerun_section", "Rerun section", key_display="R", show=False),
         Binding("o", "open_screenshot", "Screenshot", show=False),
     ]
+    #: For the help screen: keys of this screen that are not bindings.
+    KEYS_HELP = [("↑ ↓", "select an item"), ("tab", "the detail pane and back (↑ ↓ scroll it)"),
+                 ("o", "open the selected item's screenshot (browser items)")]
 
     def __init__(self) -> None:
         super().__init__()
         self._descriptions: dict[str, str] | None = None
         self._shown_section = 0
+        self._shown_item = ""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -65,7 +71,7 @@ class SectionScreen(Screen[None]):
             yield OptionList(id="items")
             with VerticalScroll(id="detail-scroll", can_focus=True):
                 yield Static(id="detail")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh_all, init=False)
@@ -81,15 +87,16 @@ class SectionScreen(Screen[None]):
     # ---- drawing -----------------------------------------------------------------------------
 
     def _row(self, view: ItemView, now: float) -> str:
-        started = wizard(self).running.get(view.item.id)
+        app = wizard(self)
+        started = app.running.get(view.item.id)
         if started is not None:
             elapsed = now - started
             mark = f"[$accent]{spinner_frame(elapsed)}[/]"
             tail = f" [$text-muted]{elapsed_text(elapsed)}[/]"
         else:
-            mark = glyph(view.status, view.waiver_expired)
+            mark = glyph(view.status, view.waiver_expired, app.no_color)
             tail = ""
-        item_id = f"[b]{view.item.id:>5}[/b]" if view.item.critical else f"{view.item.id:>5}"
+        item_id = f"[b]{safe(view.item.id):>5}[/b]" if view.item.critical else f"{safe(view.item.id):>5}"
         return f"{mark} {item_id} {safe(view.item.text)}{tail}"
 
     def _refresh_all(self, *_: object) -> None:
@@ -101,7 +108,7 @@ class SectionScreen(Screen[None]):
         total = len(app.target.checklist.sections)
         self.query_one("#section-title", Static).update(
             f"[b]{section.id}. {safe(section.title)}[/b]  [$text-muted]section {section.id} of {total} · "
-            f"{done}/{applicable} done[/]"
+            f"{done}/{applicable} completed[/]"
         )
         options = self.query_one("#items", OptionList)
         now = time.monotonic()
@@ -179,18 +186,24 @@ class SectionScreen(Screen[None]):
 
     def _show_detail(self) -> None:
         app = wizard(self)
-        view: ItemView = app.view()
+        view: ItemView = app.view(app.current_item)
         if self._descriptions is None and view.item.checks:
             self._descriptions = check_descriptions()
         self.query_one("#detail", Static).update(self.detail_markup(view))
+        if view.item.id != self._shown_item:
+            # A new item is read from its title and status: the pane starts at the top.
+            self._shown_item = view.item.id
+            self.query_one("#detail-scroll", VerticalScroll).scroll_home(animate=False)
+        self.refresh_bindings()
 
     def detail_markup(self, view: ItemView) -> str:
         """The selected item's detail: what was checked, evidence, duration, decision, hint."""
         app = wizard(self)
+        mono = app.no_color
         redact = app.target.redactor.text
         item = view.item
-        lines = [f"[b]{item.id}  {safe(item.text)}[/b]"]
-        tags = [item.kind] + (["[bold $error]critical[/]"] if item.critical else [])
+        lines = [f"[b]{safe(item.id)}  {safe(item.text)}[/b]"]
+        tags = [safe(item.kind)] + (["[bold $error]critical[/]"] if item.critical else [])
         lines.append(f"[$text-muted]{' · '.join(tags)}[/]")
         lines.append("")
         started = app.running.get(item.id)
@@ -198,8 +211,8 @@ class SectionScreen(Screen[None]):
             elapsed = time.monotonic() - started
             progress = app.progress_text.get(item.id, "")
             lines.append(f"[$accent]{spinner_frame(elapsed)} running {elapsed_text(elapsed)}[/] {safe(progress)}")
-        lines.append(f"{glyph(view.status, view.waiver_expired)} {label(view.status, view.waiver_expired)}  "
-                     f"{safe(redact(view.summary))}")
+        lines.append(f"{glyph(view.status, view.waiver_expired, mono)} {label(view.status, view.waiver_expired, mono)}"
+                     f"  {safe(redact(view.summary))}")
         if view.decision is not None:
             d = view.decision
             lines.append(f"[$text-muted]by {safe(d.by)} at {safe(d.at)} ({safe(d.user_host)})[/]")
@@ -212,18 +225,19 @@ class SectionScreen(Screen[None]):
             for name in item.checks:
                 description = (self._descriptions or {}).get(name, "no automated check yet")
                 outcome = by_check.get(name)
-                tail = (f"  {glyph(outcome.status)} {duration_text(outcome.duration_ms)}" if outcome else "")
+                tail = (f"  {glyph(outcome.status, mono=mono)} {duration_text(outcome.duration_ms)}"
+                        if outcome else "")
                 lines.append(f" • [$accent]{safe(name)}[/] — {safe(description)}{tail}")
         facts = view.result.facts if view.result is not None else {}
         if facts:
             lines += ["", "[b]Facts[/b] [$text-muted](what decides the verdict; a sign-off binds them)[/]"]
             for key, value in facts.items():
-                lines.append(f" {safe(str(key))}: {safe(redact(evidence_value(value)))}")
+                lines.append(f" {safe(key)}: {safe(redact(evidence_value(value)))}")
         evidence = view.evidence
         if evidence:
             lines += ["", "[b]Evidence[/b]"]
             for key, value in evidence.items():
-                lines.append(f" {safe(str(key))}: {safe(redact(evidence_value(value)))}")
+                lines.append(f" {safe(key)}: {safe(redact(evidence_value(value)))}")
         shot = screenshot_of(evidence)
         if shot:
             where = Path(app.target.project) / shot
@@ -233,14 +247,23 @@ class SectionScreen(Screen[None]):
             lines += ["", f"[$text-muted]took {duration_text(view.duration_ms)}{finished}[/]"]
         if item.hint:
             lines += ["", "[b]How to fix[/b]", safe(item.hint)]
+        lines += ["", f"[$text-muted]{' · '.join(self.offered(view))}[/]"]
+        return "\n".join(lines)
+
+    def offered(self, view: ItemView) -> list[str]:
+        """The keys this item offers, as the footer shows them (no `f` without a safe fix)."""
+        app = wizard(self)
         machine = view.result.status if view.result else None
-        actions = ["r re-run"] if item.checks else []
-        if can_confirm(item, machine):
+        actions = []
+        if can_confirm(view.item, machine):
             actions.append("c confirm")
-        actions += ["n not applicable", "w waive", "f fix"]
+        actions += ["n not applicable", "w waive"]
+        if app.fixable.get(view.item.id, False):
+            actions.append("f fix")
         if view.decision is not None:
             actions.append("u undo decision")
-        if shot:
+        elif view.item.checks:
+            actions.append("r re-run")
+        if screenshot_of(view.evidence):
             actions.append("o open screenshot")
-        lines += ["", f"[$text-muted]{' · '.join(actions)}[/]"]
-        return "\n".join(lines)
+        return actions

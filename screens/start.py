@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readiness_tui.screens.common import safe, wizard
+from readiness_tui.screens.common import KeysInOrder, safe, wizard
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from readiness_tui.redact import redact_url
@@ -27,26 +26,32 @@ CREDENTIALS = [
 ]
 #: URLs shown as they are (password-free by nature); the rest may embed credentials: only "set".
 SHOWN_URLS = {"backend_url", "frontend_url", "supabase_url"}
+HINT = "[b]→[/b] or [b]enter[/b]: section 1 · [b]s[/b] summary · [b]/[/b] find an item · [b]?[/b] every key"
 
 
 def target_markup(settings: Settings, record_note: str, map_lines: list[str] | None = None) -> str:
-    """What the wizard found about the target, as markup (never a secret value); `map_lines` are the project
-    map's summary (`ProjectMap.summary_lines`), shown once the map is built."""
+    """What the wizard found about the target, as markup (never a secret value); lines fit 80 columns.
+    `map_lines` are the project map's summary (`ProjectMap.summary_lines`), shown once the map is built."""
     ok, missing = "[$success]✓[/]", "[$error]✗[/]"
-    lines = ["[b]Project[/b]", f"  directory   {safe(str(settings.project_dir))}"]
+    lines = ["[b]Project[/b]", f"  directory   {safe(settings.project_dir)}"]
     repo = settings.repo_root
-    lines.append(f"  repository  {safe(str(repo)) if repo else '[$warning]not a git repository[/]'}")
+    if repo is None:
+        lines.append("  repository  [$warning]not a git repository[/]")
+    elif Path(repo) != Path(settings.project_dir):
+        lines.append(f"  repository  {safe(repo)}")
     env = settings.env_file
     if env.is_file():
-        lines.append(f"  .env        {ok} {safe(str(env))} ({len(settings.env_entries)} keys)")
+        lines.append(f"  .env        {ok} {len(settings.env_entries)} keys")
     else:
-        lines.append(f"  .env        {missing} none at {safe(str(env))} — cp .env.example .env")
+        lines.append(f"  .env        {missing} none — cp .env.example .env")
     config = settings.config_file
-    lines.append(f"  readiness.toml {safe(str(config)) if config else '[$text-muted]none (defaults)[/]'}")
+    lines.append(f"  config      {safe(Path(config).name) if config else '[$text-muted]none (defaults)[/]'}")
     lines.append(f"  run record  {safe(record_note)}")
+    if settings.keyring_note:
+        lines.append("  keyring     [$warning]none[/] [$text-muted]— using the environment and .env (k: details)[/]")
     if map_lines:
-        lines += ["", "[b]Project map[/b] [$text-muted](what the checks read; the JSON report has all of it)[/]"]
-        lines += [f"  {safe(line)}" for line in map_lines]
+        lines += ["", "[b]Project map[/b] [$text-muted](what the checks read; the JSON report has it all)[/]"]
+        lines += [f"  {safe(line, limit=76)}" for line in map_lines]
     lines += ["", "[b]Settings and credentials[/b] [$text-muted](values are never shown)[/]"]
     absent = []
     for name, var, what, how in CREDENTIALS:
@@ -54,24 +59,22 @@ def target_markup(settings: Settings, record_note: str, map_lines: list[str] | N
         source = settings.sources.get(name, "default")
         if value:
             shown = safe(redact_url(value)) if name in SHOWN_URLS else "set"
-            lines.append(f"  {ok} {var:<16} {shown} [$text-muted]({source}) — {what}[/]")
+            lines.append(f"  {ok} {var:<16} {shown} [$text-muted]({safe(source)})[/]")
         else:
             lines.append(f"  {missing} {var:<16} [$text-muted]missing — {what}[/]")
             absent.append((var, how))
     docker = settings.docker_host or "unix:///var/run/docker.sock"
     socket_ok = settings.docker_host is not None or Path("/var/run/docker.sock").exists()
     lines += ["", "[b]Docker[/b]",
-              f"  {ok if socket_ok else missing} {safe(docker)} · container {safe(settings.container)}"
-              f" · image {safe(settings.image)}"]
+              f"  {ok if socket_ok else missing} {safe(docker)}{'' if socket_ok else ' [$text-muted](no socket)[/]'}",
+              f"    container {safe(settings.container)} · image {safe(settings.image)}"]
     if absent:
         lines += ["", "[b]What is missing, and how to set it[/b]"]
         lines += [f"  {safe(var)}: {safe(how)}" for var, how in absent]
-    lines += ["", "Press [b]→[/b] or [b]enter[/b] to start with section 1, [b]s[/b] for the summary, "
-              "[b]?[/b] for every key. Checks run in the background already."]
     return "\n".join(lines)
 
 
-class StartScreen(Screen[None]):
+class StartScreen(KeysInOrder):
     """The target as found."""
 
     WIZARD_SCREEN = True  # the app's navigation keys work here
@@ -80,16 +83,21 @@ class StartScreen(Screen[None]):
     BINDINGS = [
         # Shown as → in the footer (the same action): the footer fits 80 columns.
         Binding("enter", "app.next_section", "Begin", show=False),
+        Binding("s", "app.show_summary", "Summary"),
+        Binding("g", "app.show_signoff", "Sign-off"),
+        Binding("k", "app.credentials", "Credentials"),
         Binding("up", "scroll_up", "Scroll up", show=False),
         Binding("down", "scroll_down", "Scroll down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
     ]
+    KEYS_HELP = [("↑ ↓ pgup pgdn", "scroll"), ("enter", "begin with section 1")]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
+        yield Static(HINT, id="start-hint")
         yield Static(id="start-text")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
@@ -98,13 +106,8 @@ class StartScreen(Screen[None]):
         app = wizard(self)
         text = self.query_one("#start-text", Static)
         if not app.ready:
-            text.update(f"Reading the project in {safe(str(app.project_dir))}…")
+            text.update(f"Reading the project in {safe(app.project_dir)}…")
             return
-        record = app.record
-        if app.target.store.exists():
-            note = (f"resumed: revision {record.revision}, {len(record.results)} results, "
-                    f"{len(record.decisions)} decisions, updated {record.updated_at}")
-        else:
-            note = "new (nothing recorded yet)"
         pm = app.target.project_map
-        text.update(target_markup(app.target.settings, note, pm.summary_lines() if pm is not None else None))
+        text.update(target_markup(app.target.settings, app.record_note,
+                                  pm.summary_lines() if pm is not None else None))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from readiness_tui.screens.common import glyph, safe, wizard
+from readiness_tui.screens.common import KeysInOrder, glyph, safe, wizard
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -15,6 +15,11 @@ from readiness_tui.scoring import blockers, criteria_tables
 
 BAND_STYLE = {"ready": "$success", "nearly": "$warning", "not-ready": "$error", "do-not-deploy": "bold $error"}
 VERDICT_STYLE = {"PASS": "$success", "FAIL": "$error", "TBD": "$text-muted", "INFO": "$accent"}
+#: Columns a section cell needs besides its title: mark, id, bar and counts.
+CELL_EXTRA = 19
+#: Columns of the screen that are not the cells': the padding, the scroll bar and the gap between cells.
+CHROME = 6
+BAR = 6
 
 
 def bar(done: int, total: int, width: int = 20) -> str:
@@ -23,14 +28,26 @@ def bar(done: int, total: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class SummaryScreen(Screen[None]):
+def title_width(width: int, titles: list[str]) -> int:
+    """How wide section titles are in two columns on a screen `width` wide: whole where they fit
+    (120 columns: every title), shortened below (80 columns: five lines, room for the blockers)."""
+    longest = max((len(t) for t in titles), default=10)
+    return max(min(longest, (width - CHROME) // 2 - CELL_EXTRA), 8)
+
+
+class SummaryScreen(KeysInOrder):
     """Where the run stands, and what stands between it and `ready`."""
 
     WIZARD_SCREEN = True  # the app's navigation keys work here
 
     CSS_PATH = "summary.tcss"
 
-    BINDINGS = [Binding("enter", "open_blocker", "Open item", show=False)]
+    BINDINGS = [
+        Binding("enter", "open_blocker", "Open item", priority=True),
+        Binding("g", "app.show_signoff", "Sign-off"),
+        Binding("x", "app.export", "Export"),
+    ]
+    KEYS_HELP = [("↑ ↓", "select a blocker")]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -40,22 +57,28 @@ class SummaryScreen(Screen[None]):
             yield Static(id="blockers-title", classes="heading")
             yield OptionList(id="blockers")
             yield Static(id="criteria")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._refresh, init=True)
         self.query_one("#blockers", OptionList).focus(scroll_visible=False)
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._refresh()
+
     def _refresh(self, *_: object) -> None:
         app = wizard(self)
+        mono = app.no_color
         checklist = app.target.checklist
         score = app.score
+        if score is None:
+            return
         views = list(app.views.values())
         style = BAND_STYLE.get(score.band, "$text")
         running = len(app.running)
         lines = [
             f"[b]Score {score.percent:.1f}%[/b]  [{style}]{safe(score.band)}[/] — {safe(score.band_label)}",
-            f"[$text-muted]{score.completed} of {score.applicable} applicable items done "
+            f"[$text-muted]{score.completed} of {score.applicable} applicable items completed "
             f"({score.total - score.applicable} not applicable)"
             + (f" · {running} check(s) still running" if running else "") + "[/]",
         ]
@@ -64,18 +87,18 @@ class SummaryScreen(Screen[None]):
             lines.append("[$warning]Critical items marked not applicable: "
                          + ", ".join(v.item.id for v in critical_na) + "[/]")
         self.query_one("#score", Static).update("\n".join(lines))
+        width = title_width(self.size.width or 80, [s.title for s in checklist.sections])
         cells = []
         for section in checklist.sections:
             items = app.section_items(section.id)
             done = sum(1 for v in items if v.completed)
             applicable = sum(1 for v in items if v.status.value != "not_applicable")
             failing = sum(1 for v in items if v.status.value in ("fail", "error") or v.waiver_expired)
-            mark = "[$error]✗[/]" if failing else ("[$success]✓[/]" if done == applicable else " ")
-            title = section.title if len(section.title) <= 17 else section.title[:16] + "…"
-            cells.append(f"{mark}{section.id:>3}. {safe(title.ljust(17))} {bar(done, applicable, 6)} "
+            mark = ("[bold reverse]✗[/]" if mono else "[$error]✗[/]") if failing else \
+                ("[$success]✓[/]" if done == applicable else " ")
+            title = section.title if len(section.title) <= width else section.title[: width - 1] + "…"
+            cells.append(f"{mark}{section.id:>3}. {safe(title.ljust(width))} {bar(done, applicable, BAR)} "
                          f"{done:>2}/{applicable:<2}")
-        # Two columns of 37 cells: the ten sections fit in five lines at 80×24 (76 columns inside the
-        # padding and the scroll bar), leaving room for the blockers.
         half = (len(cells) + 1) // 2
         rows = ["[b]Sections[/b] [$text-muted](✗ has a failing item)[/]"]
         rows += [f"{left}  {right}" for left, right in zip(cells[:half], cells[half:] + [""], strict=False)]
@@ -88,9 +111,10 @@ class SummaryScreen(Screen[None]):
             f"[b]Blockers[/b] {len(open_items)} [$text-muted](critical first; enter opens the item)[/]")
         if open_items:
             options.add_options([
-                Option(f"{glyph(v.status, v.waiver_expired)} {v.item.id:>5} "
+                Option(f"{glyph(v.status, v.waiver_expired, mono)} {safe(v.item.id):>5} "
                        f"{'[bold $error]critical[/] ' if v.item.critical else ''}"
-                       f"{safe(v.item.text)} [$text-muted]— {safe(v.summary)}[/]", id=v.item.id)
+                       f"{safe(v.item.text)} [$text-muted]— {safe(app.target.redactor.text(v.summary))}[/]",
+                       id=v.item.id)
                 for v in open_items
             ])
             if highlighted is not None:
@@ -98,13 +122,13 @@ class SummaryScreen(Screen[None]):
         else:
             options.add_option(Option("[$success]nothing blocks this run[/]", disabled=True))
         tables = []
-        for _id, title, cells in criteria_tables(checklist, views):
+        for _id, title, criteria in criteria_tables(checklist, views):
             tables.append(f"[b]{safe(title)}[/b]")
-            for cell in cells:
+            for cell in criteria:
                 verdict = f"[{VERDICT_STYLE.get(cell.verdict, '$text')}]{cell.verdict:<4}[/]"
                 measured = cell.measurement.display if cell.measurement else "—"
-                tables.append(f" {verdict} {safe(cell.row.metric[:28].ljust(28))} target {safe(cell.row.target.ljust(12))} "
-                              f"measured {safe(measured)}")
+                tables.append(f" {verdict} {safe(cell.row.metric[:28].ljust(28))} target "
+                              f"{safe(cell.row.target.ljust(12))} measured {safe(measured)}")
             tables.append("")
         self.query_one("#criteria", Static).update("\n".join(tables).rstrip())
 

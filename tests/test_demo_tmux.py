@@ -13,29 +13,8 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from fixtures.demo import pid_alive, port_open, wait_for
+from fixtures.demo import descendants, pid_alive, port_open, wait_for
 from fixtures.tmux import Tmux
-
-
-def descendants(root: int) -> set[int]:
-    """Every live process below `root` (by parent pid, read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def glyph_lines(screen: str, glyph: str) -> list[str]:

@@ -6,7 +6,7 @@ import json
 
 from readiness_tui.screens.deploy import ConfirmStep, DeployScreen, OverrideReason
 from textual.app import App
-from textual.widgets import Input, Log, OptionList
+from textual.widgets import Input, OptionList
 
 from readiness_tui.target import open_target
 
@@ -51,7 +51,7 @@ async def test_backup_runs_after_confirmation_with_live_log(deploy_project):
         await pilot.press("y")
         await settle(app, pilot)
         assert (project / ".backup" / "marker").exists()
-        lines = "\n".join(screen.query_one(Log).lines)
+        lines = "\n".join(screen.query_one("#log").raw)
         assert "backup: saved to" in lines and "backup ok" in lines
         assert screen.status()["last"]["status"] == "ok"
         assert "✓ ok" in str(screen.query_one(OptionList).get_option("backup").prompt)
@@ -78,7 +78,7 @@ async def test_blocked_deploy_takes_an_override_and_failure_offers_rollback(depl
         assert "Roll back" in app.screen.question
         await pilot.press("y")
         await settle(app, pilot)
-        lines = "\n".join(screen.query_one(Log).lines)
+        lines = "\n".join(screen.query_one("#log").raw)
         assert "rollback: restored previous release" in lines
     recorded = steps(project)
     assert [s["step"] for s in recorded] == ["deploy", "rollback"]

@@ -242,6 +242,7 @@ def test_summary_lines_are_few_and_short(tmp_path):
     lines = build(root).summary_lines()
     assert 3 <= len(lines) <= 6 and all(len(line) < 120 for line in lines)
     assert lines[0] == "Streamlit: app.py"
+    assert lines[-1].startswith("Mapped ") and build(root).summary_lines() == lines  # no timing: repeatable
 
 
 def test_a_service_line_is_the_top_level_one_not_a_depends_on_entry():

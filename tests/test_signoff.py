@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, cli_env, need, run_cli
+from fixtures.ssh import add_key, ssh_agent
 
 from readiness_tui import attestation, decisions, signoff
 from readiness_tui.errors import UsageError
@@ -287,24 +288,12 @@ def test_ssh_signature_through_ssh_agent(ready_project: Path, tmp_path: Path):
     keys = tmp_path / "keys"
     keys.mkdir()
     key = _keypair(keys, "olga")
-    sock = tmp_path / "agent.sock"
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not sock.exists():
-            assert time.monotonic() < deadline, "ssh-agent did not create its socket"
-            assert agent.poll() is None, "ssh-agent exited"
-        env = {"SSH_AUTH_SOCK": str(sock)}
-        subprocess.run(["ssh-add", "-q", str(key)], env=dict(os.environ, **env), check=True,
-                       capture_output=True, timeout=30)
+    with ssh_agent(tmp_path) as env:
+        add_key(env, key)
         key.unlink()  # only the agent holds the private key now
         proc = run_cli("sign", "--role", "Operations Manager", "--name", "olga", str(ready_project),
                        "--ssh-key", str(key.with_suffix(".pub")), env=env)
         assert proc.returncode == 0, proc.stderr
-    finally:
-        agent.terminate()
-        agent.wait(timeout=10)
     json_report(ready_project, tmp_path / "r.json")
     allowed = tmp_path / "allowed"
     kind, blob = key.with_suffix(".pub").read_text().split()[:2]

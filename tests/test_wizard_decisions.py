@@ -34,7 +34,7 @@ async def test_na_on_a_critical_item_asks_for_another_approver(good_project: Pat
         await pilot.press("enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "NotApplicableDialog"
-        assert "someone other than you" in str(app.screen.query_one("#dialog-error", Static).render())
+        assert "someone other than you" in str(app.screen.query_one("#error-approver", Static).render())
         app.screen.query_one("#field-approver", Input).value = ""
         await type_text(pilot, "Grace Hopper")
         await pilot.press("enter")

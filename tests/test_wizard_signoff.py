@@ -3,15 +3,15 @@ make sign-offs stale say so first, and a sign-off can be SSH-signed from the wiz
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import need, run_cli
+from fixtures.ssh import add_key, ssh_agent
 from fixtures.ui import PROBE_GATE
 from readiness_tui.screens.app import make_app
 from test_wizard import app_for, open_item, settle, type_text, wait_until
@@ -120,7 +120,7 @@ async def test_decisions_say_before_they_make_sign_offs_stale(good_project: Path
         await wait_screen(app, pilot, "ConfirmDialog")
         intro = str(app.screen.query_one(".dialog-intro", Static).render())
         assert "the sign-offs of Technical Lead (ada) will be stale" in intro
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # the name, then the optional note: submitted
         await settle(app, pilot)
         assert app.view("5.3").decision is not None
         # Now stale: undoing says nothing more (no valid sign-off left to warn about).
@@ -130,18 +130,18 @@ async def test_decisions_say_before_they_make_sign_offs_stale(good_project: Path
         # Signed again, undo asks first; escape keeps the decision.
         await pilot.press("c")
         await wait_screen(app, pilot, "ConfirmDialog")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")
         await settle(app, pilot)
         signoff.sign(app.target, ROLE, "ada", override="demo")
         app.apply_record(app.target.store.load())
         await pilot.press("u")
-        await wait_screen(app, pilot, "ConfirmActionDialog")
+        await wait_screen(app, pilot, "AskDialog")
         assert "Technical Lead (ada) will be stale" in str(app.screen.query_one(".dialog-intro", Static).render())
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.view("5.3").decision is not None
         await pilot.press("u")
-        await wait_screen(app, pilot, "ConfirmActionDialog")
+        await wait_screen(app, pilot, "AskDialog")
         await pilot.press("y")
         await settle(app, pilot)
         assert app.view("5.3").decision is None
@@ -167,7 +167,8 @@ async def _sign_in_wizard(project: Path, key: str, passphrase: str | None = None
         await settle(app, pilot)
         await pilot.press("enter")
         await wait_screen(app, pilot, "SignDialog")
-        await type_text(pilot, "release train")  # the override reason
+        await pilot.press("enter")  # the name (prefilled) is kept: on to the override reason
+        await type_text(pilot, "release train")
         await pilot.press("tab")
         await settle(app, pilot)
         assert app.focused is app.screen.query_one("#field-ssh_key", Input)
@@ -189,32 +190,22 @@ async def _sign_in_wizard(project: Path, key: str, passphrase: str | None = None
 
 
 @pytest.mark.parametrize("how", ["key file", "encrypted key file", "ssh-agent"])
-async def test_signing_from_the_wizard_with_an_ssh_key(good_project: Path, tmp_path: Path, how: str) -> None:
+async def test_signing_from_the_wizard_with_an_ssh_key(good_project: Path, tmp_path: Path, how: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     need(shutil.which("ssh-keygen") is not None and shutil.which("ssh-agent") is not None, "openssh-client")
     keys = tmp_path / "keys"
     keys.mkdir()
     passphrase = "correct horse battery" if how == "encrypted key file" else ""
     key = _keypair(keys, "ada", passphrase)
-    agent = None
-    if how == "ssh-agent":
-        sock = tmp_path / "agent.sock"
-        agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not sock.exists():
-            assert time.monotonic() < deadline and agent.poll() is None, "ssh-agent did not start"
-            time.sleep(0.02)
-        os.environ["SSH_AUTH_SOCK"] = str(sock)
-        subprocess.run(["ssh-add", "-q", str(key)], check=True, capture_output=True, timeout=30)
-        key.unlink()  # only the agent holds the private key now
-    try:
+    with contextlib.ExitStack() as stack:
+        if how == "ssh-agent":
+            env = stack.enter_context(ssh_agent(tmp_path))
+            for name, value in env.items():
+                monkeypatch.setenv(name, value)  # the wizard signs in this process
+            add_key(env, key)
+            key.unlink()  # only the agent holds the private key now
         given = str(key.with_suffix(".pub")) if how == "ssh-agent" else str(key)
         entry = await _sign_in_wizard(good_project, given, passphrase or None)
-    finally:
-        if agent is not None:
-            os.environ.pop("SSH_AUTH_SOCK", None)
-            agent.terminate()
-            agent.wait(timeout=10)
     assert entry["name"] == "ada@example.com" and "BEGIN SSH SIGNATURE" in entry["signature"]["signature"]
     assert passphrase == "" or passphrase not in (good_project / ".readiness" / "run.json").read_text()
     # The same signature `readiness verify --allowed-signers` accepts.

@@ -65,11 +65,12 @@ def _serve(demo: Demo) -> int:
         return EXIT_OK
 
 
-def _wizard(path: str) -> int:
-    """The wizard on the demo (run_app makes SIGTERM and SIGHUP exit it, so the terminal is restored)."""
+def _wizard(demo: Demo) -> int:
+    """The wizard on the demo. When the terminal goes away the wizard ends the process itself
+    (within 2 s, whatever it was doing): it stops the services and removes the directory first."""
     from readiness_tui.screens.app import run_app
 
-    return int(run_app(path) or 0)
+    return int(run_app(str(demo.path), cleanup=demo.abandon) or 0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 return _serve(demo)
             if headless:
                 return _headless(str(demo.path), args.format, args.fail_under)
-            return _wizard(str(demo.path))
+            return _wizard(demo)
     finally:
         if args.keep and demo.path is not None:
             print(f"readiness: kept the demo project in {demo.path} (its services are stopped)", file=sys.stderr)

@@ -75,6 +75,13 @@ class Demo:
         if self.path is not None and not self.keep:
             shutil.rmtree(self.path, ignore_errors=True)
 
+    def abandon(self) -> None:
+        """Close at once, from any thread, when the process is about to end (its terminal is gone):
+        the services are killed rather than asked to stop, the directory removed (unless kept)."""
+        self.services.kill()
+        if self.path is not None and not self.keep:
+            shutil.rmtree(self.path, ignore_errors=True)
+
 
 def isolate_environment() -> None:
     """Drop variables that would describe another target: the demo is described by its own files."""

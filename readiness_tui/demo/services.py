@@ -386,6 +386,16 @@ class DemoServices:
             assert proc.stdout is not None
             proc.stdout.close()
 
+    def kill(self) -> None:
+        """Kill the child now and reap it (no grace: the process is ending); idempotent."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(1)
+
     def __enter__(self) -> DemoServices:
         return self.start()
 
