@@ -55,8 +55,7 @@ class SectionScreen(KeysInOrder):
         Binding("o", "open_screenshot", "Screenshot", show=False),
     ]
     #: For the help screen: keys of this screen that are not bindings.
-    KEYS_HELP = [("↑ ↓", "select an item"), ("tab", "the detail pane and back (↑ ↓ scroll it)"),
-                 ("o", "open the selected item's screenshot (browser items)")]
+    KEYS_HELP = [("↑ ↓", "select an item"), ("tab", "the detail pane and back (↑ ↓ scroll it)")]
 
     def __init__(self) -> None:
         super().__init__()

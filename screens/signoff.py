@@ -44,6 +44,10 @@ class SignoffScreen(KeysInOrder):
         self.watch(self.app, "state_version", self._refresh, init=True)
         self.query_one("#signoff-list", OptionList).focus()
 
+    def on_screen_resume(self) -> None:
+        if self.focused is None:  # back from a dialog or another screen: the keys go to the list again
+            self.query_one("#signoff-list", OptionList).focus()
+
     def _refresh(self, *_: object) -> None:
         app = wizard(self)
         target = app.target

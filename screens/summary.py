@@ -63,6 +63,10 @@ class SummaryScreen(KeysInOrder):
         self.watch(self.app, "state_version", self._refresh, init=True)
         self.query_one("#blockers", OptionList).focus(scroll_visible=False)
 
+    def on_screen_resume(self) -> None:
+        if self.focused is None:  # back from a dialog or another screen: the keys go to the list again
+            self.query_one("#blockers", OptionList).focus(scroll_visible=False)
+
     def on_resize(self, event: events.Resize) -> None:
         self._refresh()
 

@@ -473,3 +473,60 @@ async def test_another_reviewers_change_is_announced(good_project: Path) -> None
         app.poll_record()
         await wait_until(pilot, lambda: app.views["8.7"].status == Status.NOT_APPLICABLE)
         assert any("changed elsewhere: Grace Hopper marked N/A 8.7" in t for t in toasts), toasts
+
+
+@pytest.mark.parametrize("key", ["g", "s"])
+async def test_the_list_keeps_the_keyboard_after_a_palette_action(good_project: Path, key: str) -> None:
+    """Found walking the demo: on the sign-off screen, an action from the command palette (re-run every check,
+    then its question) left nothing focused; ↑ ↓ did nothing and enter edited the row highlighted before."""
+    app = app_for(good_project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(key)
+        await settle(app, pilot)
+        if key == "g":  # a valid sign-off first: re-running every check then asks before going on
+            await pilot.press("enter")
+            await settle(app, pilot)
+            await type_text(pilot, "Grace Hopper")
+            await pilot.press("enter")
+            await type_text(pilot, "walk")
+            await pilot.press("enter", "enter")
+            await wait_until(pilot, lambda: app.target.store.load().signoffs != [])
+            await wait_until(pilot, lambda: not isinstance(app.screen, SignDialog))
+        listing = app.screen.query_one(OptionList)
+        before = listing.highlighted
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await type_text(pilot, "Re-run every check")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "CommandPalette")
+        if key == "g":  # asked only when valid sign-offs could go stale
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "AskDialog")
+            await pilot.press("y")
+        await wait_until(pilot, lambda: app.screen.query(OptionList) and not app.running)  # the new run is done
+        listing = app.screen.query_one(OptionList)
+        assert app.screen.focused is listing, app.screen.focused
+        await pilot.press("down")
+        await pilot.pause()
+        assert listing.highlighted != before
+
+
+@pytest.mark.parametrize(("key", "widget"), [("g", "#signoff-list"), ("s", "#blockers")])
+async def test_the_list_takes_the_keyboard_back_when_nothing_has_it(good_project: Path, key: str,
+                                                                    widget: str) -> None:
+    """Whatever took the focus away while a dialog was up, coming back to the screen gives the keys to its list."""
+    app = app_for(good_project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(key)
+        await settle(app, pilot)
+        screen = app.screen
+        screen.set_focus(None)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert screen.focused is screen.query_one(widget)
