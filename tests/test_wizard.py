@@ -24,9 +24,14 @@ NAME = "Ada Lovelace"
 
 async def settle(app: ReadinessApp, pilot) -> None:
     """Let posted messages and background workers finish, then redraw."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(2):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker (fix plans, a run) replaced by a newer one: not a failure
+            pass
     app.redraw_now()
     await pilot.pause()
 

@@ -220,7 +220,16 @@ def test_every_screen_and_item_of_the_demo_in_tmux(tmux: Tmux, tmp_path: Path) -
         show(["?"], lambda s: "This screen" in s, f"help on {key}")
         show(["Escape"], lambda s, e=expect: e in s and "This screen" not in s, f"back from help on {key}")
     show(["k"], lambda s: "Credentials" in s and "keyring" in s, "credentials")
-    show(["s"], lambda s: "cannot be stored here" in s, "no keyring, said before typing")
+    # A key that arrives while the screen is still being laid out on a loaded machine does nothing, as for a
+    # person, who presses it again: up to three presses, each given its own time.
+    for attempt in range(3):
+        try:
+            tmux.keys("s")
+            tmux.wait(lambda s: "cannot be stored here" in s, "no keyring, said before typing", 10)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     # (escape and the next key are sent apart: together they read as alt+key, as in any terminal)
     show(["Escape"], lambda s: "Settings and credentials" in s, "back from the credentials")
     show(["d"], lambda s: "Deployment steps" in s, "deployment steps")
