@@ -6,7 +6,7 @@ every error message goes through the target's redactor.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from readiness_tui.checks._common import unprobed
 
@@ -68,12 +68,14 @@ def redis_ping(ctx: CheckContext) -> CheckResult:
         return errored(f"REDIS_URL is not a valid Redis URL: {redactor.text(str(exc))}", **evidence)
     try:
         client.ping()
-        info = cast(dict[str, Any], client.info("server"))
+        # Any: redis-py types its replies as `Awaitable | Any` in some versions and as dicts in others.
+        info: Any = client.info("server")
         evidence["redis_version"] = info.get("redis_version")
         evidence["redis_mode"] = info.get("redis_mode")
         try:
-            policy = cast(dict[str, Any], client.config_get("maxmemory-policy")).get("maxmemory-policy")
-            maxmemory = cast(dict[str, Any], client.config_get("maxmemory")).get("maxmemory")
+            policy_reply: Any = client.config_get("maxmemory-policy")
+            memory_reply: Any = client.config_get("maxmemory")
+            policy, maxmemory = policy_reply.get("maxmemory-policy"), memory_reply.get("maxmemory")
         except redis.exceptions.ResponseError:
             policy = maxmemory = None  # managed Redis often disables CONFIG
         evidence["redis_maxmemory_policy"] = policy or "unknown (CONFIG not allowed)"
