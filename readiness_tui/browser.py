@@ -500,10 +500,10 @@ class BrowserSession:
             # Every check that wants the dashboard's pages asked before the waits above ended; a run of 10.10
             # alone only needs the browser for the copy.
             pages = self._pages_asked or self.copy_wanted is None
-            problem = await self._preflight() if pages else ""
+            problem, unreachable = await self._preflight() if pages else ("", False)
             if problem or not pages:
                 survey.error = problem or "the dashboard's pages were not asked for in this run"
-                survey.unreachable = problem.startswith("the frontend did not answer")
+                survey.unreachable = unreachable
                 self.pages_done.set_result(survey)
                 if self.copy_wanted is None or (self.copy_wanted.done() and self.copy_wanted.result() is None):
                     return  # nothing to look at: no Chromium
@@ -579,26 +579,27 @@ class BrowserSession:
         copy.elapsed_ms = (time.perf_counter() - started) * 1000
         self.copy_done.set_result(copy)
 
-    async def _preflight(self) -> str:
-        """Why the dashboard is not worth a browser's launch (no answer, a redirect loop, not a page), or ''.
+    async def _preflight(self) -> tuple[str, bool]:
+        """Why the dashboard is not worth a browser's launch (no answer, a redirect loop, not a page), or '';
+        and whether that is because the frontend did not answer at all.
 
         One plain request first: Chromium costs a second of CPU to start, and a frontend that answers
         no one would hold it for the whole budget.
         """
         dead = dead_hosts(self.shared).get(host_key(self.url))
         if dead:
-            return f"the frontend did not answer the other checks of this run ({dead}): not opened in the browser"
+            return f"the frontend did not answer the other checks of this run ({dead}): not opened in the browser", True
         limit = max(1.0, self.budget / 4)
         async with Http(self.settings, read_timeout=min(self.settings.read_timeout, limit),
                         connect_timeout=min(self.settings.connect_timeout, limit), shared=self.shared) as http:
             ex = await http.get(self.url, max_body=2_000_000)
         if not ex.ok:
-            return f"the frontend did not answer ({ex.error}): not opened in the browser"
+            return f"the frontend did not answer ({ex.error}): not opened in the browser", True
         kind = (ex.header("content-type") or "").split(";")[0].strip().lower()
         if ex.truncated or (kind and "html" not in kind):
             what = "a body larger than 2 MB" if ex.truncated else kind
-            return f"the frontend answered HTTP {ex.status} with {what}, not a page: not opened in the browser"
-        return ""
+            return f"the frontend answered HTTP {ex.status} with {what}, not a page: not opened in the browser", False
+        return "", False
 
     async def _close(self, browser: Any, playwright: Any) -> None:
         """Close Chromium and the Playwright driver, even while being cancelled."""
